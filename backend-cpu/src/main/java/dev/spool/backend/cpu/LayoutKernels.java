@@ -1,0 +1,119 @@
+package dev.spool.backend.cpu;
+
+import dev.spool.graph.Tensor;
+
+import java.util.List;
+
+/** Reference data-movement kernels: transpose, slice, concat, stack, gather, one-hot. */
+final class LayoutKernels {
+    private LayoutKernels() {
+    }
+
+    static Tensor transpose(Tensor x, List<Integer> perm) {
+        int[] in = x.shape();
+        int r = in.length;
+        int[] outShape = new int[r];
+        int[] inStrides = Strides.of(in);
+        int[] st = new int[r];
+        for (int i = 0; i < r; i++) {
+            outShape[i] = in[perm.get(i)];
+            st[i] = inStrides[perm.get(i)];
+        }
+        Tensor out = Tensor.zeros(x.dtype(), outShape);
+        int[] pos = new int[r];
+        int off = x.offset();
+        Object src = x.data();
+        Object dst = out.data();
+        for (int i = 0; i < out.size(); i++) {
+            System.arraycopy(src, off, dst, i, 1);
+            for (int ax = r - 1; ax >= 0; ax--) {
+                pos[ax]++;
+                off += st[ax];
+                if (pos[ax] < outShape[ax]) {
+                    break;
+                }
+                off -= st[ax] * pos[ax];
+                pos[ax] = 0;
+            }
+        }
+        return out;
+    }
+
+    /** {@code x[start:end]} on axis; a view when the axis is the first. */
+    static Tensor slice(Tensor x, int axis, int start, int end) {
+        if (axis == 0) {
+            return x.slice0(start, end - start);
+        }
+        int[] shape = x.shape();
+        int outer = Strides.volume(shape, 0, axis);
+        int inner = Strides.volume(shape, axis + 1, shape.length);
+        int[] outShape = shape.clone();
+        outShape[axis] = end - start;
+        Tensor out = Tensor.zeros(x.dtype(), outShape);
+        int len = (end - start) * inner;
+        for (int o = 0; o < outer; o++) {
+            System.arraycopy(x.data(), x.offset() + (o * shape[axis] + start) * inner, out.data(), o * len, len);
+        }
+        return out;
+    }
+
+    static Tensor index(Tensor x, int axis, int i) {
+        int[] shape = x.shape();
+        int[] outShape = new int[shape.length - 1];
+        for (int a = 0, j = 0; a < shape.length; a++) {
+            if (a != axis) {
+                outShape[j++] = shape[a];
+            }
+        }
+        Tensor s = slice(x, axis, i, i + 1);
+        return axis == 0 ? x.step(i) : s.reshape(outShape);
+    }
+
+    static Tensor concat(List<Tensor> xs, int axis, int[] outShape) {
+        Tensor out = Tensor.zeros(xs.get(0).dtype(), outShape);
+        int outer = Strides.volume(outShape, 0, axis);
+        int inner = Strides.volume(outShape, axis + 1, outShape.length);
+        int rowLen = outShape[axis] * inner;
+        int at = 0;
+        for (Tensor x : xs) {
+            int len = x.dim(axis) * inner;
+            for (int o = 0; o < outer; o++) {
+                System.arraycopy(x.data(), x.offset() + o * len, out.data(), o * rowLen + at, len);
+            }
+            at += len;
+        }
+        return out;
+    }
+
+    static Tensor stack(List<Tensor> xs, int axis, int[] outShape) {
+        int[] withAxis = outShape.clone();
+        withAxis[axis] = 1;
+        List<Tensor> expanded = xs.stream().map(x -> x.reshape(withAxis)).toList();
+        return concat(expanded, axis, outShape);
+    }
+
+    static Tensor gather(Tensor table, Tensor indices, int[] outShape) {
+        Tensor out = Tensor.zeros(table.dtype(), outShape);
+        int rows = table.dim(0);
+        int row = table.size() / Math.max(1, rows);
+        for (int i = 0; i < indices.size(); i++) {
+            long ix = indices.getLong(i);
+            if (ix < 0 || ix >= rows) {
+                throw new IndexOutOfBoundsException("gather: index " + ix + " is outside [0, " + rows + ")");
+            }
+            System.arraycopy(table.data(), table.offset() + (int) ix * row, out.data(), i * row, row);
+        }
+        return out;
+    }
+
+    static Tensor oneHot(Tensor indices, int depth, dev.spool.graph.DType dtype, int[] outShape) {
+        Tensor out = Tensor.zeros(dtype, outShape);
+        for (int i = 0; i < indices.size(); i++) {
+            long ix = indices.getLong(i);
+            if (ix >= 0 && ix < depth) {
+                out.setDouble(i * depth + (int) ix, 1);
+            }
+        }
+        return out;
+    }
+}

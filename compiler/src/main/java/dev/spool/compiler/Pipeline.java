@@ -1,0 +1,55 @@
+package dev.spool.compiler;
+
+import dev.spool.graph.Graph;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The ordered list of passes a graph goes through before lowering. Today: verify, then dead-code
+ * elimination. Passes can be disabled by name for experiments and differential tests.
+ *
+ * <pre>{@code Graph g2 = Pipeline.standard().without(Set.of("dce")).run(g);}</pre>
+ */
+public final class Pipeline {
+    private final List<Pass> passes;
+
+    public Pipeline(List<Pass> passes) {
+        this.passes = List.copyOf(passes);
+    }
+
+    public static Pipeline standard() {
+        return new Pipeline(List.of(new VerifyPass(), new DeadCodeElimination()));
+    }
+
+    public List<Pass> passes() {
+        return passes;
+    }
+
+    /** This pipeline without the named passes; an unknown name is an error listing the known ones. */
+    public Pipeline without(Set<String> names) {
+        List<Pass> out = new ArrayList<>();
+        Set<String> known = new java.util.TreeSet<>();
+        for (Pass p : passes) {
+            known.add(p.name());
+            if (!names.contains(p.name())) {
+                out.add(p);
+            }
+        }
+        for (String n : names) {
+            if (!known.contains(n)) {
+                throw new IllegalArgumentException("unknown pass '" + n + "'; passes are " + known);
+            }
+        }
+        return new Pipeline(out);
+    }
+
+    public Graph run(Graph g) {
+        Graph out = g;
+        for (Pass p : passes) {
+            out = p.run(out);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,112 @@
+package dev.spool.graph;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * An immutable DAG of {@link Node}s in topological order. {@code params} are the values fed from
+ * outside (a top-level graph's inputs and parameters; a scan body's carries, slices and invariants,
+ * in that order) and {@code results} the values it returns, each with a name.
+ */
+public final class Graph {
+    private final List<Node> nodes;
+    private final List<Value> params;
+    private final List<Value> results;
+    private final List<String> resultNames;
+    private final Map<Integer, Node> byId = new HashMap<>();
+
+    public Graph(List<Node> nodes, List<Value> params, List<Value> results, List<String> resultNames) {
+        if (results.size() != resultNames.size()) {
+            throw new IllegalArgumentException("results and result names differ in length");
+        }
+        this.nodes = List.copyOf(nodes);
+        this.params = List.copyOf(params);
+        this.results = List.copyOf(results);
+        this.resultNames = List.copyOf(resultNames);
+        for (Node n : this.nodes) {
+            if (byId.put(n.id(), n) != null) {
+                throw new IllegalArgumentException("duplicate node id " + n.id());
+            }
+        }
+    }
+
+    public List<Node> nodes() {
+        return nodes;
+    }
+
+    public List<Value> params() {
+        return params;
+    }
+
+    public List<Value> results() {
+        return results;
+    }
+
+    public List<String> resultNames() {
+        return resultNames;
+    }
+
+    public Node node(int id) {
+        Node n = byId.get(id);
+        if (n == null) {
+            throw new IllegalArgumentException("no node " + id + " in this graph");
+        }
+        return n;
+    }
+
+    public boolean contains(int id) {
+        return byId.containsKey(id);
+    }
+
+    /** The source op of a param value. */
+    public Source source(Value param) {
+        return (Source) node(param.node()).op();
+    }
+
+    /** The result named {@code name}, if any. */
+    public Optional<Value> result(String name) {
+        int i = resultNames.indexOf(name);
+        return i < 0 ? Optional.empty() : Optional.of(results.get(i));
+    }
+
+    /** Params of the given kind, in order (e.g. all {@code INPUT}s of a top-level graph). */
+    public List<Value> params(Source.Kind kind) {
+        List<Value> out = new ArrayList<>();
+        for (Value v : params) {
+            if (source(v).kind() == kind) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    /** The same graph with every type's dims rewritten by {@code f}, recursively into scan bodies. */
+    public Graph mapDims(UnaryOperator<Dim> f) {
+        List<Node> out = new ArrayList<>(nodes.size());
+        for (Node n : nodes) {
+            Op op = n.op().mapDims(f);
+            List<Value> ins = n.inputs().stream().map(v -> mapValue(v, f)).toList();
+            List<TensorType> outs = n.outputs().stream().map(t -> mapType(t, f)).toList();
+            out.add(new Node(n.id(), op, ins, outs));
+        }
+        return new Graph(out, params.stream().map(v -> mapValue(v, f)).toList(),
+                results.stream().map(v -> mapValue(v, f)).toList(), resultNames);
+    }
+
+    static TensorType mapType(TensorType t, UnaryOperator<Dim> f) {
+        return new TensorType(t.dtype(), t.shape().map(f));
+    }
+
+    private static Value mapValue(Value v, UnaryOperator<Dim> f) {
+        return new Value(v.node(), v.index(), mapType(v.type(), f));
+    }
+
+    @Override
+    public String toString() {
+        return GraphPrinter.print(this);
+    }
+}

@@ -1,0 +1,115 @@
+package dev.spool.graph;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+
+/**
+ * An immutable list of dims, some of which may be symbolic.
+ *
+ * <pre>{@code
+ * Shape s = Shape.of("T", "B", 28);
+ * s.rank() == 3; s.dim(2).size() == 28;
+ * }</pre>
+ */
+public record Shape(List<Dim> dims) {
+    public static final Shape SCALAR = new Shape(List.of());
+
+    public Shape {
+        dims = List.copyOf(dims);
+    }
+
+    /** Dims given as Integers (sizes) or Strings (symbols). */
+    public static Shape of(Object... dims) {
+        return new Shape(Arrays.stream(dims).map(Dim::parse).toList());
+    }
+
+    public static Shape of(int[] sizes) {
+        return new Shape(Arrays.stream(sizes).mapToObj(Dim::of).toList());
+    }
+
+    public int rank() {
+        return dims.size();
+    }
+
+    public Dim dim(int axis) {
+        return dims.get(axis);
+    }
+
+    public boolean isFixed() {
+        return dims.stream().allMatch(Dim::isFixed);
+    }
+
+    /** Sizes of a fully fixed shape. */
+    public int[] sizes() {
+        return dims.stream().mapToInt(Dim::size).toArray();
+    }
+
+    /** Sizes after replacing symbols by their bound values; throws naming an unbound symbol. */
+    public int[] sizes(Map<String, Integer> bindings) {
+        int[] out = new int[dims.size()];
+        for (int i = 0; i < out.length; i++) {
+            Dim d = dims.get(i);
+            if (d instanceof Dim.Sym s) {
+                Integer v = bindings.get(s.name());
+                if (v == null) {
+                    throw new IllegalStateException("symbolic dimension " + s.name() + " of shape " + this + " is not bound");
+                }
+                out[i] = v;
+            } else {
+                out[i] = d.size();
+            }
+        }
+        return out;
+    }
+
+    public Shape map(UnaryOperator<Dim> f) {
+        return new Shape(dims.stream().map(f).toList());
+    }
+
+    /** Shape without the first {@code n} dims (used to slice time-major sequences). */
+    public Shape drop(int n) {
+        return new Shape(dims.subList(n, dims.size()));
+    }
+
+    /** This shape with {@code d} prepended (used to stack per-step outputs). */
+    public Shape prepend(Dim d) {
+        List<Dim> l = new ArrayList<>(dims.size() + 1);
+        l.add(d);
+        l.addAll(dims);
+        return new Shape(l);
+    }
+
+    /** This shape with {@code d} appended. */
+    public Shape append(Dim d) {
+        List<Dim> l = new ArrayList<>(dims);
+        l.add(d);
+        return new Shape(l);
+    }
+
+    public Shape with(int axis, Dim d) {
+        List<Dim> l = new ArrayList<>(dims);
+        l.set(axis, d);
+        return new Shape(l);
+    }
+
+    @Override
+    public String toString() {
+        return dims.stream().map(Dim::toString).collect(Collectors.joining(", ", "(", ")"));
+    }
+
+    /** Number of elements of sizes; 1 for a scalar. */
+    public static int volume(int[] sizes) {
+        long v = 1;
+        for (int s : sizes) {
+            v *= s;
+        }
+        if (v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("tensor of shape " + Arrays.toString(sizes) + " is too large");
+        }
+        return (int) v;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.spool.ops;
+
+import dev.spool.graph.DType;
+import dev.spool.graph.DimUnifier;
+import dev.spool.graph.TensorType;
+
+import java.util.List;
+import java.util.Locale;
+
+/** {@code a <op> b} pointwise with broadcasting, producing BOOL. */
+public record Compare(CompareFn fn) implements Primitive {
+    @Override
+    public OpCode code() {
+        return OpCode.COMPARE;
+    }
+
+    @Override
+    public String name() {
+        return fn.name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public List<TensorType> infer(List<TensorType> in, DimUnifier dims) {
+        Rules.arity(name(), in, 2);
+        Rules.sameNumericDtype(name(), in);
+        return List.of(new TensorType(DType.BOOL, Broadcasting.shape(name(), Rules.shapes(in), dims)));
+    }
+}

@@ -1,0 +1,50 @@
+package dev.spool.ops;
+
+import dev.spool.graph.Dim;
+import dev.spool.graph.DimUnifier;
+import dev.spool.graph.ShapeException;
+import dev.spool.graph.TensorType;
+
+import java.util.List;
+
+/** Joins operands along an existing axis (fixed sizes there); the other axes must agree. */
+public record Concat(int axis) implements Primitive {
+    @Override
+    public OpCode code() {
+        return OpCode.CONCAT;
+    }
+
+    @Override
+    public String name() {
+        return "concat";
+    }
+
+    @Override
+    public String attributes() {
+        return "axis=" + axis;
+    }
+
+    @Override
+    public List<TensorType> infer(List<TensorType> in, DimUnifier dims) {
+        if (in.isEmpty()) {
+            throw new ShapeException("concat: needs at least one operand");
+        }
+        TensorType first = in.get(0);
+        int a = Rules.axis(name(), axis, first.rank());
+        int total = 0;
+        for (TensorType t : in) {
+            Rules.sameDtypeAndRank(name(), first, t);
+            for (int i = 0; i < first.rank(); i++) {
+                if (i != a && !dims.tryUnify(first.shape().dim(i), t.shape().dim(i))) {
+                    throw new ShapeException("concat: operands " + first + " and " + t + " differ on axis " + i);
+                }
+            }
+            Dim d = dims.resolve(t.shape().dim(a));
+            if (!d.isFixed()) {
+                throw new ShapeException("concat: axis " + a + " of " + t + " is symbolic; concat needs fixed sizes there");
+            }
+            total += d.size();
+        }
+        return List.of(new TensorType(first.dtype(), dims.resolve(first.shape().with(a, Dim.of(total)))));
+    }
+}

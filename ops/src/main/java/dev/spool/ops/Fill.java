@@ -1,0 +1,37 @@
+package dev.spool.ops;
+
+import dev.spool.graph.DType;
+import dev.spool.graph.DimUnifier;
+import dev.spool.graph.Shape;
+import dev.spool.graph.TensorType;
+
+import java.util.List;
+
+/** A tensor of {@code shape} (symbols bound at run time) filled with {@code value}. */
+public record Fill(double value, DType dtype, Shape shape) implements Primitive {
+    @Override
+    public OpCode code() {
+        return OpCode.FILL;
+    }
+
+    @Override
+    public String name() {
+        return "fill";
+    }
+
+    @Override
+    public String attributes() {
+        return value + " " + dtype + shape;
+    }
+
+    @Override
+    public Fill mapDims(java.util.function.UnaryOperator<dev.spool.graph.Dim> f) {
+        return new Fill(value, dtype, shape.map(f));
+    }
+
+    @Override
+    public List<TensorType> infer(List<TensorType> in, DimUnifier dims) {
+        Rules.arity(name(), in, 0);
+        return List.of(new TensorType(dtype, shape));
+    }
+}

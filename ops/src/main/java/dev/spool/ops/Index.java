@@ -1,0 +1,42 @@
+package dev.spool.ops;
+
+import dev.spool.graph.Dim;
+import dev.spool.graph.DimUnifier;
+import dev.spool.graph.Shape;
+import dev.spool.graph.ShapeException;
+import dev.spool.graph.TensorType;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code x[..., index, ...]}: selects one entry of a fixed-size axis and drops that axis. */
+public record Index(int axis, int index) implements Primitive {
+    @Override
+    public OpCode code() {
+        return OpCode.INDEX;
+    }
+
+    @Override
+    public String name() {
+        return "index";
+    }
+
+    @Override
+    public String attributes() {
+        return "axis=" + axis + " " + index;
+    }
+
+    @Override
+    public List<TensorType> infer(List<TensorType> in, DimUnifier dims) {
+        Rules.arity(name(), in, 1);
+        TensorType x = in.get(0);
+        int a = Rules.axis(name(), axis, x.rank());
+        Dim d = dims.resolve(x.shape().dim(a));
+        if (!d.isFixed() || index < 0 || index >= d.size()) {
+            throw new ShapeException("index: " + index + " is outside axis " + a + " of " + x);
+        }
+        List<Dim> out = new ArrayList<>(x.shape().dims());
+        out.remove(a);
+        return List.of(new TensorType(x.dtype(), new Shape(out)));
+    }
+}

@@ -1,0 +1,60 @@
+package dev.spool.ops;
+
+import dev.spool.graph.Dim;
+import dev.spool.graph.DimUnifier;
+import dev.spool.graph.Shape;
+import dev.spool.graph.ShapeException;
+import dev.spool.graph.TensorType;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Matrix product over the last two axes, with leading (batch) axes broadcast:
+ * {@code (..., M, K) x (..., K, N) -> (..., M, N)}. {@code transA}/{@code transB} read an operand's
+ * last two axes swapped, so {@code x W^T} needs no transposed copy (BLAS takes the flag).
+ */
+public record MatMul(boolean transA, boolean transB) implements Primitive {
+    @Override
+    public OpCode code() {
+        return OpCode.MATMUL;
+    }
+
+    @Override
+    public String name() {
+        return "matmul";
+    }
+
+    @Override
+    public String attributes() {
+        return (transA ? "transA" : "") + (transA && transB ? " " : "") + (transB ? "transB" : "");
+    }
+
+    @Override
+    public List<TensorType> infer(List<TensorType> in, DimUnifier dims) {
+        Rules.arity(name(), in, 2);
+        TensorType a = in.get(0);
+        TensorType b = in.get(1);
+        Rules.sameNumericDtype(name(), in);
+        if (a.rank() < 2 || b.rank() < 2) {
+            throw new ShapeException("matmul: operands need rank >= 2, got " + a + " and " + b);
+        }
+        Dim m = a.shape().dim(a.rank() - (transA ? 1 : 2));
+        Dim ka = a.shape().dim(a.rank() - (transA ? 2 : 1));
+        Dim kb = b.shape().dim(b.rank() - (transB ? 1 : 2));
+        Dim n = b.shape().dim(b.rank() - (transB ? 2 : 1));
+        if (!dims.tryUnify(ka, kb)) {
+            throw new ShapeException("matmul" + (attributes().isEmpty() ? "" : "[" + attributes() + "]")
+                    + ": contraction dims differ: lhs " + a + " has K=" + ka + ", rhs " + b + " has K=" + kb);
+        }
+        Shape batch = Broadcasting.shape(name(), List.of(dropLast2(a.shape()), dropLast2(b.shape())), dims);
+        List<Dim> out = new ArrayList<>(batch.dims());
+        out.add(m);
+        out.add(n);
+        return List.of(new TensorType(a.dtype(), new Shape(out)));
+    }
+
+    private static Shape dropLast2(Shape s) {
+        return new Shape(s.dims().subList(0, s.rank() - 2));
+    }
+}

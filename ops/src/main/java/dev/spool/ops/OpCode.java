@@ -1,0 +1,36 @@
+package dev.spool.ops;
+
+/**
+ * The primitive ops, one entry per record type implementing {@link Primitive}. Backends dispatch
+ * with an exhaustive {@code switch} over this enum.
+ */
+public enum OpCode {
+    UNARY(OpKind.ELEMENTWISE),
+    BINARY(OpKind.ELEMENTWISE),
+    COMPARE(OpKind.ELEMENTWISE),
+    WHERE(OpKind.ELEMENTWISE),
+    CAST(OpKind.ELEMENTWISE),
+    MATMUL(OpKind.CONTRACTION),
+    TRANSPOSE(OpKind.DATA_MOVEMENT),
+    RESHAPE(OpKind.DATA_MOVEMENT),
+    SLICE(OpKind.DATA_MOVEMENT),
+    INDEX(OpKind.DATA_MOVEMENT),
+    CONCAT(OpKind.DATA_MOVEMENT),
+    STACK(OpKind.DATA_MOVEMENT),
+    GATHER(OpKind.DATA_MOVEMENT),
+    ONE_HOT(OpKind.DATA_MOVEMENT),
+    REDUCE(OpKind.REDUCTION),
+    SOFTMAX(OpKind.REDUCTION),
+    CROSS_ENTROPY(OpKind.REDUCTION),
+    FILL(OpKind.GENERATOR);
+
+    private final OpKind kind;
+
+    OpCode(OpKind kind) {
+        this.kind = kind;
+    }
+
+    public OpKind kind() {
+        return kind;
+    }
+}

@@ -1,0 +1,4 @@
+package dev.spool.ops;
+
+/** Reductions over axes. */
+public enum ReduceFn { SUM, MEAN, MAX }

@@ -1,0 +1,54 @@
+package dev.spool.ops;
+
+import dev.spool.graph.Dim;
+import dev.spool.graph.DimUnifier;
+import dev.spool.graph.Shape;
+import dev.spool.graph.ShapeException;
+import dev.spool.graph.TensorType;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Same elements, new shape (row-major order kept). The target may contain symbols; the rule
+ * cancels symbols common to both shapes and requires the remaining sizes to have equal products.
+ */
+public record Reshape(Shape target) implements Primitive {
+    @Override
+    public OpCode code() {
+        return OpCode.RESHAPE;
+    }
+
+    @Override
+    public String name() {
+        return "reshape";
+    }
+
+    @Override
+    public String attributes() {
+        return target.toString();
+    }
+
+    @Override
+    public Reshape mapDims(java.util.function.UnaryOperator<dev.spool.graph.Dim> f) {
+        return new Reshape(target.map(f));
+    }
+
+    @Override
+    public List<TensorType> infer(List<TensorType> in, DimUnifier dims) {
+        Rules.arity(name(), in, 1);
+        TensorType x = in.get(0);
+        List<Dim> from = new ArrayList<>(dims.resolve(x.shape()).dims());
+        List<Dim> to = new ArrayList<>(dims.resolve(target).dims());
+        for (Dim d : List.copyOf(to)) {
+            if (d instanceof Dim.Sym && from.remove(d)) {
+                to.remove(d);
+            }
+        }
+        if (!new Shape(from).isFixed() || !new Shape(to).isFixed()
+                || Shape.volume(new Shape(from).sizes()) != Shape.volume(new Shape(to).sizes())) {
+            throw new ShapeException("reshape: cannot reshape " + x + " to " + target + " (element counts differ or cannot be proven equal)");
+        }
+        return List.of(new TensorType(x.dtype(), target));
+    }
+}

@@ -1,0 +1,63 @@
+package dev.spool.ops;
+
+import dev.spool.graph.DType;
+import dev.spool.graph.Shape;
+import dev.spool.graph.ShapeException;
+import dev.spool.graph.TensorType;
+
+import java.util.List;
+
+/** Checks shared by the shape rules, each throwing a {@link ShapeException} that names the op. */
+final class Rules {
+    private Rules() {
+    }
+
+    static void arity(String op, List<TensorType> in, int n) {
+        if (in.size() != n) {
+            throw new ShapeException(op + ": expects " + n + " operand" + (n == 1 ? "" : "s") + ", got " + in.size());
+        }
+    }
+
+    static void sameNumericDtype(String op, List<TensorType> in) {
+        DType d = in.get(0).dtype();
+        for (TensorType t : in) {
+            if (t.dtype() != d) {
+                throw new ShapeException(op + ": operands differ in dtype: " + in.get(0) + " vs " + t + "; cast one of them");
+            }
+            if (t.dtype() == DType.BOOL) {
+                throw new ShapeException(op + ": needs numeric operands, got " + t);
+            }
+        }
+    }
+
+    static void floatDtype(String op, String what, TensorType t) {
+        if (!t.dtype().isFloat()) {
+            throw new ShapeException(op + ": " + what + " must be F32 or F64, got " + t);
+        }
+    }
+
+    static void integerDtype(String op, String what, TensorType t) {
+        if (!t.dtype().isInteger()) {
+            throw new ShapeException(op + ": " + what + " must be I32 or I64, got " + t);
+        }
+    }
+
+    static List<Shape> shapes(List<TensorType> in) {
+        return in.stream().map(TensorType::shape).toList();
+    }
+
+    /** Normalises a possibly negative axis against rank, or throws naming the op. */
+    static int axis(String op, int axis, int rank) {
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw new ShapeException(op + ": axis " + axis + " is out of range for rank " + rank);
+        }
+        return a;
+    }
+
+    static void sameDtypeAndRank(String op, TensorType first, TensorType t) {
+        if (t.dtype() != first.dtype() || t.rank() != first.rank()) {
+            throw new ShapeException(op + ": operands must share dtype and rank: " + first + " vs " + t);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.spool.ops;
+
+import dev.spool.graph.Dim;
+import dev.spool.graph.DimUnifier;
+import dev.spool.graph.ShapeException;
+import dev.spool.graph.TensorType;
+
+import java.util.List;
+
+/** {@code x[start:end]} along {@code axis} (a fixed-size axis). */
+public record Slice(int axis, int start, int end) implements Primitive {
+    @Override
+    public OpCode code() {
+        return OpCode.SLICE;
+    }
+
+    @Override
+    public String name() {
+        return "slice";
+    }
+
+    @Override
+    public String attributes() {
+        return "axis=" + axis + " " + start + ":" + end;
+    }
+
+    @Override
+    public List<TensorType> infer(List<TensorType> in, DimUnifier dims) {
+        Rules.arity(name(), in, 1);
+        TensorType x = in.get(0);
+        int a = Rules.axis(name(), axis, x.rank());
+        Dim d = dims.resolve(x.shape().dim(a));
+        if (!d.isFixed()) {
+            throw new ShapeException("slice: axis " + a + " of " + x + " is symbolic; only fixed-size axes can be sliced");
+        }
+        if (start < 0 || end < start || end > d.size()) {
+            throw new ShapeException("slice: range " + start + ":" + end + " is outside axis " + a + " of size " + d.size() + " in " + x);
+        }
+        return List.of(new TensorType(x.dtype(), x.shape().with(a, Dim.of(end - start))));
+    }
+}

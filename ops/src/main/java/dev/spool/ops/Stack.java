@@ -1,0 +1,48 @@
+package dev.spool.ops;
+
+import dev.spool.graph.Dim;
+import dev.spool.graph.DimUnifier;
+import dev.spool.graph.Shape;
+import dev.spool.graph.ShapeException;
+import dev.spool.graph.TensorType;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Stacks same-typed operands along a new axis. */
+public record Stack(int axis) implements Primitive {
+    @Override
+    public OpCode code() {
+        return OpCode.STACK;
+    }
+
+    @Override
+    public String name() {
+        return "stack";
+    }
+
+    @Override
+    public String attributes() {
+        return "axis=" + axis;
+    }
+
+    @Override
+    public List<TensorType> infer(List<TensorType> in, DimUnifier dims) {
+        if (in.isEmpty()) {
+            throw new ShapeException("stack: needs at least one operand");
+        }
+        TensorType first = in.get(0);
+        for (TensorType t : in) {
+            Rules.sameDtypeAndRank(name(), first, t);
+            for (int i = 0; i < first.rank(); i++) {
+                if (!dims.tryUnify(first.shape().dim(i), t.shape().dim(i))) {
+                    throw new ShapeException("stack: operands " + first + " and " + t + " differ on axis " + i);
+                }
+            }
+        }
+        int a = Rules.axis(name(), axis, first.rank() + 1);
+        List<Dim> out = new ArrayList<>(dims.resolve(first.shape()).dims());
+        out.add(a, Dim.of(in.size()));
+        return List.of(new TensorType(first.dtype(), new Shape(out)));
+    }
+}

@@ -1,0 +1,37 @@
+package dev.spool.ops;
+
+/** Pointwise functions of one operand, with their reference semantics in double precision. */
+public enum UnaryFn {
+    NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, ABS, SQUARE, RECIPROCAL;
+
+    /** Whether the function is defined for integer tensors (computed exactly in longs). */
+    public boolean integerSafe() {
+        return this == NEG || this == RELU || this == ABS || this == SQUARE;
+    }
+
+    public double apply(double x) {
+        return switch (this) {
+            case NEG -> -x;
+            case EXP -> Math.exp(x);
+            case LOG -> Math.log(x);
+            case TANH -> Math.tanh(x);
+            // Both branches avoid exp overflow for large |x|.
+            case SIGMOID -> x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+            case RELU -> x > 0 ? x : 0;
+            case SQRT -> Math.sqrt(x);
+            case ABS -> Math.abs(x);
+            case SQUARE -> x * x;
+            case RECIPROCAL -> 1 / x;
+        };
+    }
+
+    public long applyLong(long x) {
+        return switch (this) {
+            case NEG -> -x;
+            case RELU -> Math.max(x, 0);
+            case ABS -> Math.abs(x);
+            case SQUARE -> x * x;
+            default -> throw new IllegalStateException(this + " is not defined on integers");
+        };
+    }
+}
