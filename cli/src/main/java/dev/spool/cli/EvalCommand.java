@@ -1,0 +1,152 @@
+package dev.spool.cli;
+
+import dev.spool.backend.cpu.CpuBackend;
+import dev.spool.backend.cpu.CpuProgram;
+import dev.spool.graph.DType;
+import dev.spool.graph.Graph;
+import dev.spool.graph.Tensor;
+import dev.spool.graph.TensorType;
+import dev.spool.graph.io.SafeTensors;
+import dev.spool.nn.CellType;
+import dev.spool.nn.RecurrentConfig;
+import dev.spool.nn.RecurrentLayer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.Callable;
+
+/** {@code spool eval}: runs a PyTorch-compatible recurrent layer on safetensors weights and inputs. */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a recurrent layer (PyTorch nn.RNN/GRU/LSTM semantics and state_dict names) on inputs.",
+                "Sizes come from the weights. Inputs file: 'input' (T,B,I) or (B,T,I) with --batch-first;",
+                "optional 'h0', 'c0' (L*D,B,H) and 'lengths' (B) int64. Writes 'output', 'h_n' and 'c_n' (lstm)."},
+        footer = {"", "Example:", "  spool eval --cell lstm --layers 2 --weights W.safetensors --inputs X.safetensors --out Y.safetensors"})
+final class EvalCommand implements Callable<Integer> {
+
+    @Option(names = "--cell", required = true, paramLabel = "rnn|rnn-relu|gru|lstm|myrnn", description = "The recurrent cell.")
+    String cell;
+
+    @Option(names = "--layers", defaultValue = "1", description = "Stacked layers (default: ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(names = "--bidirectional", description = "Both directions; layer k>0 reads both directions' outputs.")
+    boolean bidirectional;
+
+    @Option(names = "--batch-first", description = "'input' and 'output' are (B, T, F) instead of (T, B, F).")
+    boolean batchFirst;
+
+    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|f64", description = "Element type of weights and inputs (default: ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--weights", required = true, paramLabel = "W.safetensors", description = "The layer's state_dict.")
+    Path weights;
+
+    @Option(names = "--inputs", required = true, paramLabel = "X.safetensors", description = "input, and optional h0, c0, lengths.")
+    Path inputs;
+
+    @Option(names = "--out", required = true, paramLabel = "Y.safetensors", description = "Where to write output, h_n, c_n.")
+    Path out;
+
+    @Option(names = "--grad", description = "Also write gradients (not yet supported).")
+    boolean grad;
+
+    @Option(names = "--mode", defaultValue = "scan", paramLabel = "scan|unroll", description = "Loop strategy (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "cpu|cuda", description = "Where to run (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--verbose", description = "Print stack traces of errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        checkOptions();
+        DType type = parseDtype(dtype);
+        CellType cellType = parseCell(cell);
+        Map<String, Tensor> w = SafeTensors.read(weights);
+        Map<String, TensorType> wTypes = new LinkedHashMap<>();
+        w.forEach((k, v) -> wTypes.put(k, v.type()));
+        RecurrentConfig cfg = RecurrentConfig.fromWeights(cellType, wTypes, layers, bidirectional, batchFirst, type);
+        Map<String, Tensor> in = SafeTensors.read(inputs);
+        RecurrentLayer.checkInputs(cfg, in);
+
+        long t0 = System.nanoTime();
+        Graph g = RecurrentLayer.graph(cfg, in.containsKey("h0"), in.containsKey("lengths"));
+        CpuProgram program = CpuBackend.compile(g);
+        Map<String, Tensor> feeds = new HashMap<>(w);
+        feeds.putAll(in);
+        if (in.containsKey("lengths")) {
+            feeds.put("lengths", asI64(in.get("lengths")));
+        }
+        Map<String, Tensor> result = program.run(feeds);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        SafeTensors.write(out, result);
+
+        StringJoiner summary = new StringJoiner(", ");
+        result.forEach((k, v) -> summary.add(k + " " + v.type()));
+        System.out.printf("wrote %s: %s (%s; %.1f ms)%n", out, summary, cfg.describe(), ms);
+        return 0;
+    }
+
+    private void checkOptions() {
+        if (grad) {
+            throw new ErrorReporter.UserError("--grad is not yet supported (it arrives with symbolic autodiff); run without --grad");
+        }
+        if (!mode.equals("scan")) {
+            throw new ErrorReporter.UserError(mode.equals("unroll")
+                    ? "--mode unroll is not yet supported (it arrives with the optimising compiler); use --mode scan"
+                    : "--mode must be scan or unroll, got '" + mode + "'");
+        }
+        if (!backend.equals("cpu")) {
+            throw new ErrorReporter.UserError(backend.equals("cuda")
+                    ? "--backend cuda is not yet supported (it arrives with the CUDA backend); use --backend cpu"
+                    : "--backend must be cpu or cuda, got '" + backend + "'");
+        }
+        if (layers < 1) {
+            throw new ErrorReporter.UserError("--layers must be >= 1, got " + layers);
+        }
+        for (Path p : new Path[] {weights, inputs}) {
+            if (!Files.isRegularFile(p)) {
+                throw new ErrorReporter.UserError("file not found: " + p);
+            }
+        }
+        Path dir = out.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            throw new ErrorReporter.UserError("cannot write --out " + out + ": directory " + dir + " does not exist or is not writable");
+        }
+    }
+
+    private static DType parseDtype(String s) {
+        return switch (s) {
+            case "f32" -> DType.F32;
+            case "f64" -> DType.F64;
+            default -> throw new ErrorReporter.UserError("--dtype must be f32 or f64, got '" + s + "'");
+        };
+    }
+
+    private static CellType parseCell(String s) {
+        try {
+            return CellType.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new ErrorReporter.UserError("--cell: " + e.getMessage());
+        }
+    }
+
+    private static Tensor asI64(Tensor t) {
+        if (t.dtype() == DType.I64) {
+            return t;
+        }
+        Tensor r = Tensor.zeros(DType.I64, t.shape());
+        for (int i = 0; i < t.size(); i++) {
+            r.setLong(i, t.getLong(i));
+        }
+        return r;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.spool.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code spool} command. Exit codes: 0 success, 2 bad usage or bad input (one line saying what
+ * is wrong and how to fix it), 1 internal error.
+ */
+@Command(name = "spool", mixinStandardHelpOptions = true, version = "spool 0.1.0",
+        description = "Spool: a loop-aware deep-learning graph compiler whose centre is a scan operator.",
+        subcommands = {EvalCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit code (tests call this instead of main). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(new ErrorReporter());
+        return cl.execute(args);
+    }
+}

@@ -1,0 +1,174 @@
+package dev.spool.nn;
+
+import dev.spool.graph.DType;
+import dev.spool.graph.Graph;
+import dev.spool.graph.GraphBuilder.ScanOptions;
+import dev.spool.graph.GraphBuilder.ScanResult;
+import dev.spool.graph.GraphBuilder.Step;
+import dev.spool.graph.InputException;
+import dev.spool.graph.Shape;
+import dev.spool.graph.Tensor;
+import dev.spool.graph.Value;
+import dev.spool.ops.Builder;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A PyTorch-compatible recurrent layer ({@code nn.RNN}, {@code nn.GRU}, {@code nn.LSTM}, or MyRNN)
+ * built as a graph: one {@code scan} per layer and direction. Layer k>0 reads the concatenated
+ * outputs of both directions of layer k-1. With lengths, each row's steps past its length are
+ * masked, so {@code h_n} holds the state after its last valid step and the reverse direction starts
+ * at each sequence's own end, as with packed sequences.
+ *
+ * <pre>{@code
+ * var cfg = new RecurrentConfig(CellType.GRU, 28, 32, 1, false, false, DType.F32);
+ * Graph g = RecurrentLayer.graph(cfg, false, false);   // inputs: input; results: output, h_n
+ * }</pre>
+ */
+public final class RecurrentLayer {
+    private RecurrentLayer() {
+    }
+
+    /** The layer's outputs: (T, B, D*H) sequence (or batch-first), (L*D, B, H) final states. */
+    public record Outputs(Value output, Value hN, Value cN) {
+    }
+
+    /**
+     * A complete graph with inputs {@code input}, optional {@code h0}/{@code c0}/{@code lengths},
+     * the weights as parameters, and results {@code output}, {@code h_n} (and {@code c_n}).
+     */
+    public static Graph graph(RecurrentConfig cfg, boolean withInitialState, boolean withLengths) {
+        Builder b = new Builder();
+        Value input = cfg.batchFirst() ? b.input("input", cfg.dtype(), "B", "T", cfg.inputSize())
+                : b.input("input", cfg.dtype(), "T", "B", cfg.inputSize());
+        int states = cfg.layers() * cfg.directions();
+        Value h0 = withInitialState ? b.input("h0", cfg.dtype(), states, "B", cfg.hiddenSize()) : null;
+        Value c0 = withInitialState && cfg.cell().hasCellState() ? b.input("c0", cfg.dtype(), states, "B", cfg.hiddenSize()) : null;
+        Value lengths = withLengths ? b.input("lengths", DType.I64, "B") : null;
+        Map<String, Value> weights = new LinkedHashMap<>();
+        cfg.weightTypes().forEach((name, t) -> weights.put(name, b.parameter(name, t.dtype(), t.shape().dims().toArray())));
+        Outputs out = apply(b, cfg, input, h0, c0, lengths, weights);
+        Map<String, Value> results = new LinkedHashMap<>();
+        results.put("output", out.output());
+        results.put("h_n", out.hN());
+        if (out.cN() != null) {
+            results.put("c_n", out.cN());
+        }
+        return b.build(results);
+    }
+
+    /** Adds the layer to {@code b}; h0, c0 and lengths may be null. */
+    public static Outputs apply(Builder b, RecurrentConfig cfg, Value input, Value h0, Value c0, Value lengths,
+                                Map<String, Value> weights) {
+        CellType cell = cfg.cell();
+        int hidden = cfg.hiddenSize();
+        Value x = cfg.batchFirst() ? b.transpose(input, 1, 0, 2) : input;
+        Object batch = b.typeOf(x).shape().dim(1);
+        List<Value> hs = new ArrayList<>();
+        List<Value> cs = new ArrayList<>();
+        for (int l = 0; l < cfg.layers(); l++) {
+            List<Value> dirOutputs = new ArrayList<>();
+            for (int d = 0; d < cfg.directions(); d++) {
+                int k = l * cfg.directions() + d;
+                List<Value> init = new ArrayList<>();
+                init.add(h0 != null ? b.index(h0, 0, k) : b.zeros(cfg.dtype(), batch, hidden));
+                if (cell.hasCellState()) {
+                    init.add(c0 != null ? b.index(c0, 0, k) : b.zeros(cfg.dtype(), batch, hidden));
+                }
+                Cells.Weights w = weightsOf(cfg, weights, l, d);
+                ScanOptions opts = ScanOptions.DEFAULT.carryNames(cell.hasCellState() ? new String[] {"h", "c"} : new String[] {"h"});
+                if (d == 1) {
+                    opts = opts.reverse();
+                }
+                if (lengths != null) {
+                    opts = opts.lengths(lengths);
+                }
+                ScanResult r = b.scan(opts, init, List.of(x), (carries, slices) -> {
+                    List<Value> next = Cells.step(b, cell, hidden, carries, slices.get(0), w);
+                    return Step.of(next, List.of(next.get(0)));
+                });
+                dirOutputs.add(r.outputs().get(0));
+                hs.add(r.carries().get(0));
+                if (cell.hasCellState()) {
+                    cs.add(r.carries().get(1));
+                }
+            }
+            x = dirOutputs.size() == 1 ? dirOutputs.get(0) : b.concat(2, dirOutputs);
+        }
+        Value output = cfg.batchFirst() ? b.transpose(x, 1, 0, 2) : x;
+        return new Outputs(output, b.stack(0, hs), cs.isEmpty() ? null : b.stack(0, cs));
+    }
+
+    private static Cells.Weights weightsOf(RecurrentConfig cfg, Map<String, Value> w, int layer, int dir) {
+        if (cfg.cell() == CellType.MYRNN) {
+            return new Cells.Weights(w.get("projection_1.weight"), w.get("projection_2.weight"),
+                    w.get("projection_1.bias"), w.get("projection_2.bias"));
+        }
+        String sfx = "_l" + layer + (dir == 1 ? "_reverse" : "");
+        return new Cells.Weights(w.get("weight_ih" + sfx), w.get("weight_hh" + sfx), w.get("bias_ih" + sfx), w.get("bias_hh" + sfx));
+    }
+
+    /**
+     * Checks run-time inputs against the layer before running it, with messages in the layer's
+     * terms (features per step, number of states) rather than the graph's.
+     *
+     * @throws InputException naming the tensor, the expected and the actual shape or dtype
+     */
+    public static void checkInputs(RecurrentConfig cfg, Map<String, Tensor> inputs) {
+        Tensor x = inputs.get("input");
+        String layout = cfg.batchFirst() ? "(B, T, " + cfg.inputSize() + ") with --batch-first" : "(T, B, " + cfg.inputSize() + ")";
+        if (x == null) {
+            throw new InputException("missing tensor 'input' " + layout + "; the inputs file has " + inputs.keySet());
+        }
+        if (x.dtype() != cfg.dtype()) {
+            throw new InputException("tensor 'input': expected " + cfg.dtype() + " (--dtype " + cfg.dtype().cliName() + "), got "
+                    + x.dtype() + (x.dtype().isFloat() ? "; pass --dtype " + x.dtype().cliName() : "; inputs must be floating point (one-hot encode token ids)"));
+        }
+        if (x.rank() != 3 || x.dim(2) != cfg.inputSize()) {
+            throw new InputException("tensor 'input': expected shape " + layout + " to match weight "
+                    + (cfg.cell() == CellType.MYRNN ? "projection_1.weight" : "weight_ih_l0") + ", got " + Shape.of(x.shape()));
+        }
+        int batch = x.dim(cfg.batchFirst() ? 0 : 1);
+        int steps = x.dim(cfg.batchFirst() ? 1 : 0);
+        int states = cfg.layers() * cfg.directions();
+        for (String name : List.of("h0", "c0")) {
+            Tensor s = inputs.get(name);
+            if (s == null) {
+                continue;
+            }
+            if (name.equals("c0") && !cfg.cell().hasCellState()) {
+                throw new InputException("tensor 'c0' is only used by lstm, not " + cfg.cell().cliName() + "; remove it");
+            }
+            int[] want = {states, batch, cfg.hiddenSize()};
+            if (s.dtype() != cfg.dtype() || !java.util.Arrays.equals(s.shape(), want)) {
+                throw new InputException("tensor '" + name + "': expected " + cfg.dtype() + Shape.of(want) + " (layers*directions, batch, hidden), got "
+                        + s.dtype() + Shape.of(s.shape()));
+            }
+        }
+        if (cfg.cell().hasCellState() && (inputs.get("h0") == null) != (inputs.get("c0") == null)) {
+            throw new InputException("lstm needs both 'h0' and 'c0' or neither; the inputs file has only "
+                    + (inputs.get("h0") != null ? "'h0'" : "'c0'"));
+        }
+        Tensor len = inputs.get("lengths");
+        if (len != null) {
+            if (!len.dtype().isInteger() || len.rank() != 1 || len.dim(0) != batch) {
+                throw new InputException("tensor 'lengths': expected I64(" + batch + ") (one length per batch row), got "
+                        + len.dtype() + Shape.of(len.shape()));
+            }
+            for (int i = 0; i < len.size(); i++) {
+                long l = len.getLong(i);
+                if (l < 1 || l > steps) {
+                    throw new InputException("tensor 'lengths': lengths[" + i + "] = " + l + " must be in [1, " + steps + "] (the input has T=" + steps + " steps)");
+                }
+            }
+        }
+        for (String name : inputs.keySet()) {
+            if (!List.of("input", "h0", "c0", "lengths").contains(name)) {
+                throw new InputException("unexpected tensor '" + name + "' in the inputs; expected input, h0, c0 (lstm), lengths");
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.spool.ops;
+
+import dev.spool.graph.DType;
+import dev.spool.graph.GraphException;
+import dev.spool.graph.Shape;
+import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
+import org.junit.jupiter.api.Test;
+
+import static dev.spool.graph.DType.F32;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ShapeRulesTest {
+
+    private static String error(Runnable r) {
+        return assertThrows(GraphException.class, r::run).getMessage();
+    }
+
+    @Test
+    void broadcastingFollowsNumpy() {
+        var b = new Builder();
+        Value x = b.input("x", F32, "T", "B", 4);
+        Value bias = b.input("bias", F32, 4);
+        Value col = b.input("col", F32, "B", 1);
+        assertEquals(TensorType.of(F32, "T", "B", 4), b.add(x, bias).type());
+        assertEquals(TensorType.of(F32, "T", "B", 4), b.mul(x, col).type());
+        assertEquals(TensorType.of(DType.BOOL, "T", "B", 4), b.less(x, bias).type());
+    }
+
+    @Test
+    void incompatibleBroadcastNamesBothShapesAndAxis() {
+        var b = new Builder();
+        Value x = b.input("x", F32, 3, 4);
+        Value y = b.input("y", F32, 5);
+        String msg = error(() -> b.add(x, y));
+        assertTrue(msg.startsWith("add#2: add: shapes (3, 4) and (5) do not broadcast (axis 1: 4 vs 5)"), msg);
+    }
+
+    @Test
+    void symbolMeetingASizeIsBoundEverywhere() {
+        var b = new Builder();
+        Value x = b.input("x", F32, "B", 3);
+        Value y = b.input("y", F32, 5, 3);
+        b.add(x, y);
+        assertEquals(Shape.of(5, 3), b.typeOf(x).shape());
+        var g = b.build("x", x);
+        assertEquals(Shape.of(5, 3), g.params().get(0).shape());
+    }
+
+    @Test
+    void matmulInfersAndChecksContraction() {
+        var b = new Builder();
+        Value x = b.input("x", F32, "T", "B", 3);
+        Value w = b.input("w", F32, 8, 3);
+        assertEquals(TensorType.of(F32, "T", "B", 8), b.matmul(x, w, false, true).type());
+        Value bad = b.input("bad", F32, 8, 5);
+        String msg = error(() -> b.linear(x, bad, null));
+        assertTrue(msg.contains("contraction dims differ: lhs F32(T, B, 3) has K=3, rhs F32(8, 5) has K=5"), msg);
+    }
+
+    @Test
+    void dtypeMismatchAsksForACast() {
+        var b = new Builder();
+        Value x = b.input("x", F32, 2);
+        Value y = b.input("y", DType.F64, 2);
+        assertTrue(error(() -> b.add(x, y)).contains("operands differ in dtype: F32(2) vs F64(2); cast one of them"));
+        Value i = b.input("i", DType.I64, 2);
+        assertTrue(error(() -> b.tanh(i)).contains("tanh: needs a float operand"));
+    }
+
+    @Test
+    void dataMovementShapes() {
+        var b = new Builder();
+        Value x = b.input("x", F32, 2, "B", 6);
+        assertEquals(Shape.of(2, "B", 2), b.slice(x, -1, 2, 4).shape());
+        assertEquals(Shape.of("B", 6), b.index(x, 0, 1).shape());
+        assertEquals(Shape.of(2, "B", 12), b.concat(2, java.util.List.of(x, x)).shape());
+        assertEquals(Shape.of(2, 2, "B", 6), b.stack(0, java.util.List.of(x, x)).shape());
+        assertEquals(Shape.of(6, "B", 2), b.transpose(x, 2, 1, 0).shape());
+        assertEquals(Shape.of("B", 12), b.reshape(b.transpose(x, 1, 0, 2), "B", 12).shape());
+        assertEquals(Shape.of("B"), b.sum(x, 0, 2).shape());
+        assertTrue(error(() -> b.slice(x, 0, 1, 3)).contains("range 1:3 is outside axis 0 of size 2"));
+        assertTrue(error(() -> b.slice(x, 1, 0, 1)).contains("axis 1 of F32(2, B, 6) is symbolic"));
+        assertTrue(error(() -> b.reshape(x, "B", 13)).contains("cannot reshape F32(2, B, 6) to (B, 13)"));
+        assertTrue(error(() -> b.transpose(x, 0, 0, 1)).contains("is not a permutation"));
+    }
+
+    @Test
+    void classificationOps() {
+        var b = new Builder();
+        Value ids = b.input("ids", DType.I64, "T", "B");
+        Value oh = b.oneHot(ids, 28, F32);
+        assertEquals(TensorType.of(F32, "T", "B", 28), oh.type());
+        Value emb = b.input("emb", F32, 28, 16);
+        assertEquals(Shape.of("T", "B", 16), b.gather(emb, ids).shape());
+        assertEquals(Shape.SCALAR, b.crossEntropy(oh, ids).shape());
+        assertTrue(error(() -> b.crossEntropy(oh, oh)).contains("targets must be I32 or I64"));
+        assertTrue(error(() -> b.crossEntropy(emb, ids)).contains("must have one more axis"));
+    }
+}
