@@ -22,8 +22,11 @@ public record Shape(List<Dim> dims) {
         dims = List.copyOf(dims);
     }
 
-    /** Dims given as Integers (sizes) or Strings (symbols). */
+    /** Dims given as Integers (sizes) or Strings (symbols), or one {@code int[]} of sizes. */
     public static Shape of(Object... dims) {
+        if (dims.length == 1 && dims[0] instanceof int[] sizes) {
+            return of(sizes);
+        }
         return new Shape(Arrays.stream(dims).map(Dim::parse).toList());
     }
 
