@@ -11,7 +11,9 @@ import dev.spool.nn.CellType;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.RecurrentLayer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +67,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Print stack traces of errors.")
     boolean verbose;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         checkOptions();
@@ -91,7 +96,7 @@ final class EvalCommand implements Callable<Integer> {
 
         StringJoiner summary = new StringJoiner(", ");
         result.forEach((k, v) -> summary.add(k + " " + v.type()));
-        System.out.printf("wrote %s: %s (%s; %.1f ms)%n", out, summary, cfg.describe(), ms);
+        spec.commandLine().getOut().printf("wrote %s: %s (%s; %.1f ms)%n", out, summary, cfg.describe(), ms);
         return 0;
     }
 

@@ -83,21 +83,7 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
         int input = weights.get(ih).shape().dim(1).size();
         RecurrentConfig cfg = new RecurrentConfig(cell, input, hidden, layers, bidirectional, batchFirst, dtype);
         Map<String, TensorType> want = cfg.weightTypes();
-        for (var e : want.entrySet()) {
-            TensorType got = weights.get(e.getKey());
-            if (got == null) {
-                throw new InputException("missing weight '" + e.getKey() + "' (expected " + e.getValue() + ")"
-                        + cfg.layoutHint());
-            }
-            if (got.dtype() != dtype) {
-                throw new InputException("weight '" + e.getKey() + "': expected " + dtype + " (--dtype " + dtype.cliName()
-                        + "), got " + got.dtype() + "; pass --dtype " + got.dtype().cliName() + " or convert the weights");
-            }
-            if (!got.shape().equals(e.getValue().shape())) {
-                throw new InputException("weight '" + e.getKey() + "': expected shape " + e.getValue().shape() + " for "
-                        + cfg.describe() + ", got " + got.shape());
-            }
-        }
+        // Names first: an unexpected or missing name says more about --layers/--bidirectional than a shape does.
         List<String> extra = new ArrayList<>();
         for (String n : weights.keySet()) {
             if (!want.containsKey(n)) {
@@ -107,6 +93,22 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
         if (!extra.isEmpty()) {
             throw new InputException("unexpected weight '" + extra.get(0) + "'" + (extra.size() > 1 ? " (and " + (extra.size() - 1) + " more)" : "")
                     + " for " + cfg.describe() + cfg.layoutHint());
+        }
+        for (var e : want.entrySet()) {
+            if (!weights.containsKey(e.getKey())) {
+                throw new InputException("missing weight '" + e.getKey() + "' (expected " + e.getValue() + ")" + cfg.layoutHint());
+            }
+        }
+        for (var e : want.entrySet()) {
+            TensorType got = weights.get(e.getKey());
+            if (got.dtype() != dtype) {
+                throw new InputException("weight '" + e.getKey() + "': expected " + dtype + " (--dtype " + dtype.cliName()
+                        + "), got " + got.dtype() + "; pass --dtype " + got.dtype().cliName() + " or convert the weights");
+            }
+            if (!got.shape().equals(e.getValue().shape())) {
+                throw new InputException("weight '" + e.getKey() + "': expected shape " + e.getValue().shape() + " for "
+                        + cfg.describe() + ", got " + got.shape());
+            }
         }
         return cfg;
     }
