@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -64,6 +65,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "cpu", paramLabel = "cpu|cuda", description = "Where to run (default: ${DEFAULT-VALUE}).")
     String backend;
 
+    @Option(names = "--repeat", defaultValue = "1", description = "Run the forward pass this many times and report the median time (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
     @Option(names = "--verbose", description = "Print stack traces of errors.")
     boolean verbose;
 
@@ -85,18 +89,28 @@ final class EvalCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Graph g = RecurrentLayer.graph(cfg, in.containsKey("h0"), in.containsKey("lengths"));
         CpuProgram program = CpuBackend.compile(g);
+        double compileMs = (System.nanoTime() - t0) / 1e6;
         Map<String, Tensor> feeds = new HashMap<>(w);
         feeds.putAll(in);
         if (in.containsKey("lengths")) {
             feeds.put("lengths", asI64(in.get("lengths")));
         }
-        Map<String, Tensor> result = program.run(feeds);
-        double ms = (System.nanoTime() - t0) / 1e6;
+        double[] runMs = new double[repeat];
+        Map<String, Tensor> result = null;
+        for (int i = 0; i < repeat; i++) {
+            long t1 = System.nanoTime();
+            result = program.run(feeds);
+            runMs[i] = (System.nanoTime() - t1) / 1e6;
+        }
         SafeTensors.write(out, result);
 
         StringJoiner summary = new StringJoiner(", ");
         result.forEach((k, v) -> summary.add(k + " " + v.type()));
-        spec.commandLine().getOut().printf("wrote %s: %s (%s; %.1f ms)%n", out, summary, cfg.describe(), ms);
+        var o = spec.commandLine().getOut();
+        o.printf("wrote %s: %s%n", out, summary);
+        Arrays.sort(runMs);
+        o.printf("%s; compile %.1f ms, forward %.2f ms%s%n", cfg.describe(), compileMs, runMs[repeat / 2],
+                repeat > 1 ? " (median of " + repeat + " runs)" : "");
         return 0;
     }
 
@@ -113,6 +127,9 @@ final class EvalCommand implements Callable<Integer> {
             throw new ErrorReporter.UserError(backend.equals("cuda")
                     ? "--backend cuda is not yet supported (it arrives with the CUDA backend); use --backend cpu"
                     : "--backend must be cpu or cuda, got '" + backend + "'");
+        }
+        if (repeat < 1) {
+            throw new ErrorReporter.UserError("--repeat must be >= 1, got " + repeat);
         }
         if (layers < 1) {
             throw new ErrorReporter.UserError("--layers must be >= 1, got " + layers);

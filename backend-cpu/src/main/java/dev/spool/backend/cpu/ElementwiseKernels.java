@@ -23,8 +23,14 @@ final class ElementwiseKernels {
             case F32 -> {
                 float[] in = x.floats();
                 float[] r = out.floats();
-                for (int i = 0; i < n; i++) {
-                    r[i] = (float) fn.apply(in[o + i]);
+                if (fn == UnaryFn.TANH) {
+                    for (int i = 0; i < n; i++) {
+                        r[i] = tanhF32(in[o + i]);
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        r[i] = (float) fn.apply(in[o + i]);
+                    }
                 }
             }
             case F64 -> {
@@ -44,38 +50,108 @@ final class ElementwiseKernels {
         return out;
     }
 
+    /**
+     * tanh rounded to float: Math.tanh is not intrinsified and dominated the reference LSTM step.
+     * Through exp (an intrinsic) it is accurate to double rounding for |x| >= 1e-4, and the cubic
+     * Taylor term is exact to float precision below that.
+     */
+    static float tanhF32(float x) {
+        double d = x;
+        if (Math.abs(d) < 1e-4) {
+            return (float) (d - d * d * d / 3);
+        }
+        if (Math.abs(d) > 20) {
+            return Math.signum(x);
+        }
+        return (float) (1 - 2 / (1 + Math.exp(2 * d)));
+    }
+
     static Tensor binary(BinaryFn fn, Tensor a, Tensor b, int[] outShape) {
         Tensor out = Tensor.zeros(a.dtype(), outShape);
+        if (a.dtype().isFloat() && Strides.same(a.shape(), outShape) && (Strides.same(b.shape(), outShape) || isSuffix(b.shape(), outShape))) {
+            floatRows(fn, a, b, out, false);
+            return out;
+        }
+        if (a.dtype().isFloat() && Strides.same(b.shape(), outShape) && isSuffix(a.shape(), outShape)) {
+            floatRows(fn, b, a, out, true);
+            return out;
+        }
         int n = out.size();
-        int[] ai = Strides.same(a.shape(), outShape) ? null : Strides.broadcastIndex(a.shape(), outShape);
-        int[] bi = Strides.same(b.shape(), outShape) ? null : Strides.broadcastIndex(b.shape(), outShape);
-        int ao = a.offset();
-        int bo = b.offset();
-        switch (a.dtype()) {
-            case F32 -> {
-                float[] x = a.floats();
-                float[] y = b.floats();
-                float[] r = out.floats();
-                for (int i = 0; i < n; i++) {
-                    r[i] = (float) fn.apply(x[ao + (ai == null ? i : ai[i])], y[bo + (bi == null ? i : bi[i])]);
-                }
+        int[] ai = Strides.broadcastIndex(a.shape(), outShape);
+        int[] bi = Strides.broadcastIndex(b.shape(), outShape);
+        for (int i = 0; i < n; i++) {
+            if (a.dtype().isInteger()) {
+                out.setLong(i, fn.applyLong(a.getLong(ai[i]), b.getLong(bi[i])));
+            } else {
+                out.setDouble(i, fn.apply(a.getDouble(ai[i]), b.getDouble(bi[i])));
             }
-            case F64 -> {
-                double[] x = a.doubles();
-                double[] y = b.doubles();
-                double[] r = out.doubles();
-                for (int i = 0; i < n; i++) {
-                    r[i] = fn.apply(x[ao + (ai == null ? i : ai[i])], y[bo + (bi == null ? i : bi[i])]);
-                }
-            }
-            case I32, I64 -> {
-                for (int i = 0; i < n; i++) {
-                    out.setLong(i, fn.applyLong(a.getLong(ai == null ? i : ai[i]), b.getLong(bi == null ? i : bi[i])));
-                }
-            }
-            case BOOL -> throw new IllegalStateException(fn + " on BOOL");
         }
         return out;
+    }
+
+    /** Whether {@code in} (without leading 1s) equals the trailing axes of {@code out}: a repeated row, like a bias. */
+    private static boolean isSuffix(int[] in, int[] out) {
+        int skip = 0;
+        while (skip < in.length && in[skip] == 1) {
+            skip++;
+        }
+        int len = in.length - skip;
+        if (len > out.length) {
+            return false;
+        }
+        for (int i = 0; i < len; i++) {
+            if (in[skip + i] != out[out.length - len + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The common float cases without offset tables: {@code full} has the output's shape and
+     * {@code row} either the same shape or a row repeated over the leading axes (a bias).
+     * {@code swapped} means {@code row} is the left operand.
+     */
+    private static void floatRows(BinaryFn fn, Tensor full, Tensor row, Tensor out, boolean swapped) {
+        int n = out.size();
+        int w = Math.max(1, row.size());
+        int fo = full.offset();
+        int ro = row.offset();
+        if (out.dtype() == DType.F32) {
+            float[] x = full.floats();
+            float[] y = row.floats();
+            float[] r = out.floats();
+            for (int base = 0; base < n; base += w) {
+                int yb = row.size() == n ? ro + base : ro;
+                int xb = fo + base;
+                // ADD and MUL (bias adds, gate products) get plain loops the JIT vectorises.
+                if (fn == BinaryFn.ADD) {
+                    for (int j = 0; j < w; j++) {
+                        r[base + j] = x[xb + j] + y[yb + j];
+                    }
+                } else if (fn == BinaryFn.MUL) {
+                    for (int j = 0; j < w; j++) {
+                        r[base + j] = x[xb + j] * y[yb + j];
+                    }
+                } else {
+                    for (int j = 0; j < w; j++) {
+                        double u = x[xb + j];
+                        double v = y[yb + j];
+                        r[base + j] = (float) (swapped ? fn.apply(v, u) : fn.apply(u, v));
+                    }
+                }
+            }
+        } else {
+            double[] x = full.doubles();
+            double[] y = row.doubles();
+            double[] r = out.doubles();
+            for (int base = 0; base < n; base += w) {
+                int yb = row.size() == n ? ro + base : ro;
+                for (int j = 0; j < w; j++) {
+                    r[base + j] = swapped ? fn.apply(y[yb + j], x[fo + base + j]) : fn.apply(x[fo + base + j], y[yb + j]);
+                }
+            }
+        }
     }
 
     static Tensor compare(CompareFn fn, Tensor a, Tensor b, int[] outShape) {
