@@ -1,9 +1,10 @@
 package dev.spool.graph;
 
+import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.Maps;
+
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -17,7 +18,7 @@ public final class Graph {
     private final List<Value> params;
     private final List<Value> results;
     private final List<String> resultNames;
-    private final Map<Integer, Node> byId = new HashMap<>();
+    private final ImmutableMap<Integer, Node> byId;
 
     public Graph(List<Node> nodes, List<Value> params, List<Value> results, List<String> resultNames) {
         if (results.size() != resultNames.size()) {
@@ -27,11 +28,7 @@ public final class Graph {
         this.params = List.copyOf(params);
         this.results = List.copyOf(results);
         this.resultNames = List.copyOf(resultNames);
-        for (Node n : this.nodes) {
-            if (byId.put(n.id(), n) != null) {
-                throw new IllegalArgumentException("duplicate node id " + n.id());
-            }
-        }
+        this.byId = Maps.uniqueIndex(this.nodes, Node::id);
     }
 
     public List<Node> nodes() {

@@ -20,6 +20,7 @@ import java.util.Map;
 public class GraphBuilder {
     private final DimUnifier dims = new DimUnifier();
     private final Map<Integer, Scope> owner = new HashMap<>();
+    private final Map<Integer, Node> nodes = new HashMap<>();
     private Scope current = new Scope(null, "");
     private int nextId;
 
@@ -92,6 +93,7 @@ public class GraphBuilder {
         Node n = new Node(id, op, inputs, types);
         current.nodes.add(n);
         owner.put(id, current);
+        nodes.put(id, n);
         List<Value> outs = new ArrayList<>(types.size());
         for (int i = 0; i < types.size(); i++) {
             outs.add(n.output(i));
@@ -120,7 +122,9 @@ public class GraphBuilder {
         Value outer = localize(v, s.parent);
         Scope saved = current;
         current = s;
-        Value param = apply1(new Source(Source.Kind.INVARIANT, "%" + v.node() + (v.index() == 0 ? "" : "." + v.index()), v.type()));
+        // Name the invariant after what it stands for: the outer source's label, else the value.
+        String label = nodes.get(v.node()).op() instanceof Source src ? src.label() : v.toString();
+        Value param = apply1(new Source(Source.Kind.INVARIANT, label, v.type()));
         current = saved;
         s.params.add(param);
         s.imports.put(key, param);

@@ -143,7 +143,7 @@ class ScanBuilderTest {
                   body {
                     %4 = carry["h"] : F32(B, 4)
                     %5 = slice["s0"] : F32(B, 3)
-                    %6 = invariant["%1"] : F32(4, 3)
+                    %6 = invariant["w"] : F32(4, 3)
                     %7 = matmul[transB] %5, %6 : F32(B, 4)
                     %8 = add %7, %4 : F32(B, 4)
                     %9 = tanh %8 : F32(B, 4)
