@@ -3,6 +3,7 @@ package dev.spool.ops;
 import dev.spool.graph.DType;
 import dev.spool.graph.DimUnifier;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.List;
 
@@ -27,5 +28,12 @@ public record Cast(DType to) implements Primitive {
     public List<TensorType> infer(List<TensorType> in, DimUnifier dims) {
         Rules.arity(name(), in, 1);
         return List.of(new TensorType(to, in.get(0).shape()));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        Value g = cot.get(0);
+        boolean differentiable = g != null && to.isFloat() && fwd.inputType(0).dtype().isFloat();
+        return java.util.Arrays.asList(differentiable ? b.cast(g, fwd.inputType(0).dtype()) : null);
     }
 }

@@ -3,6 +3,7 @@ package dev.spool.ops;
 import dev.spool.graph.DType;
 import dev.spool.graph.DimUnifier;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.List;
 import java.util.Locale;
@@ -24,5 +25,10 @@ public record Compare(CompareFn fn) implements Primitive {
         Rules.arity(name(), in, 2);
         Rules.sameNumericDtype(name(), in);
         return List.of(new TensorType(DType.BOOL, Broadcasting.shape(name(), Rules.shapes(in), dims)));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        return java.util.Arrays.asList(null, null);
     }
 }

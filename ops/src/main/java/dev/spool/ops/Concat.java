@@ -4,6 +4,7 @@ import dev.spool.graph.Dim;
 import dev.spool.graph.DimUnifier;
 import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.List;
 
@@ -46,5 +47,19 @@ public record Concat(int axis) implements Primitive {
             total += d.size();
         }
         return List.of(new TensorType(first.dtype(), dims.resolve(first.shape().with(a, Dim.of(total)))));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        Value g = cot.get(0);
+        List<Value> out = new java.util.ArrayList<>();
+        int a = Math.floorMod(axis, fwd.outputType(0).rank());
+        int at = 0;
+        for (int i = 0; i < fwd.numInputs(); i++) {
+            int n = fwd.inputType(i).shape().dim(a).size();
+            out.add(g == null ? null : b.slice(g, a, at, at + n));
+            at += n;
+        }
+        return out;
     }
 }

@@ -4,6 +4,7 @@ import dev.spool.graph.DimUnifier;
 import dev.spool.graph.Shape;
 import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.List;
 
@@ -38,5 +39,21 @@ public record CrossEntropy() implements Primitive {
             }
         }
         return List.of(new TensorType(logits.dtype(), Shape.SCALAR));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        Value g = cot.get(0);
+        if (g == null) {
+            return java.util.Arrays.asList(null, null);
+        }
+        TensorType logits = fwd.inputType(0);
+        TensorType targets = fwd.inputType(1);
+        int classes = logits.shape().dim(logits.rank() - 1).size();
+        // (softmax(logits) - one_hot(targets)) * g / N, with N counted at run time (it may be symbolic).
+        Value p = b.softmax(fwd.input(0), -1);
+        Value diff = b.sub(p, b.oneHot(fwd.input(1), classes, logits.dtype()));
+        Value count = b.sum(b.fill(1, logits.dtype(), targets.shape().dims().toArray()));
+        return java.util.Arrays.asList(b.mul(diff, b.div(g, count)), null);
     }
 }

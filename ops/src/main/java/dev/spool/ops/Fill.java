@@ -4,6 +4,7 @@ import dev.spool.graph.DType;
 import dev.spool.graph.DimUnifier;
 import dev.spool.graph.Shape;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.List;
 
@@ -33,5 +34,10 @@ public record Fill(double value, DType dtype, Shape shape) implements Primitive 
     public List<TensorType> infer(List<TensorType> in, DimUnifier dims) {
         Rules.arity(name(), in, 0);
         return List.of(new TensorType(dtype, shape));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        return List.of();
     }
 }

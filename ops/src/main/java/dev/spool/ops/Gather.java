@@ -5,6 +5,7 @@ import dev.spool.graph.DimUnifier;
 import dev.spool.graph.Shape;
 import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,5 +33,14 @@ public record Gather() implements Primitive {
         List<Dim> out = new ArrayList<>(in.get(1).shape().dims());
         out.addAll(table.shape().drop(1).dims());
         return List.of(new TensorType(table.dtype(), new Shape(out)));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        Value g = cot.get(0);
+        if (g == null || !fwd.inputType(0).dtype().isFloat()) {
+            return java.util.Arrays.asList(null, null);
+        }
+        return java.util.Arrays.asList(b.apply1(new ScatterAdd(fwd.inputType(0).shape().dim(0).size()), fwd.input(1), g), null);
     }
 }

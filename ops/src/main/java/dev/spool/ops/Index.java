@@ -5,6 +5,7 @@ import dev.spool.graph.DimUnifier;
 import dev.spool.graph.Shape;
 import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -38,5 +39,17 @@ public record Index(int axis, int index) implements Primitive {
         List<Dim> out = new ArrayList<>(x.shape().dims());
         out.remove(a);
         return List.of(new TensorType(x.dtype(), new Shape(out)));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        Value g = cot.get(0);
+        if (g == null) {
+            return java.util.Arrays.asList((Value) null);
+        }
+        TensorType in = fwd.inputType(0);
+        int a = Math.floorMod(axis, in.rank());
+        Value expanded = b.apply1(new Reshape(in.shape().with(a, Dim.of(1))), g);
+        return List.of(b.apply1(new Pad(a, index, in.shape().dim(a).size() - index - 1), expanded));
     }
 }

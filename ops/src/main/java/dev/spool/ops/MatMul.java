@@ -5,6 +5,7 @@ import dev.spool.graph.DimUnifier;
 import dev.spool.graph.Shape;
 import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -56,5 +57,20 @@ public record MatMul(boolean transA, boolean transB) implements Primitive {
 
     private static Shape dropLast2(Shape s) {
         return new Shape(s.dims().subList(0, s.rank() - 2));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        Value g = cot.get(0);
+        if (g == null || !fwd.inputType(0).dtype().isFloat()) {
+            return java.util.Arrays.asList(null, null);
+        }
+        // With A' = op(A), B' = op(B): dA' = g B'^T and dB' = A'^T g; a transposed operand takes the
+        // transpose of its cotangent, which is again one matmul with swapped flags.
+        Value a = fwd.input(0);
+        Value bb = fwd.input(1);
+        Value da = transA ? b.matmul(bb, g, transB, true) : b.matmul(g, bb, false, !transB);
+        Value db = transB ? b.matmul(g, a, true, transA) : b.matmul(a, g, !transA, false);
+        return java.util.Arrays.asList(Grads.unbroadcast(b, da, fwd.inputType(0)), Grads.unbroadcast(b, db, fwd.inputType(1)));
     }
 }

@@ -4,6 +4,7 @@ import dev.spool.graph.DType;
 import dev.spool.graph.Dim;
 import dev.spool.graph.DimUnifier;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.List;
 
@@ -29,5 +30,10 @@ public record OneHot(int depth, DType dtype) implements Primitive {
         Rules.arity(name(), in, 1);
         Rules.integerDtype(name(), "indices", in.get(0));
         return List.of(new TensorType(dtype, in.get(0).shape().append(Dim.of(depth))));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        return java.util.Arrays.asList((Value) null);
     }
 }

@@ -18,11 +18,14 @@ public enum OpCode {
     CONCAT(OpKind.DATA_MOVEMENT),
     STACK(OpKind.DATA_MOVEMENT),
     GATHER(OpKind.DATA_MOVEMENT),
+    SCATTER_ADD(OpKind.DATA_MOVEMENT),
+    PAD(OpKind.DATA_MOVEMENT),
     ONE_HOT(OpKind.DATA_MOVEMENT),
     REDUCE(OpKind.REDUCTION),
     SOFTMAX(OpKind.REDUCTION),
     CROSS_ENTROPY(OpKind.REDUCTION),
-    FILL(OpKind.GENERATOR);
+    FILL(OpKind.GENERATOR),
+    IOTA(OpKind.GENERATOR);
 
     private final OpKind kind;
 

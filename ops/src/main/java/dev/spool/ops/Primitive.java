@@ -1,6 +1,9 @@
 package dev.spool.ops;
 
 import dev.spool.graph.Op;
+import dev.spool.graph.Value;
+
+import java.util.List;
 
 /** A primitive op of the {@code ops} module: its {@link OpCode} selects the rules and kernels. */
 public interface Primitive extends Op {
@@ -9,4 +12,11 @@ public interface Primitive extends Op {
     default OpKind kind() {
         return code().kind();
     }
+
+    /**
+     * The vector-Jacobian product, written as graph ops: given the cotangents of the outputs
+     * ({@code null} for zero), returns one cotangent per input, {@code null} where the input gets
+     * no gradient (integer or boolean operands, or a zero cotangent).
+     */
+    List<Value> vjp(Builder b, Forward fwd, List<Value> cotangents);
 }

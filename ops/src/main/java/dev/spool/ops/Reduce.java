@@ -5,6 +5,7 @@ import dev.spool.graph.DimUnifier;
 import dev.spool.graph.Shape;
 import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -65,5 +66,30 @@ public record Reduce(ReduceFn fn, List<Integer> axes, boolean keepDims) implemen
             }
         }
         return List.of(new TensorType(x.dtype(), new Shape(out)));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        Value g = cot.get(0);
+        TensorType in = fwd.inputType(0);
+        if (g == null || !in.dtype().isFloat()) {
+            return java.util.Arrays.asList((Value) null);
+        }
+        var red = axesFor(in.rank());
+        Value kept = keepDims ? g : Grads.keepDims(b, g, in, red);
+        return List.of(switch (fn) {
+            case SUM -> Grads.broadcastTo(b, kept, in);
+            case MEAN -> {
+                // The count may be symbolic (T * B), so it is computed as a sum of ones at run time.
+                Value ones = b.fill(1, in.dtype(), in.shape().dims().toArray());
+                Value count = b.apply1(new Reduce(ReduceFn.SUM, axes, true), ones);
+                yield b.div(Grads.broadcastTo(b, kept, in), count);
+            }
+            case MAX -> {
+                Value max = keepDims ? fwd.output(0) : Grads.keepDims(b, fwd.output(0), in, red);
+                Value hit = b.compare(CompareFn.EQ, fwd.input(0), max);
+                yield b.where(hit, Grads.broadcastTo(b, kept, in), b.scalar(0, in.dtype()));
+            }
+        });
     }
 }

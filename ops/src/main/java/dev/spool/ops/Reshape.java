@@ -5,6 +5,7 @@ import dev.spool.graph.DimUnifier;
 import dev.spool.graph.Shape;
 import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -50,5 +51,11 @@ public record Reshape(Shape target) implements Primitive {
             throw new ShapeException("reshape: cannot reshape " + x + " to " + target + " (element counts differ or cannot be proven equal)");
         }
         return List.of(new TensorType(x.dtype(), target));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        Value g = cot.get(0);
+        return java.util.Arrays.asList(g == null ? null : b.apply1(new Reshape(fwd.inputType(0).shape()), g));
     }
 }

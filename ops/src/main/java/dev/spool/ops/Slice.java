@@ -4,6 +4,7 @@ import dev.spool.graph.Dim;
 import dev.spool.graph.DimUnifier;
 import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.List;
 
@@ -37,5 +38,16 @@ public record Slice(int axis, int start, int end) implements Primitive {
             throw new ShapeException("slice: range " + start + ":" + end + " is outside axis " + a + " of size " + d.size() + " in " + x);
         }
         return List.of(new TensorType(x.dtype(), x.shape().with(a, Dim.of(end - start))));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        Value g = cot.get(0);
+        if (g == null) {
+            return java.util.Arrays.asList((Value) null);
+        }
+        int a = Math.floorMod(axis, fwd.inputType(0).rank());
+        int n = fwd.inputType(0).shape().dim(a).size();
+        return List.of(b.apply1(new Pad(a, start, n - end), g));
     }
 }

@@ -2,6 +2,7 @@ package dev.spool.ops;
 
 import dev.spool.graph.DimUnifier;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.List;
 
@@ -28,5 +29,22 @@ public record Softmax(int axis, boolean log) implements Primitive {
         Rules.floatDtype(name(), "the operand", in.get(0));
         Rules.axis(name(), axis, in.get(0).rank());
         return List.of(in.get(0));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        Value g = cot.get(0);
+        if (g == null) {
+            return java.util.Arrays.asList((Value) null);
+        }
+        int a = Math.floorMod(axis, fwd.inputType(0).rank());
+        Reduce sumKeep = new Reduce(ReduceFn.SUM, List.of(a), true);
+        Value y = fwd.output(0);
+        if (log) {
+            // d log_softmax: g - softmax(x) * sum(g)
+            return List.of(b.sub(g, b.mul(b.exp(y), b.apply1(sumKeep, g))));
+        }
+        // d softmax: y * (g - sum(g * y))
+        return List.of(b.mul(y, b.sub(g, b.apply1(sumKeep, b.mul(g, y)))));
     }
 }

@@ -5,6 +5,7 @@ import dev.spool.graph.DimUnifier;
 import dev.spool.graph.Shape;
 import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -44,5 +45,16 @@ public record Stack(int axis) implements Primitive {
         List<Dim> out = new ArrayList<>(dims.resolve(first.shape()).dims());
         out.add(a, Dim.of(in.size()));
         return List.of(new TensorType(first.dtype(), new Shape(out)));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        Value g = cot.get(0);
+        List<Value> out = new java.util.ArrayList<>();
+        int a = Math.floorMod(axis, fwd.outputType(0).rank());
+        for (int i = 0; i < fwd.numInputs(); i++) {
+            out.add(g == null ? null : b.index(g, a, i));
+        }
+        return out;
     }
 }

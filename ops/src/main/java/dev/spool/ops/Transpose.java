@@ -5,6 +5,7 @@ import dev.spool.graph.DimUnifier;
 import dev.spool.graph.Shape;
 import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -47,5 +48,18 @@ public record Transpose(List<Integer> perm) implements Primitive {
             out.add(x.shape().dim(p));
         }
         return List.of(new TensorType(x.dtype(), new Shape(out)));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        Value g = cot.get(0);
+        if (g == null) {
+            return java.util.Arrays.asList((Value) null);
+        }
+        Integer[] inverse = new Integer[perm.size()];
+        for (int i = 0; i < perm.size(); i++) {
+            inverse[perm.get(i)] = i;
+        }
+        return List.of(b.transpose(g, inverse));
     }
 }

@@ -4,6 +4,7 @@ import dev.spool.graph.DType;
 import dev.spool.graph.DimUnifier;
 import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.List;
 
@@ -29,5 +30,17 @@ public record Where() implements Primitive {
             throw new ShapeException("where: branches differ in dtype: " + in.get(1) + " vs " + in.get(2));
         }
         return List.of(new TensorType(in.get(1).dtype(), Broadcasting.shape(name(), Rules.shapes(in), dims)));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        Value g = cot.get(0);
+        if (g == null || !fwd.outputType(0).dtype().isFloat()) {
+            return java.util.Arrays.asList(null, null, null);
+        }
+        Value zero = b.scalar(0, fwd.outputType(0).dtype());
+        Value c = fwd.input(0);
+        return java.util.Arrays.asList(null, Grads.unbroadcast(b, b.where(c, g, zero), fwd.inputType(1)),
+                Grads.unbroadcast(b, b.where(c, zero, g), fwd.inputType(2)));
     }
 }

@@ -17,8 +17,10 @@ import dev.spool.ops.Compare;
 import dev.spool.ops.Concat;
 import dev.spool.ops.Fill;
 import dev.spool.ops.Index;
+import dev.spool.ops.Iota;
 import dev.spool.ops.MatMul;
 import dev.spool.ops.OneHot;
+import dev.spool.ops.Pad;
 import dev.spool.ops.Primitive;
 import dev.spool.ops.Reduce;
 import dev.spool.ops.Slice;
@@ -232,6 +234,16 @@ public final class CpuProgram {
                 yield (s, d) -> s[o] = ReductionKernels.softmax(s[in[0]], axis, sm.log());
             }
             case CROSS_ENTROPY -> (s, d) -> s[o] = ReductionKernels.crossEntropy(s[in[0]], s[in[1]]);
+            case PAD -> {
+                var pad = (Pad) p;
+                int axis = Math.floorMod(pad.axis(), outShape.rank());
+                yield (s, d) -> s[o] = LayoutKernels.pad(s[in[0]], axis, pad.before(), outShape.sizes(d));
+            }
+            case SCATTER_ADD -> (s, d) -> s[o] = LayoutKernels.scatterAdd(s[in[0]], s[in[1]], outShape.sizes(d));
+            case IOTA -> {
+                var iota = (Iota) p;
+                yield (s, d) -> s[o] = ElementwiseKernels.iota(iota.dtype(), outShape.sizes(d), iota.axis());
+            }
             case FILL -> {
                 var f = (Fill) p;
                 yield (s, d) -> s[o] = ElementwiseKernels.fill(f.value(), f.dtype(), outShape.sizes(d));

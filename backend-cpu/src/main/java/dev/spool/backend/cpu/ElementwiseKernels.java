@@ -208,4 +208,13 @@ final class ElementwiseKernels {
         }
         return out;
     }
+
+    static Tensor iota(DType dtype, int[] shape, int axis) {
+        Tensor out = Tensor.zeros(dtype, shape);
+        int inner = Strides.volume(shape, axis + 1, shape.length);
+        for (int i = 0; i < out.size(); i++) {
+            out.setLong(i, (i / inner) % shape[axis]);
+        }
+        return out;
+    }
 }

@@ -116,4 +116,35 @@ final class LayoutKernels {
         }
         return out;
     }
+
+    /** Copies x into zeros of outShape at offset {@code before} along axis. */
+    static Tensor pad(Tensor x, int axis, int before, int[] outShape) {
+        Tensor out = Tensor.zeros(x.dtype(), outShape);
+        int[] in = x.shape();
+        int outer = Strides.volume(in, 0, axis);
+        int inner = Strides.volume(in, axis + 1, in.length);
+        int len = in[axis] * inner;
+        for (int o = 0; o < outer; o++) {
+            System.arraycopy(x.data(), x.offset() + o * len, out.data(), (o * outShape[axis] + before) * inner, len);
+        }
+        return out;
+    }
+
+    /** Zeros of outShape (rows, d...) with each row of updates added at its index. */
+    static Tensor scatterAdd(Tensor indices, Tensor updates, int[] outShape) {
+        Tensor out = Tensor.zeros(updates.dtype(), outShape);
+        int rows = outShape[0];
+        int row = out.size() / Math.max(1, rows);
+        for (int i = 0; i < indices.size(); i++) {
+            long ix = indices.getLong(i);
+            if (ix < 0 || ix >= rows) {
+                throw new IndexOutOfBoundsException("scatter_add: index " + ix + " is outside [0, " + rows + ")");
+            }
+            for (int j = 0; j < row; j++) {
+                int at = (int) ix * row + j;
+                out.setDouble(at, out.getDouble(at) + updates.getDouble(i * row + j));
+            }
+        }
+        return out;
+    }
 }

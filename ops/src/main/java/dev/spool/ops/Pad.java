@@ -1,0 +1,47 @@
+package dev.spool.ops;
+
+import dev.spool.graph.Dim;
+import dev.spool.graph.DimUnifier;
+import dev.spool.graph.ShapeException;
+import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** Zero-pads a fixed-size axis with {@code before} and {@code after} entries (the VJP of slice). */
+public record Pad(int axis, int before, int after) implements Primitive {
+    @Override
+    public OpCode code() {
+        return OpCode.PAD;
+    }
+
+    @Override
+    public String name() {
+        return "pad";
+    }
+
+    @Override
+    public String attributes() {
+        return "axis=" + axis + " " + before + "," + after;
+    }
+
+    @Override
+    public List<TensorType> infer(List<TensorType> in, DimUnifier dims) {
+        Rules.arity(name(), in, 1);
+        TensorType x = in.get(0);
+        int a = Rules.axis(name(), axis, x.rank());
+        Dim d = dims.resolve(x.shape().dim(a));
+        if (!d.isFixed() || before < 0 || after < 0) {
+            throw new ShapeException("pad: needs a fixed-size axis and non-negative padding, got axis " + a + " of " + x);
+        }
+        return List.of(new TensorType(x.dtype(), x.shape().with(a, Dim.of(d.size() + before + after))));
+    }
+
+    @Override
+    public List<Value> vjp(Builder b, Forward fwd, List<Value> cot) {
+        int a = Math.floorMod(axis, fwd.inputType(0).rank());
+        int n = fwd.inputType(0).shape().dim(a).size();
+        return Arrays.asList(b.slice(cot.get(0), a, before, before + n));
+    }
+}

@@ -1,0 +1,483 @@
+package dev.spool.ops.autodiff;
+
+import dev.spool.graph.Constant;
+import dev.spool.graph.Dim;
+import dev.spool.graph.Graph;
+import dev.spool.graph.GraphBuilder.ScanOptions;
+import dev.spool.graph.GraphBuilder.ScanResult;
+import dev.spool.graph.GraphBuilder.Step;
+import dev.spool.graph.GraphException;
+import dev.spool.graph.Node;
+import dev.spool.graph.ScanOp;
+import dev.spool.graph.Shape;
+import dev.spool.graph.Source;
+import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
+import dev.spool.ops.Builder;
+import dev.spool.ops.CompareFn;
+import dev.spool.ops.Forward;
+import dev.spool.ops.Iota;
+import dev.spool.ops.Primitive;
+import dev.spool.ops.Reshape;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Builds forward and backward graph ops into one {@link Builder}.
+ *
+ * <p>Forward: the original graph is replayed node by node; each scan is replayed as an
+ * <em>augmented</em> scan that also stacks, per step, the body values its VJP needs (its
+ * residuals: carries as they entered the step, gate activations, ...).
+ *
+ * <p>Backward: nodes are visited in reverse, each primitive contributing its VJP rule. A scan
+ * becomes a second scan in the opposite direction whose carries are the carry cotangents plus one
+ * accumulator per invariant (the weight gradients, summed over steps) and whose sequences are the
+ * output cotangents, the stacked residuals, the forward sequences the body reads, and the active-row
+ * mask when the forward scan was masked. Inside it, the forward body's VJP is built against the
+ * residual slices. A masked step passes the carry cotangent through unchanged for its inactive
+ * rows and contributes nothing else for them.
+ *
+ * <p>Which residuals a scan needs is found by building its body's VJP once into a scratch builder
+ * and recording what the rules ask for ({@link #plan}); nested scans nest this.
+ */
+final class Differentiator {
+    private final Builder b;
+    private final Map<Integer, Plan> plans;
+
+    /** The residuals of one scan node: body values (or inner residuals) stacked by the forward scan. */
+    private record Plan(List<Key> stacked, List<Integer> sequencesRead, Map<Key, TensorType> types) {
+    }
+
+    Differentiator(Builder b) {
+        this(b, new HashMap<>());
+    }
+
+    private Differentiator(Builder b, Map<Integer, Plan> plans) {
+        this.b = b;
+        this.plans = plans;
+    }
+
+    // Forward ----------------------------------------------------------------------------------
+
+    /** Replays g into the builder; env maps already-bound keys (a body's params) and receives the rest. */
+    Map<Key, Value> replay(Graph g, Map<Key, Value> env) {
+        for (Node n : g.nodes()) {
+            if (n.op() instanceof Source src) {
+                if (!env.containsKey(new Key.Orig(n.id(), 0))) {
+                    Object[] dims = src.type().shape().dims().toArray();
+                    Value v = src.kind() == Source.Kind.PARAMETER ? b.parameter(src.label(), src.type().dtype(), dims)
+                            : b.input(src.label(), src.type().dtype(), dims);
+                    env.put(new Key.Orig(n.id(), 0), v);
+                }
+            } else if (n.op() instanceof Constant c) {
+                env.put(new Key.Orig(n.id(), 0), b.constant(c.value()));
+            } else if (n.op() instanceof ScanOp) {
+                replayScan(n, env);
+            } else {
+                List<Value> outs = b.apply(n.op(), n.inputs().stream().map(v -> env.get(Key.Orig.of(v))).toArray(Value[]::new));
+                for (int i = 0; i < outs.size(); i++) {
+                    env.put(new Key.Orig(n.id(), i), outs.get(i));
+                }
+            }
+        }
+        return env;
+    }
+
+    private void replayScan(Node n, Map<Key, Value> env) {
+        ScanOp scan = (ScanOp) n.op();
+        Graph body = scan.body();
+        int nc = scan.numCarries();
+        int ns = scan.numSequences();
+        int ni = scan.numInvariants();
+        Plan plan = plan(n);
+        List<Value> operands = n.inputs().stream().map(v -> env.get(Key.Orig.of(v))).toList();
+        ScanOptions opts = options(scan, operands, scan.reverse());
+        ScanResult r = b.scan(opts, operands.subList(0, nc), operands.subList(nc, nc + ns), (cs, ss) -> {
+            Map<Key, Value> benv = new HashMap<>();
+            List<Value> params = body.params();
+            for (int i = 0; i < nc; i++) {
+                benv.put(Key.Orig.of(params.get(i)), cs.get(i));
+            }
+            for (int i = 0; i < ns; i++) {
+                benv.put(Key.Orig.of(params.get(nc + i)), ss.get(i));
+            }
+            for (int i = 0; i < ni; i++) {
+                benv.put(Key.Orig.of(params.get(nc + ns + i)), operands.get(nc + ns + i));
+            }
+            replay(body, benv);
+            List<Value> results = body.results().stream().map(v -> benv.get(Key.Orig.of(v))).toList();
+            List<Value> outputs = new ArrayList<>(results.subList(nc, results.size()));
+            for (Key k : plan.stacked()) {
+                outputs.add(benv.get(k));
+            }
+            return Step.of(results.subList(0, nc), outputs);
+        });
+        for (int i = 0; i < nc; i++) {
+            env.put(new Key.Orig(n.id(), i), r.carries().get(i));
+        }
+        int no = scan.numOutputs();
+        for (int j = 0; j < no; j++) {
+            env.put(new Key.Orig(n.id(), nc + j), r.outputs().get(j));
+        }
+        for (int k = 0; k < plan.stacked().size(); k++) {
+            env.put(new Key.Residual(n.id(), k), r.outputs().get(no + k));
+        }
+    }
+
+    private static ScanOptions options(ScanOp scan, List<Value> operands, boolean reverse) {
+        ScanOptions opts = ScanOptions.DEFAULT.length(scan.length());
+        if (reverse) {
+            opts = opts.reverse();
+        }
+        Value m = scan.masking() == ScanOp.Masking.NONE ? null : operands.get(operands.size() - 1);
+        if (scan.masking() == ScanOp.Masking.LENGTHS) {
+            opts = opts.lengths(m);
+        } else if (scan.masking() == ScanOp.Masking.MASK) {
+            opts = opts.mask(m);
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < scan.numCarries(); i++) {
+            names.add(scan.body().source(scan.body().params().get(i)).label());
+        }
+        return opts.carryNames(names.toArray(String[]::new));
+    }
+
+    // Backward ---------------------------------------------------------------------------------
+
+    /**
+     * Accumulates cotangents from the results' {@code seeds} back through g; {@code fwd} gives the
+     * forward value of a key in the builder's current scope. Returns every key's cotangent.
+     */
+    Map<Key, Value> backward(Graph g, Function<Key, Value> fwd, Map<Key, Value> seeds) {
+        Map<Key, Value> cot = new HashMap<>(seeds);
+        List<Node> nodes = g.nodes();
+        for (int idx = nodes.size() - 1; idx >= 0; idx--) {
+            Node n = nodes.get(idx);
+            if (n.op() instanceof Source || n.op() instanceof Constant) {
+                continue;
+            }
+            List<Value> outCot = new ArrayList<>();
+            boolean any = false;
+            for (int i = 0; i < n.outputs().size(); i++) {
+                Value c = cot.get(new Key.Orig(n.id(), i));
+                outCot.add(c);
+                any |= c != null;
+            }
+            if (!any) {
+                continue;
+            }
+            List<Value> inCot;
+            if (n.op() instanceof ScanOp) {
+                inCot = scanVjp(n, fwd, outCot);
+            } else if (n.op() instanceof Primitive p) {
+                inCot = p.vjp(b, view(n, fwd), outCot);
+            } else {
+                throw new GraphException(n.label(), "no gradient rule for op " + n.op().name());
+            }
+            for (int i = 0; i < n.inputs().size(); i++) {
+                Value c = inCot.get(i);
+                if (c != null) {
+                    accumulate(cot, Key.Orig.of(n.inputs().get(i)), c);
+                }
+            }
+        }
+        return cot;
+    }
+
+    private void accumulate(Map<Key, Value> cot, Key k, Value c) {
+        Value prev = cot.get(k);
+        cot.put(k, prev == null ? c : b.add(prev, c));
+    }
+
+    private static Forward view(Node n, Function<Key, Value> fwd) {
+        return new Forward() {
+            @Override
+            public int numInputs() {
+                return n.inputs().size();
+            }
+
+            @Override
+            public Value input(int i) {
+                return fwd.apply(Key.Orig.of(n.inputs().get(i)));
+            }
+
+            @Override
+            public Value output(int i) {
+                return fwd.apply(new Key.Orig(n.id(), i));
+            }
+
+            @Override
+            public TensorType inputType(int i) {
+                return n.inputs().get(i).type();
+            }
+
+            @Override
+            public TensorType outputType(int i) {
+                return n.outputs().get(i);
+            }
+        };
+    }
+
+    /** The backward scan of scan node n; returns the cotangents of n's operands. */
+    private List<Value> scanVjp(Node n, Function<Key, Value> fwd, List<Value> outCot) {
+        ScanOp scan = (ScanOp) n.op();
+        Graph body = scan.body();
+        int nc = scan.numCarries();
+        int ns = scan.numSequences();
+        int ni = scan.numInvariants();
+        int no = scan.numOutputs();
+        Plan plan = plan(n);
+        List<Value> params = body.params();
+
+        // Carries of the backward scan: cotangents of the float carries, then one gradient accumulator per float invariant.
+        List<Integer> fc = floats(params, 0, nc);
+        List<Integer> fi = floats(params, nc + ns, ni);
+        List<Value> init = new ArrayList<>();
+        for (int i : fc) {
+            init.add(outCot.get(i) != null ? outCot.get(i) : zeros(params.get(i).type()));
+        }
+        for (int i : fi) {
+            init.add(zeros(params.get(nc + ns + i).type()));
+        }
+        // Sequences: present output cotangents, stacked residuals, forward sequences the body reads, active rows.
+        List<Integer> dys = new ArrayList<>();
+        List<Value> seqs = new ArrayList<>();
+        for (int j = 0; j < no; j++) {
+            if (outCot.get(nc + j) != null) {
+                dys.add(j);
+                seqs.add(outCot.get(nc + j));
+            }
+        }
+        for (int k = 0; k < plan.stacked().size(); k++) {
+            seqs.add(fwd.apply(new Key.Residual(n.id(), k)));
+        }
+        for (int i : plan.sequencesRead()) {
+            seqs.add(fwd.apply(Key.Orig.of(n.inputs().get(nc + i))));
+        }
+        boolean masked = scan.masking() != ScanOp.Masking.NONE;
+        if (masked) {
+            seqs.add(activeRows(scan, fwd.apply(Key.Orig.of(n.inputs().get(n.inputs().size() - 1)))));
+        }
+        List<Value> invariants = new ArrayList<>();
+        for (int i = 0; i < ni; i++) {
+            invariants.add(null);
+        }
+
+        ScanOptions opts = ScanOptions.DEFAULT.length(scan.length());
+        if (!scan.reverse()) {
+            opts = opts.reverse();
+        }
+        ScanResult r = b.scan(opts, init, seqs, (cs, ss) -> {
+            Map<Key, Value> slices = new HashMap<>();
+            int at = dys.size();
+            for (Key k : plan.stacked()) {
+                slices.put(k, ss.get(at++));
+            }
+            for (int i : plan.sequencesRead()) {
+                slices.put(Key.Orig.of(params.get(nc + i)), ss.get(at++));
+            }
+            Value active = masked ? ss.get(at) : null;
+            Function<Key, Value> bodyFwd = k -> {
+                Value v = slices.get(k);
+                if (v != null) {
+                    return v;
+                }
+                int inv = invariantIndex(body, k, nc + ns);
+                if (inv >= 0) {
+                    if (invariants.get(inv) == null) {
+                        invariants.set(inv, fwd.apply(Key.Orig.of(n.inputs().get(nc + ns + inv))));
+                    }
+                    return invariants.get(inv);
+                }
+                throw new IllegalStateException("residual " + k + " of " + n.label() + " was not planned");
+            };
+            Map<Key, Value> seeds = new HashMap<>();
+            for (int c = 0; c < fc.size(); c++) {
+                Value dc = cs.get(c);
+                accumulateSeed(seeds, body.results().get(fc.get(c)), masked ? onActive(active, dc, true) : dc);
+            }
+            for (int d = 0; d < dys.size(); d++) {
+                Value dy = ss.get(d);
+                accumulateSeed(seeds, body.results().get(nc + dys.get(d)), masked ? onActive(active, dy, true) : dy);
+            }
+            Map<Key, Value> bc = backward(body, bodyFwd, seeds);
+            List<Value> nextCarries = new ArrayList<>();
+            for (int c = 0; c < fc.size(); c++) {
+                Value param = params.get(fc.get(c));
+                Value d = bc.get(Key.Orig.of(param));
+                if (masked) {
+                    Value frozen = onActive(active, cs.get(c), false);
+                    d = d == null ? frozen : b.add(d, frozen);
+                }
+                nextCarries.add(d != null ? d : zeros(param.type()));
+            }
+            for (int w = 0; w < fi.size(); w++) {
+                Value d = bc.get(Key.Orig.of(params.get(nc + ns + fi.get(w))));
+                Value acc = cs.get(fc.size() + w);
+                nextCarries.add(d == null ? acc : b.add(acc, d));
+            }
+            List<Value> dxs = new ArrayList<>();
+            for (int i = 0; i < ns; i++) {
+                Value param = params.get(nc + i);
+                Value d = bc.get(Key.Orig.of(param));
+                dxs.add(d != null ? d : zeros(param.type()));
+            }
+            return Step.of(nextCarries, dxs);
+        });
+
+        List<Value> inCot = new ArrayList<>();
+        for (int i = 0; i < n.inputs().size(); i++) {
+            inCot.add(null);
+        }
+        for (int c = 0; c < fc.size(); c++) {
+            inCot.set(fc.get(c), r.carries().get(c));
+        }
+        for (int w = 0; w < fi.size(); w++) {
+            inCot.set(nc + ns + fi.get(w), r.carries().get(fc.size() + w));
+        }
+        for (int i = 0; i < ns; i++) {
+            if (params.get(nc + i).dtype().isFloat()) {
+                inCot.set(nc + i, r.outputs().get(i));
+            }
+        }
+        return inCot;
+    }
+
+    private void accumulateSeed(Map<Key, Value> seeds, Value result, Value c) {
+        accumulate(seeds, Key.Orig.of(result), c);
+    }
+
+    /** v on the active rows (zeros elsewhere) when {@code keepActive}, else v on the inactive rows. */
+    private Value onActive(Value active, Value v, boolean keepActive) {
+        TensorType t = b.typeOf(v);
+        List<Object> dims = new ArrayList<>();
+        dims.add(t.shape().dim(0));
+        for (int i = 1; i < t.rank(); i++) {
+            dims.add(1);
+        }
+        Value rows = b.apply1(new Reshape(Shape.of(dims.toArray())), active);
+        Value zero = b.scalar(0, t.dtype());
+        return keepActive ? b.where(rows, v, zero) : b.where(rows, zero, v);
+    }
+
+    /** (T, B) BOOL: whether step t is active for row b. */
+    private Value activeRows(ScanOp scan, Value maskOperand) {
+        if (scan.masking() == ScanOp.Masking.MASK) {
+            return maskOperand;
+        }
+        TensorType lt = b.typeOf(maskOperand);
+        Value steps = b.apply1(new Iota(lt.dtype(), Shape.of(scan.length(), lt.shape().dim(0)), 0));
+        return b.compare(CompareFn.LT, steps, maskOperand);
+    }
+
+    private Value zeros(TensorType t) {
+        return b.fill(0, t.dtype(), t.shape().dims().toArray());
+    }
+
+    private static List<Integer> floats(List<Value> params, int from, int count) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            if (params.get(from + i).dtype().isFloat()) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    private static int invariantIndex(Graph body, Key k, int firstInvariant) {
+        if (k instanceof Key.Orig o && o.index() == 0 && body.contains(o.node())
+                && body.node(o.node()).op() instanceof Source s && s.kind() == Source.Kind.INVARIANT) {
+            return body.params().indexOf(body.node(o.node()).output(0)) - firstInvariant;
+        }
+        return -1;
+    }
+
+    // Residual planning ------------------------------------------------------------------------
+
+    /**
+     * Which body values the backward scan of n reads: found by building the body's VJP into a
+     * scratch builder whose forward values are placeholders that record every request.
+     */
+    private Plan plan(Node n) {
+        Plan cached = plans.get(n.id());
+        if (cached != null) {
+            return cached;
+        }
+        ScanOp scan = (ScanOp) n.op();
+        Graph body = scan.body();
+        int nc = scan.numCarries();
+        int ns = scan.numSequences();
+        Builder scratch = new Builder();
+        Differentiator sd = new Differentiator(scratch, plans);
+        // Placeholders are made up front, at the scratch graph's top level: a rule may ask for a
+        // value while the scratch builder is inside a nested backward scan.
+        Map<Key, Value> placeholders = new HashMap<>();
+        Map<Key, TensorType> types = new HashMap<>();
+        for (Node m : body.nodes()) {
+            for (int i = 0; i < m.outputs().size(); i++) {
+                addPlaceholder(scratch, placeholders, types, new Key.Orig(m.id(), i), m.outputs().get(i));
+            }
+            if (m.op() instanceof ScanOp) {
+                for (int k = 0; k < plan(m).stacked().size(); k++) {
+                    Key key = new Key.Residual(m.id(), k);
+                    addPlaceholder(scratch, placeholders, types, key, typeOf(body, key));
+                }
+            }
+        }
+        LinkedHashSet<Key> requested = new LinkedHashSet<>();
+        Function<Key, Value> recorder = k -> {
+            requested.add(k);
+            return placeholders.get(k);
+        };
+        Map<Key, Value> seeds = new HashMap<>();
+        for (Value res : body.results()) {
+            if (res.dtype().isFloat() && !seeds.containsKey(Key.Orig.of(res))) {
+                seeds.put(Key.Orig.of(res), scratch.input("seed" + seeds.size(), res.dtype(), res.shape().dims().toArray()));
+            }
+        }
+        sd.backward(body, recorder, seeds);
+        List<Key> stacked = new ArrayList<>();
+        List<Integer> sequencesRead = new ArrayList<>();
+        for (Key k : requested) {
+            int p = paramIndex(body, k);
+            if (p >= nc && p < nc + ns) {
+                sequencesRead.add(p - nc);
+            } else if (p < nc + ns) {
+                stacked.add(k);
+            }
+        }
+        Plan plan = new Plan(stacked, sequencesRead, types);
+        plans.put(n.id(), plan);
+        return plan;
+    }
+
+    private static void addPlaceholder(Builder scratch, Map<Key, Value> placeholders, Map<Key, TensorType> types, Key k, TensorType t) {
+        types.put(k, t);
+        placeholders.put(k, scratch.input("r" + placeholders.size(), t.dtype(), t.shape().dims().toArray()));
+    }
+
+    /** Index of k among the body's params, -1 for an inner value; invariants count too. */
+    private static int paramIndex(Graph body, Key k) {
+        if (k instanceof Key.Orig o && o.index() == 0 && body.contains(o.node()) && body.node(o.node()).op() instanceof Source) {
+            return body.params().indexOf(body.node(o.node()).output(0));
+        }
+        return -1;
+    }
+
+    private TensorType typeOf(Graph body, Key k) {
+        if (k instanceof Key.Orig o) {
+            return body.node(o.node()).outputs().get(o.index());
+        }
+        Key.Residual r = (Key.Residual) k;
+        Node inner = body.node(r.scan());
+        Plan p = plan(inner);
+        TensorType t = p.types().get(p.stacked().get(r.k()));
+        Dim len = ((ScanOp) inner.op()).length();
+        return new TensorType(t.dtype(), t.shape().prepend(len));
+    }
+}

@@ -1,0 +1,66 @@
+package dev.spool.ops.autodiff;
+
+import dev.spool.graph.Graph;
+import dev.spool.graph.GraphException;
+import dev.spool.graph.Value;
+import dev.spool.ops.Builder;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reverse-mode autodiff as a graph transformation: returns a graph that computes the original
+ * results plus {@code grad.<name>} for each requested input or parameter. Gradients are graph ops
+ * derived symbolically from each op's VJP rule; the gradient of a scan is a second scan running
+ * in the opposite direction (see {@link Differentiator}).
+ *
+ * <pre>{@code
+ * Graph withGrads = Grad.of(graph, "loss", List.of("weight_hh_l0", "input"));
+ * // results: loss, ..., grad.weight_hh_l0, grad.input
+ * }</pre>
+ */
+public final class Grad {
+    private Grad() {
+    }
+
+    public static Graph of(Graph g, String loss, List<String> wrt) {
+        Value lossValue = g.result(loss).orElseThrow(() -> new GraphException("", "no result named '" + loss
+                + "'; results are " + g.resultNames()));
+        if (lossValue.type().rank() != 0 || !lossValue.dtype().isFloat()) {
+            throw new GraphException("", "the loss '" + loss + "' must be a float scalar, got " + lossValue.type());
+        }
+        Map<String, Value> sources = new LinkedHashMap<>();
+        for (Value p : g.params()) {
+            sources.put(g.source(p).label(), p);
+        }
+        for (String name : wrt) {
+            Value p = sources.get(name);
+            if (p == null) {
+                throw new GraphException("", "cannot differentiate with respect to '" + name + "': the graph's inputs and parameters are "
+                        + sources.keySet());
+            }
+            if (!p.dtype().isFloat()) {
+                throw new GraphException("", "cannot differentiate with respect to " + g.source(p).kind().name().toLowerCase()
+                        + " '" + name + "' of integer type " + p.type());
+            }
+        }
+        Builder b = new Builder();
+        Differentiator d = new Differentiator(b);
+        Map<Key, Value> env = d.replay(g, new java.util.HashMap<>());
+        Map<Key, Value> seeds = new java.util.HashMap<>();
+        seeds.put(Key.Orig.of(lossValue), b.fill(1, lossValue.dtype()));
+        Map<Key, Value> cot = d.backward(g, env::get, seeds);
+
+        Map<String, Value> results = new LinkedHashMap<>();
+        for (int i = 0; i < g.results().size(); i++) {
+            results.put(g.resultNames().get(i), env.get(Key.Orig.of(g.results().get(i))));
+        }
+        for (String name : wrt) {
+            Value p = sources.get(name);
+            Value c = cot.get(Key.Orig.of(p));
+            results.put("grad." + name, c != null ? c : b.zeros(p.dtype(), p.shape().dims().toArray()));
+        }
+        return b.build(results);
+    }
+}

@@ -1,0 +1,18 @@
+package dev.spool.ops.autodiff;
+
+import dev.spool.graph.Value;
+
+/** Names a forward value during differentiation. */
+sealed interface Key permits Key.Orig, Key.Residual {
+
+    /** Output {@code index} of node {@code node} of the graph being differentiated (any nesting level). */
+    record Orig(int node, int index) implements Key {
+        static Orig of(Value v) {
+            return new Orig(v.node(), v.index());
+        }
+    }
+
+    /** The k-th residual a differentiated forward scan node stacks for its backward scan. */
+    record Residual(int scan, int k) implements Key {
+    }
+}
