@@ -56,8 +56,13 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "Y.safetensors", description = "Where to write output, h_n, c_n.")
     Path out;
 
-    @Option(names = "--grad", description = "Also write gradients (not yet supported).")
+    @Option(names = "--grad", description = {"Also write gradients: grad.input, grad.h0, grad.c0 (lstm), grad.<weight>, of",
+            "sum(output*grad_output) + sum(h_n*grad_h_n) [+ sum(c_n*grad_c_n)]; the inputs file then holds grad_output",
+            "and optional grad_h_n, grad_c_n."})
     boolean grad;
+
+    @Option(names = "--dump", description = "Print the graph that runs (with --grad: forward and backward scans) to stdout.")
+    boolean dump;
 
     @Option(names = "--mode", defaultValue = "scan", paramLabel = "scan|unroll", description = "Loop strategy (default: ${DEFAULT-VALUE}).")
     String mode;
@@ -84,16 +89,29 @@ final class EvalCommand implements Callable<Integer> {
         w.forEach((k, v) -> wTypes.put(k, v.type()));
         RecurrentConfig cfg = RecurrentConfig.fromWeights(cellType, wTypes, layers, bidirectional, batchFirst, type);
         Map<String, Tensor> in = SafeTensors.read(inputs);
-        RecurrentLayer.checkInputs(cfg, in);
+        RecurrentLayer.checkInputs(cfg, in, grad);
 
         long t0 = System.nanoTime();
-        Graph g = RecurrentLayer.graph(cfg, in.containsKey("h0"), in.containsKey("lengths"));
+        Graph g = grad ? RecurrentLayer.gradientGraph(cfg, in.containsKey("lengths"), in.containsKey("grad_h_n"), in.containsKey("grad_c_n"))
+                : RecurrentLayer.graph(cfg, in.containsKey("h0"), in.containsKey("lengths"));
+        if (dump) {
+            spec.commandLine().getOut().print(g);
+        }
         CpuProgram program = CpuBackend.compile(g);
         double compileMs = (System.nanoTime() - t0) / 1e6;
         Map<String, Tensor> feeds = new HashMap<>(w);
         feeds.putAll(in);
         if (in.containsKey("lengths")) {
             feeds.put("lengths", asI64(in.get("lengths")));
+        }
+        if (grad) {
+            // The gradient graph always takes the initial state, so grad.h0 exists even when h0 defaults to zeros.
+            int batch = in.get("input").dim(batchFirst ? 0 : 1);
+            int[] state = {cfg.layers() * cfg.directions(), batch, cfg.hiddenSize()};
+            feeds.putIfAbsent("h0", Tensor.zeros(type, state));
+            if (cellType.hasCellState()) {
+                feeds.putIfAbsent("c0", Tensor.zeros(type, state));
+            }
         }
         double[] runMs = new double[repeat];
         Map<String, Tensor> result = null;
@@ -115,9 +133,6 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private void checkOptions() {
-        if (grad) {
-            throw new ErrorReporter.UserError("--grad is not yet supported (it arrives with symbolic autodiff); run without --grad");
-        }
         if (!mode.equals("scan")) {
             throw new ErrorReporter.UserError(mode.equals("unroll")
                     ? "--mode unroll is not yet supported (it arrives with the optimising compiler); use --mode scan"

@@ -91,6 +91,40 @@ class EvalCommandTest {
     }
 
     @Test
+    void gradWritesEveryGradientOfTheContract() throws IOException {
+        Path dir = fixture("gru-l2-bi-bf-len-f64");
+        Result r = eval("gru", dir.resolve("weights.safetensors"), dir.resolve("grad_inputs.safetensors"),
+                "--layers", "2", "--bidirectional", "--batch-first", "--dtype", "f64", "--grad");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Tensor> got = SafeTensors.read(tmp.resolve("y.safetensors"));
+        Map<String, Tensor> want = SafeTensors.read(dir.resolve("expected_grad.safetensors"));
+        assertEquals(new java.util.TreeSet<>(want.keySet()), new java.util.TreeSet<>(got.keySet()));
+        for (String k : want.keySet()) {
+            double[] w = want.get(k).toDoubles();
+            double[] g = got.get(k).toDoubles();
+            for (int i = 0; i < w.length; i++) {
+                assertEquals(w[i], g[i], 1e-9 * Math.max(1, Math.abs(w[i])), k + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void dumpShowsTheBackwardScan() {
+        Path dir = fixture("rnn-l1-uni-tm-nolen-f64");
+        Result r = eval("rnn", dir.resolve("weights.safetensors"), dir.resolve("grad_inputs.safetensors"), "--dtype", "f64", "--grad", "--dump");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(2, r.out().split("= scan\\[").length - 1, "a forward and a backward scan:\n" + r.out());
+        assertTrue(r.out().contains("reverse]"), r.out());
+    }
+
+    @Test
+    void gradTensorsWithoutGradAreRefused() {
+        Path dir = fixture("rnn-l1-uni-tm-nolen-f32");
+        assertBadInput(eval("rnn", dir.resolve("weights.safetensors"), dir.resolve("grad_inputs.safetensors")),
+                "unexpected tensor 'grad_output'", "need --grad");
+    }
+
+    @Test
     void evalRunsMyRnnBatchFirstInFloat64() {
         Path dir = fixture("myrnn-l1-uni-bf-nolen-f64");
         Result r = eval("myrnn", dir.resolve("weights.safetensors"), dir.resolve("inputs.safetensors"), "--batch-first", "--dtype", "f64");
@@ -188,7 +222,7 @@ class EvalCommandTest {
         Path d = fixture("rnn-l1-uni-tm-nolen-f32");
         Path w = d.resolve("weights.safetensors");
         Path x = d.resolve("inputs.safetensors");
-        assertBadInput(eval("rnn", w, x, "--grad"), "--grad is not yet supported");
+        assertBadInput(eval("rnn", w, x, "--grad"), "--grad needs tensor 'grad_output' (5, 3, 4)");
         assertBadInput(eval("rnn", w, x, "--mode", "unroll"), "--mode unroll is not yet supported");
         assertBadInput(eval("rnn", w, x, "--backend", "cuda"), "--backend cuda is not yet supported");
     }

@@ -10,6 +10,7 @@ import dev.spool.graph.Shape;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
+import dev.spool.ops.autodiff.Grad;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,6 +59,59 @@ public final class RecurrentLayer {
             results.put("c_n", out.cN());
         }
         return b.build(results);
+    }
+
+    /**
+     * The layer with its gradients, as {@code spool eval --grad} computes them: inputs {@code input},
+     * {@code h0} (and {@code c0}), optional {@code lengths}, {@code grad_output} and optional
+     * {@code grad_h_n}/{@code grad_c_n}; results {@code output}, {@code h_n}, ({@code c_n}) and
+     * {@code grad.input}, {@code grad.h0}, ({@code grad.c0}), {@code grad.<weight>} of
+     * {@code sum(output * grad_output) + sum(h_n * grad_h_n) [+ sum(c_n * grad_c_n)]}.
+     */
+    public static Graph gradientGraph(RecurrentConfig cfg, boolean withLengths, boolean withGradHn, boolean withGradCn) {
+        Builder b = new Builder();
+        Value input = cfg.batchFirst() ? b.input("input", cfg.dtype(), "B", "T", cfg.inputSize())
+                : b.input("input", cfg.dtype(), "T", "B", cfg.inputSize());
+        int states = cfg.layers() * cfg.directions();
+        Value h0 = b.input("h0", cfg.dtype(), states, "B", cfg.hiddenSize());
+        Value c0 = cfg.cell().hasCellState() ? b.input("c0", cfg.dtype(), states, "B", cfg.hiddenSize()) : null;
+        Value lengths = withLengths ? b.input("lengths", DType.I64, "B") : null;
+        Map<String, Value> weights = new LinkedHashMap<>();
+        cfg.weightTypes().forEach((name, t) -> weights.put(name, b.parameter(name, t.dtype(), t.shape().dims().toArray())));
+        Outputs out = apply(b, cfg, input, h0, c0, lengths, weights);
+        Value loss = b.sum(b.mul(out.output(), b.input("grad_output", cfg.dtype(), b.typeOf(out.output()).shape().dims().toArray())));
+        if (withGradHn) {
+            loss = b.add(loss, b.sum(b.mul(out.hN(), b.input("grad_h_n", cfg.dtype(), b.typeOf(out.hN()).shape().dims().toArray()))));
+        }
+        if (withGradCn && out.cN() != null) {
+            loss = b.add(loss, b.sum(b.mul(out.cN(), b.input("grad_c_n", cfg.dtype(), b.typeOf(out.cN()).shape().dims().toArray()))));
+        }
+        Map<String, Value> results = new LinkedHashMap<>();
+        results.put("output", out.output());
+        results.put("h_n", out.hN());
+        if (out.cN() != null) {
+            results.put("c_n", out.cN());
+        }
+        results.put("loss", loss);
+        List<String> wrt = new ArrayList<>(List.of("input", "h0"));
+        if (c0 != null) {
+            wrt.add("c0");
+        }
+        wrt.addAll(weights.keySet());
+        Graph g = Grad.of(b.build(results), "loss", wrt);
+        return withoutResult(g, "loss");
+    }
+
+    private static Graph withoutResult(Graph g, String name) {
+        List<Value> rs = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < g.results().size(); i++) {
+            if (!g.resultNames().get(i).equals(name)) {
+                rs.add(g.results().get(i));
+                names.add(g.resultNames().get(i));
+            }
+        }
+        return new Graph(g.nodes(), g.params(), rs, names);
     }
 
     /** Adds the layer to {@code b}; h0, c0 and lengths may be null. */
@@ -118,6 +172,14 @@ public final class RecurrentLayer {
      * @throws InputException naming the tensor, the expected and the actual shape or dtype
      */
     public static void checkInputs(RecurrentConfig cfg, Map<String, Tensor> inputs) {
+        checkInputs(cfg, inputs, false);
+    }
+
+    /**
+     * As {@link #checkInputs(RecurrentConfig, Map)}; with {@code grad}, also {@code grad_output}
+     * (required, the shape of output) and optional {@code grad_h_n}, {@code grad_c_n}.
+     */
+    public static void checkInputs(RecurrentConfig cfg, Map<String, Tensor> inputs, boolean grad) {
         Tensor x = inputs.get("input");
         String layout = cfg.batchFirst() ? "(B, T, " + cfg.inputSize() + ") with --batch-first" : "(T, B, " + cfg.inputSize() + ")";
         if (x == null) {
@@ -165,10 +227,35 @@ public final class RecurrentLayer {
                 }
             }
         }
-        for (String name : inputs.keySet()) {
-            if (!List.of("input", "h0", "c0", "lengths").contains(name)) {
-                throw new InputException("unexpected tensor '" + name + "' in the inputs; expected input, h0, c0 (lstm), lengths");
+        if (grad) {
+            int[] out = cfg.batchFirst() ? new int[] {batch, steps, cfg.directions() * cfg.hiddenSize()}
+                    : new int[] {steps, batch, cfg.directions() * cfg.hiddenSize()};
+            int[] state = {states, batch, cfg.hiddenSize()};
+            if (!inputs.containsKey("grad_output")) {
+                throw new InputException("--grad needs tensor 'grad_output' " + Shape.of(out) + " (the cotangent of output) in the inputs file");
             }
+            checkShape(inputs, "grad_output", cfg.dtype(), out, "the shape of output");
+            checkShape(inputs, "grad_h_n", cfg.dtype(), state, "the shape of h_n");
+            if (inputs.containsKey("grad_c_n") && !cfg.cell().hasCellState()) {
+                throw new InputException("tensor 'grad_c_n' is only used by lstm, not " + cfg.cell().cliName() + "; remove it");
+            }
+            checkShape(inputs, "grad_c_n", cfg.dtype(), state, "the shape of c_n");
+        }
+        List<String> known = grad ? List.of("input", "h0", "c0", "lengths", "grad_output", "grad_h_n", "grad_c_n")
+                : List.of("input", "h0", "c0", "lengths");
+        for (String name : inputs.keySet()) {
+            if (!known.contains(name)) {
+                throw new InputException("unexpected tensor '" + name + "' in the inputs; expected " + String.join(", ", known)
+                        + (name.startsWith("grad_") ? " (grad_* tensors need --grad)" : ""));
+            }
+        }
+    }
+
+    private static void checkShape(Map<String, Tensor> inputs, String name, DType dtype, int[] want, String what) {
+        Tensor t = inputs.get(name);
+        if (t != null && (t.dtype() != dtype || !java.util.Arrays.equals(t.shape(), want))) {
+            throw new InputException("tensor '" + name + "': expected " + dtype + Shape.of(want) + " (" + what + "), got "
+                    + t.dtype() + Shape.of(t.shape()));
         }
     }
 }
