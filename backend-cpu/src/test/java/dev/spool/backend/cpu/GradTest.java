@@ -78,8 +78,12 @@ class GradTest {
 
     /** A small RNN-like scan with two carries, an output, an invariant, optional reverse and lengths. */
     private static Graph rnnScan(boolean reverse, boolean lengths) {
+        return rnnScan(reverse, lengths, "T");
+    }
+
+    private static Graph rnnScan(boolean reverse, boolean lengths, Object steps) {
         var b = new Builder();
-        Value xs = b.input("xs", F64, "T", "B", 3);
+        Value xs = b.input("xs", F64, steps, "B", 3);
         Value h0 = b.input("h0", F64, "B", 2);
         Value c0 = b.input("c0", F64, "B", 2);
         Value w = b.input("w", F64, 2, 3);
@@ -228,6 +232,44 @@ class GradTest {
             }
             GradientCheck.check(b.build("loss", loss), "loss", feeds, List.of("xs", "h0", "w", "bias"), TOL);
         }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> checkpointingGivesIdenticalGradientsWithLessMemory() {
+        return Stream.of(new int[] {6, 2, 0}, new int[] {6, 3, 1}, new int[] {6, 2, 2}, new int[] {4, 4, 0}).map(c -> DynamicTest.dynamicTest(
+                "T=" + c[0] + " every " + c[1] + (c[2] == 1 ? " reverse" : c[2] == 2 ? " lengths" : ""), () -> {
+                    Graph g = rnnScan(c[2] == 1, c[2] == 2, c[0]);
+                    Map<String, Tensor> feeds = rnnFeeds(c[0], 11);
+                    if (c[2] != 2) {
+                        feeds.remove("len");
+                    }
+                    List<String> wrt = List.of("xs", "h0", "c0", "w", "u");
+                    Graph full = Grad.of(g, "loss", wrt);
+                    Graph ck = Grad.of(g, "loss", wrt, c[1]);
+                    Map<String, Tensor> a = CpuBackend.compile(full).run(feeds);
+                    Map<String, Tensor> r = CpuBackend.compile(ck).run(feeds);
+                    for (String k : a.keySet()) {
+                        double[] x = a.get(k).toDoubles();
+                        double[] y = r.get(k).toDoubles();
+                        for (int i = 0; i < x.length; i++) {
+                            org.junit.jupiter.api.Assertions.assertEquals(x[i], y[i], 1e-12 * Math.max(1, Math.abs(x[i])), k + "[" + i + "]");
+                        }
+                    }
+                    long fullBytes = dev.spool.compiler.ScanMemory.stackedBytes(full, Map.of("B", 3));
+                    long ckBytes = dev.spool.compiler.ScanMemory.stackedBytes(ck, Map.of("B", 3));
+                    if (c[0] > c[1]) {
+                        assertTrue(ckBytes < fullBytes, "checkpointed " + ckBytes + " bytes vs " + fullBytes);
+                    } else {
+                        org.junit.jupiter.api.Assertions.assertEquals(fullBytes, ckBytes, "a scan no longer than k is left alone");
+                    }
+                }));
+    }
+
+    @Test
+    void checkpointingRefusesALengthThatIsNotAMultiple() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.spool.graph.GraphException.class,
+                () -> Grad.of(rnnScan(false, false, 5), "loss", List.of("w"), 2));
+        assertTrue(e.getMessage().contains("divisible by 2, got 5"), e.getMessage());
     }
 
     @Test

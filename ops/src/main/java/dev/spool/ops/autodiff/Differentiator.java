@@ -48,103 +48,49 @@ import java.util.function.Function;
 final class Differentiator {
     private final Builder b;
     private final Map<Integer, Plan> plans;
+    /** Scan nodes whose backward recomputes the body from stacked carries instead of reading residuals. */
+    private final java.util.Set<Integer> recompute;
 
     /** The residuals of one scan node: body values (or inner residuals) stacked by the forward scan. */
     private record Plan(List<Key> stacked, List<Integer> sequencesRead, Map<Key, TensorType> types) {
     }
 
-    Differentiator(Builder b) {
-        this(b, new HashMap<>());
+    Differentiator(Builder b, java.util.Set<Integer> recompute) {
+        this(b, new HashMap<>(), recompute);
     }
 
-    private Differentiator(Builder b, Map<Integer, Plan> plans) {
+    private Differentiator(Builder b, Map<Integer, Plan> plans, java.util.Set<Integer> recompute) {
         this.b = b;
         this.plans = plans;
+        this.recompute = recompute;
     }
 
     // Forward ----------------------------------------------------------------------------------
 
-    /** Replays g into the builder; env maps already-bound keys (a body's params) and receives the rest. */
+    /** Replays g into the builder, scans augmented with their residuals; env receives every key. */
     Map<Key, Value> replay(Graph g, Map<Key, Value> env) {
-        for (Node n : g.nodes()) {
-            if (n.op() instanceof Source src) {
-                if (!env.containsKey(new Key.Orig(n.id(), 0))) {
-                    Object[] dims = src.type().shape().dims().toArray();
-                    Value v = src.kind() == Source.Kind.PARAMETER ? b.parameter(src.label(), src.type().dtype(), dims)
-                            : b.input(src.label(), src.type().dtype(), dims);
-                    env.put(new Key.Orig(n.id(), 0), v);
-                }
-            } else if (n.op() instanceof Constant c) {
-                env.put(new Key.Orig(n.id(), 0), b.constant(c.value()));
-            } else if (n.op() instanceof ScanOp) {
-                replayScan(n, env);
-            } else {
-                List<Value> outs = b.apply(n.op(), n.inputs().stream().map(v -> env.get(Key.Orig.of(v))).toArray(Value[]::new));
-                for (int i = 0; i < outs.size(); i++) {
-                    env.put(new Key.Orig(n.id(), i), outs.get(i));
-                }
-            }
-        }
-        return env;
+        return Replay.graph(b, g, env, this::replayScan);
     }
 
     private void replayScan(Node n, Map<Key, Value> env) {
         ScanOp scan = (ScanOp) n.op();
-        Graph body = scan.body();
         int nc = scan.numCarries();
         int ns = scan.numSequences();
-        int ni = scan.numInvariants();
         Plan plan = plan(n);
-        List<Value> operands = n.inputs().stream().map(v -> env.get(Key.Orig.of(v))).toList();
-        ScanOptions opts = options(scan, operands, scan.reverse());
-        ScanResult r = b.scan(opts, operands.subList(0, nc), operands.subList(nc, nc + ns), (cs, ss) -> {
-            Map<Key, Value> benv = new HashMap<>();
-            List<Value> params = body.params();
-            for (int i = 0; i < nc; i++) {
-                benv.put(Key.Orig.of(params.get(i)), cs.get(i));
-            }
-            for (int i = 0; i < ns; i++) {
-                benv.put(Key.Orig.of(params.get(nc + i)), ss.get(i));
-            }
-            for (int i = 0; i < ni; i++) {
-                benv.put(Key.Orig.of(params.get(nc + ns + i)), operands.get(nc + ns + i));
-            }
-            replay(body, benv);
-            List<Value> results = body.results().stream().map(v -> benv.get(Key.Orig.of(v))).toList();
+        List<Value> operands = Replay.operands(n, env);
+        ScanResult r = b.scan(Replay.options(scan, operands, scan.reverse()), operands.subList(0, nc), operands.subList(nc, nc + ns), (cs, ss) -> {
+            Map<Key, Value> benv = replay(scan.body(), Replay.bodyEnv(scan, cs, ss, operands));
+            List<Value> results = scan.body().results().stream().map(v -> benv.get(Key.Orig.of(v))).toList();
             List<Value> outputs = new ArrayList<>(results.subList(nc, results.size()));
             for (Key k : plan.stacked()) {
                 outputs.add(benv.get(k));
             }
             return Step.of(results.subList(0, nc), outputs);
         });
-        for (int i = 0; i < nc; i++) {
-            env.put(new Key.Orig(n.id(), i), r.carries().get(i));
-        }
-        int no = scan.numOutputs();
-        for (int j = 0; j < no; j++) {
-            env.put(new Key.Orig(n.id(), nc + j), r.outputs().get(j));
-        }
+        Replay.bindOutputs(n, env, r);
         for (int k = 0; k < plan.stacked().size(); k++) {
-            env.put(new Key.Residual(n.id(), k), r.outputs().get(no + k));
+            env.put(new Key.Residual(n.id(), k), r.outputs().get(scan.numOutputs() + k));
         }
-    }
-
-    private static ScanOptions options(ScanOp scan, List<Value> operands, boolean reverse) {
-        ScanOptions opts = ScanOptions.DEFAULT.length(scan.length());
-        if (reverse) {
-            opts = opts.reverse();
-        }
-        Value m = scan.masking() == ScanOp.Masking.NONE ? null : operands.get(operands.size() - 1);
-        if (scan.masking() == ScanOp.Masking.LENGTHS) {
-            opts = opts.lengths(m);
-        } else if (scan.masking() == ScanOp.Masking.MASK) {
-            opts = opts.mask(m);
-        }
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < scan.numCarries(); i++) {
-            names.add(scan.body().source(scan.body().params().get(i)).label());
-        }
-        return opts.carryNames(names.toArray(String[]::new));
     }
 
     // Backward ---------------------------------------------------------------------------------
@@ -282,20 +228,30 @@ final class Differentiator {
                 slices.put(Key.Orig.of(params.get(nc + i)), ss.get(at++));
             }
             Value active = masked ? ss.get(at) : null;
-            Function<Key, Value> bodyFwd = k -> {
-                Value v = slices.get(k);
-                if (v != null) {
-                    return v;
+            Function<Key, Value> bodyFwd;
+            if (recompute.contains(n.id())) {
+                Map<Key, Value> benv = new HashMap<>(slices);
+                for (int i = 0; i < ni; i++) {
+                    benv.put(Key.Orig.of(params.get(nc + ns + i)), fwd.apply(Key.Orig.of(n.inputs().get(nc + ns + i))));
                 }
-                int inv = invariantIndex(body, k, nc + ns);
-                if (inv >= 0) {
-                    if (invariants.get(inv) == null) {
-                        invariants.set(inv, fwd.apply(Key.Orig.of(n.inputs().get(nc + ns + inv))));
+                replay(body, benv);
+                bodyFwd = benv::get;
+            } else {
+                bodyFwd = k -> {
+                    Value v = slices.get(k);
+                    if (v != null) {
+                        return v;
                     }
-                    return invariants.get(inv);
-                }
-                throw new IllegalStateException("residual " + k + " of " + n.label() + " was not planned");
-            };
+                    int inv = invariantIndex(body, k, nc + ns);
+                    if (inv >= 0) {
+                        if (invariants.get(inv) == null) {
+                            invariants.set(inv, fwd.apply(Key.Orig.of(n.inputs().get(nc + ns + inv))));
+                        }
+                        return invariants.get(inv);
+                    }
+                    throw new IllegalStateException("residual " + k + " of " + n.label() + " was not planned");
+                };
+            }
             Map<Key, Value> seeds = new HashMap<>();
             for (int c = 0; c < fc.size(); c++) {
                 Value dc = cs.get(c);
@@ -412,8 +368,21 @@ final class Differentiator {
         Graph body = scan.body();
         int nc = scan.numCarries();
         int ns = scan.numSequences();
+        if (recompute.contains(n.id())) {
+            // Only the carries entering each step are kept; the backward body replays the forward body from them.
+            List<Key> stacked = new ArrayList<>();
+            Map<Key, TensorType> types = new HashMap<>();
+            for (int i = 0; i < nc; i++) {
+                Key k = Key.Orig.of(body.params().get(i));
+                stacked.add(k);
+                types.put(k, body.params().get(i).type());
+            }
+            Plan plan = new Plan(stacked, java.util.stream.IntStream.range(0, ns).boxed().toList(), types);
+            plans.put(n.id(), plan);
+            return plan;
+        }
         Builder scratch = new Builder();
-        Differentiator sd = new Differentiator(scratch, plans);
+        Differentiator sd = new Differentiator(scratch, plans, recompute);
         // Placeholders are made up front, at the scratch graph's top level: a rule may ask for a
         // value while the scratch builder is inside a nested backward scan.
         Map<Key, Value> placeholders = new HashMap<>();

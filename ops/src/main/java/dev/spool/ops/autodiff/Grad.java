@@ -25,28 +25,28 @@ public final class Grad {
     }
 
     public static Graph of(Graph g, String loss, List<String> wrt) {
-        Value lossValue = g.result(loss).orElseThrow(() -> new GraphException("", "no result named '" + loss
-                + "'; results are " + g.resultNames()));
-        if (lossValue.type().rank() != 0 || !lossValue.dtype().isFloat()) {
-            throw new GraphException("", "the loss '" + loss + "' must be a float scalar, got " + lossValue.type());
+        return of(g, loss, wrt, 0);
+    }
+
+    /**
+     * As {@link #of(Graph, String, List)}, with checkpointing when {@code checkpointEvery > 1}: each
+     * top-level scan of fixed length T (a multiple of k) becomes a scan over T/k chunks of k steps;
+     * the forward keeps only the carries entering each chunk, and the backward recomputes a chunk's
+     * forward (with its residuals) before running the chunk's backward. Gradients are identical;
+     * residual memory drops from O(T) activations to O(T/k) carries plus O(k) activations.
+     */
+    public static Graph of(Graph g, String loss, List<String> wrt, int checkpointEvery) {
+        check(g, loss, wrt);
+        java.util.Set<Integer> recompute = java.util.Set.of();
+        if (checkpointEvery > 1) {
+            ScanChunking.Result chunked = ScanChunking.rewrite(g, checkpointEvery);
+            g = chunked.graph();
+            recompute = chunked.chunkScans();
         }
-        Map<String, Value> sources = new LinkedHashMap<>();
-        for (Value p : g.params()) {
-            sources.put(g.source(p).label(), p);
-        }
-        for (String name : wrt) {
-            Value p = sources.get(name);
-            if (p == null) {
-                throw new GraphException("", "cannot differentiate with respect to '" + name + "': the graph's inputs and parameters are "
-                        + sources.keySet());
-            }
-            if (!p.dtype().isFloat()) {
-                throw new GraphException("", "cannot differentiate with respect to " + g.source(p).kind().name().toLowerCase()
-                        + " '" + name + "' of integer type " + p.type());
-            }
-        }
+        Map<String, Value> sources = sources(g);
+        Value lossValue = g.result(loss).orElseThrow();
         Builder b = new Builder();
-        Differentiator d = new Differentiator(b);
+        Differentiator d = new Differentiator(b, recompute);
         Map<Key, Value> env = d.replay(g, new java.util.HashMap<>());
         Map<Key, Value> seeds = new java.util.HashMap<>();
         seeds.put(Key.Orig.of(lossValue), b.fill(1, lossValue.dtype()));
@@ -62,5 +62,33 @@ public final class Grad {
             results.put("grad." + name, c != null ? c : b.zeros(p.dtype(), p.shape().dims().toArray()));
         }
         return b.build(results);
+    }
+
+    private static Map<String, Value> sources(Graph g) {
+        Map<String, Value> sources = new LinkedHashMap<>();
+        for (Value p : g.params()) {
+            sources.put(g.source(p).label(), p);
+        }
+        return sources;
+    }
+
+    private static void check(Graph g, String loss, List<String> wrt) {
+        Value lossValue = g.result(loss).orElseThrow(() -> new GraphException("", "no result named '" + loss
+                + "'; results are " + g.resultNames()));
+        if (lossValue.type().rank() != 0 || !lossValue.dtype().isFloat()) {
+            throw new GraphException("", "the loss '" + loss + "' must be a float scalar, got " + lossValue.type());
+        }
+        Map<String, Value> sources = sources(g);
+        for (String name : wrt) {
+            Value p = sources.get(name);
+            if (p == null) {
+                throw new GraphException("", "cannot differentiate with respect to '" + name + "': the graph's inputs and parameters are "
+                        + sources.keySet());
+            }
+            if (!p.dtype().isFloat()) {
+                throw new GraphException("", "cannot differentiate with respect to " + g.source(p).kind().name().toLowerCase()
+                        + " '" + name + "' of integer type " + p.type());
+            }
+        }
     }
 }
