@@ -2,6 +2,7 @@ package dev.spool.cli;
 
 import dev.spool.backend.cpu.CpuBackend;
 import dev.spool.backend.cpu.CpuProgram;
+import dev.spool.compiler.ScanMemory;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
@@ -61,6 +62,10 @@ final class EvalCommand implements Callable<Integer> {
             "and optional grad_h_n, grad_c_n."})
     boolean grad;
 
+    @Option(names = "--checkpoint", defaultValue = "0", paramLabel = "K",
+            description = "With --grad: keep only every K-th carry and recompute the rest in the backward scan (T must be a multiple of K).")
+    int checkpoint;
+
     @Option(names = "--dump", description = "Print the graph that runs (with --grad: forward and backward scans) to stdout.")
     boolean dump;
 
@@ -92,7 +97,9 @@ final class EvalCommand implements Callable<Integer> {
         RecurrentLayer.checkInputs(cfg, in, grad);
 
         long t0 = System.nanoTime();
-        Graph g = grad ? RecurrentLayer.gradientGraph(cfg, in.containsKey("lengths"), in.containsKey("grad_h_n"), in.containsKey("grad_c_n"))
+        int steps = in.get("input").dim(batchFirst ? 1 : 0);
+        Graph g = grad ? RecurrentLayer.gradientGraph(cfg, in.containsKey("lengths"), in.containsKey("grad_h_n"), in.containsKey("grad_c_n"),
+                checkpoint, checkpoint > 1 ? steps : null)
                 : RecurrentLayer.graph(cfg, in.containsKey("h0"), in.containsKey("lengths"));
         if (dump) {
             spec.commandLine().getOut().print(g);
@@ -126,6 +133,12 @@ final class EvalCommand implements Callable<Integer> {
         result.forEach((k, v) -> summary.add(k + " " + v.type()));
         var o = spec.commandLine().getOut();
         o.printf("wrote %s: %s%n", out, summary);
+        if (grad) {
+            int batch = in.get("input").dim(batchFirst ? 0 : 1);
+            o.printf("stacked activations kept for the backward scans: %,d bytes%s%n",
+                    ScanMemory.stackedBytes(program.graph(), Map.of("B", batch, "T", steps)),
+                    checkpoint > 1 ? " (checkpoint every " + checkpoint + " steps)" : "");
+        }
         Arrays.sort(runMs);
         o.printf("%s; compile %.1f ms, forward %.2f ms%s%n", cfg.describe(), compileMs, runMs[repeat / 2],
                 repeat > 1 ? " (median of " + repeat + " runs)" : "");
@@ -142,6 +155,9 @@ final class EvalCommand implements Callable<Integer> {
             throw new ErrorReporter.UserError(backend.equals("cuda")
                     ? "--backend cuda is not yet supported (it arrives with the CUDA backend); use --backend cpu"
                     : "--backend must be cpu or cuda, got '" + backend + "'");
+        }
+        if (checkpoint < 0 || checkpoint > 0 && !grad) {
+            throw new ErrorReporter.UserError("--checkpoint K needs --grad and K >= 1, got " + checkpoint + (grad ? "" : " without --grad"));
         }
         if (repeat < 1) {
             throw new ErrorReporter.UserError("--repeat must be >= 1, got " + repeat);

@@ -118,6 +118,45 @@ class EvalCommandTest {
     }
 
     @Test
+    void checkpointingKeepsGradientsAndReportsLessMemory() throws IOException {
+        Path dir = fixture("lstm-l2-bi-tm-len-f64");
+        var rnd = new java.util.Random(3);
+        Map<String, Tensor> in = new LinkedHashMap<>();
+        in.put("input", Tensor.zeros(DType.F64, 6, 3, 3));
+        in.put("grad_output", Tensor.zeros(DType.F64, 6, 3, 8));
+        in.values().forEach(t -> {
+            for (int i = 0; i < t.size(); i++) {
+                t.setDouble(i, rnd.nextGaussian());
+            }
+        });
+        in.put("lengths", Tensor.ofLongs(new int[] {3}, 6, 2, 5));
+        Path x = writeInputs(in);
+        Path w = dir.resolve("weights.safetensors");
+        Result full = eval("lstm", w, x, "--layers", "2", "--bidirectional", "--dtype", "f64", "--grad");
+        assertEquals(0, full.code(), full.err());
+        byte[] fullBytes = Files.readAllBytes(tmp.resolve("y.safetensors"));
+        Result ck = eval("lstm", w, x, "--layers", "2", "--bidirectional", "--dtype", "f64", "--grad", "--checkpoint", "2");
+        assertEquals(0, ck.code(), ck.err());
+        Map<String, Tensor> a = SafeTensors.read(fullBytes, "full");
+        Map<String, Tensor> b = SafeTensors.read(tmp.resolve("y.safetensors"));
+        for (String k : a.keySet()) {
+            assertArrayEquals(a.get(k).toDoubles(), b.get(k).toDoubles(), 1e-12, k);
+        }
+        long fullMem = stackedBytes(full.out());
+        long ckMem = stackedBytes(ck.out());
+        assertTrue(ckMem < fullMem, ckMem + " vs " + fullMem);
+        Files.delete(tmp.resolve("y.safetensors"));
+        assertBadInput(eval("lstm", w, x, "--layers", "2", "--bidirectional", "--dtype", "f64", "--grad", "--checkpoint", "4"),
+                "divisible by 4, got 6");
+    }
+
+    private static long stackedBytes(String out) {
+        var m = java.util.regex.Pattern.compile("backward scans: ([0-9,]+) bytes").matcher(out);
+        assertTrue(m.find(), out);
+        return Long.parseLong(m.group(1).replace(",", ""));
+    }
+
+    @Test
     void gradTensorsWithoutGradAreRefused() {
         Path dir = fixture("rnn-l1-uni-tm-nolen-f32");
         assertBadInput(eval("rnn", dir.resolve("weights.safetensors"), dir.resolve("grad_inputs.safetensors")),

@@ -69,9 +69,23 @@ public final class RecurrentLayer {
      * {@code sum(output * grad_output) + sum(h_n * grad_h_n) [+ sum(c_n * grad_c_n)]}.
      */
     public static Graph gradientGraph(RecurrentConfig cfg, boolean withLengths, boolean withGradHn, boolean withGradCn) {
+        return gradientGraph(cfg, withLengths, withGradHn, withGradCn, 0);
+    }
+
+    /** As above, with gradient checkpointing every {@code checkpointEvery} steps (needs a fixed T: see {@link Grad}). */
+    public static Graph gradientGraph(RecurrentConfig cfg, boolean withLengths, boolean withGradHn, boolean withGradCn, int checkpointEvery) {
+        return gradientGraph(cfg, withLengths, withGradHn, withGradCn, checkpointEvery, null);
+    }
+
+    /**
+     * As above; {@code steps}, when given, fixes the time dim (checkpointing needs it), else it is the symbol T.
+     */
+    public static Graph gradientGraph(RecurrentConfig cfg, boolean withLengths, boolean withGradHn, boolean withGradCn,
+                                      int checkpointEvery, Integer steps) {
+        Object time = steps == null ? "T" : steps;
         Builder b = new Builder();
-        Value input = cfg.batchFirst() ? b.input("input", cfg.dtype(), "B", "T", cfg.inputSize())
-                : b.input("input", cfg.dtype(), "T", "B", cfg.inputSize());
+        Value input = cfg.batchFirst() ? b.input("input", cfg.dtype(), "B", time, cfg.inputSize())
+                : b.input("input", cfg.dtype(), time, "B", cfg.inputSize());
         int states = cfg.layers() * cfg.directions();
         Value h0 = b.input("h0", cfg.dtype(), states, "B", cfg.hiddenSize());
         Value c0 = cfg.cell().hasCellState() ? b.input("c0", cfg.dtype(), states, "B", cfg.hiddenSize()) : null;
@@ -98,7 +112,7 @@ public final class RecurrentLayer {
             wrt.add("c0");
         }
         wrt.addAll(weights.keySet());
-        Graph g = Grad.of(b.build(results), "loss", wrt);
+        Graph g = Grad.of(b.build(results), "loss", wrt, checkpointEvery);
         return withoutResult(g, "loss");
     }
 
