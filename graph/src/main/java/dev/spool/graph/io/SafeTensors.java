@@ -157,7 +157,12 @@ public final class SafeTensors {
      * <pre>{@code SafeTensors.write(Path.of("out.safetensors"), Map.of("bias", Tensor.zeros(DType.F32, 4)));}</pre>
      */
     public static void write(Path file, Map<String, Tensor> tensors) throws IOException {
-        byte[] bytes = encode(tensors);
+        write(file, tensors, Map.of());
+    }
+
+    /** As {@link #write(Path, Map)}, with string {@code __metadata__} (e.g. a model's configuration). */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        byte[] bytes = encode(tensors, metadata);
         Path dir = file.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(file.toString(), null, "directory " + dir + " does not exist");
@@ -190,7 +195,17 @@ public final class SafeTensors {
      * <pre>{@code byte[] b = SafeTensors.encode(Map.of("x", Tensor.scalar(DType.I64, 7)));}</pre>
      */
     public static byte[] encode(Map<String, Tensor> tensors) {
+        return encode(tensors, Map.of());
+    }
+
+    /** As {@link #encode(Map)}, with string {@code __metadata__}. */
+    public static byte[] encode(Map<String, Tensor> tensors, Map<String, String> metadata) {
         JsonObject header = new JsonObject();
+        if (!metadata.isEmpty()) {
+            JsonObject meta = new JsonObject();
+            metadata.forEach(meta::addProperty);
+            header.add(METADATA, meta);
+        }
         long offset = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             if (e.getKey().equals(METADATA)) {
@@ -241,6 +256,40 @@ public final class SafeTensors {
             out.position(out.position() + n * t.dtype().byteSize()); // the views above do not advance it
         }
         return out.array();
+    }
+
+    /**
+     * The file's {@code __metadata__} (string to string; empty when absent), after the same checks of
+     * the header as {@link #read(Path)}.
+     *
+     * <pre>{@code String cfg = SafeTensors.readMetadata(Path.of("model.spool")).get("spool.config");}</pre>
+     */
+    public static Map<String, String> readMetadata(Path file) throws SafeTensorsException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new SafeTensorsException("file not found: " + file, e);
+        } catch (IOException e) {
+            throw new SafeTensorsException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        read(bytes, file.toString());
+        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        JsonElement meta = parseHeader(buf.slice(8, (int) buf.getLong(0)), file.toString()).get(METADATA);
+        Map<String, String> out = new LinkedHashMap<>();
+        if (meta == null) {
+            return out;
+        }
+        if (!meta.isJsonObject()) {
+            throw fail(file.toString(), "__metadata__ is " + meta + ", not a JSON object");
+        }
+        for (Map.Entry<String, JsonElement> e : meta.getAsJsonObject().entrySet()) {
+            if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isString()) {
+                throw fail(file.toString(), "__metadata__ entry '" + e.getKey() + "' is " + e.getValue() + ", not a string");
+            }
+            out.put(e.getKey(), e.getValue().getAsString());
+        }
+        return out;
     }
 
     /** The header's top-level entries in order; strict JSON, and duplicate names are refused. */

@@ -265,4 +265,15 @@ class SafeTensorsTest {
     void metadataIsNotATensorName() {
         assertThrows(IllegalArgumentException.class, () -> SafeTensors.encode(Map.of("__metadata__", Tensor.zeros(DType.F32))));
     }
+
+    @Test
+    void metadataRoundTripsAndIsSkippedByRead(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Path f = dir.resolve("m.safetensors");
+        SafeTensors.write(f, Map.of("w", Tensor.ofFloats(new int[] {2}, 1, 2)), Map.of("spool.config", "{\"cell\":\"rnn\"}"));
+        assertEquals(Map.of("spool.config", "{\"cell\":\"rnn\"}"), SafeTensors.readMetadata(f));
+        assertEquals(java.util.Set.of("w"), SafeTensors.read(f).keySet());
+        Path plain = dir.resolve("p.safetensors");
+        SafeTensors.write(plain, Map.of("w", Tensor.ofFloats(new int[] {1}, 1)));
+        assertTrue(SafeTensors.readMetadata(plain).isEmpty());
+    }
 }
