@@ -1,0 +1,131 @@
+package dev.spool.nn;
+
+import dev.spool.graph.DType;
+import dev.spool.graph.Graph;
+import dev.spool.graph.Tensor;
+import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
+import dev.spool.ops.Builder;
+import dev.spool.ops.autodiff.Grad;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * The d2l character language model as graphs: one-hot tokens (T, B) → recurrent layer (zero initial
+ * state) → {@code linear} head → logits (T, B, V), trained on mean cross-entropy. Parameter names
+ * are the layer's PyTorch names plus {@code linear.weight}, {@code linear.bias}.
+ *
+ * <pre>{@code
+ * var lm = new LanguageModel(new RecurrentConfig(CellType.RNN, 28, 32, 1, false, false, DType.F32));
+ * Graph train = lm.trainingGraph(0);   // results: loss, grad.<every parameter>
+ * }</pre>
+ */
+public record LanguageModel(RecurrentConfig rnn) {
+
+    public int vocab() {
+        return rnn.inputSize();
+    }
+
+    /** Every parameter with its type, layer weights first. */
+    public Map<String, TensorType> parameterTypes() {
+        Map<String, TensorType> m = new LinkedHashMap<>(rnn.weightTypes());
+        m.put("linear.weight", TensorType.of(rnn.dtype(), vocab(), rnn.hiddenSize() * rnn.directions()));
+        m.put("linear.bias", TensorType.of(rnn.dtype(), vocab()));
+        return m;
+    }
+
+    /** Inputs {@code tokens} (T, B) I64; result {@code logits} (T, B, V). */
+    public Graph logitsGraph() {
+        Builder b = new Builder();
+        return b.build("logits", logits(b, b.input("tokens", DType.I64, "T", "B"), parameters(b)));
+    }
+
+    /** Inputs {@code tokens}, {@code targets} (T, B) I64; result {@code loss}, the mean cross-entropy. */
+    public Graph lossGraph() {
+        Builder b = new Builder();
+        Value tokens = b.input("tokens", DType.I64, "T", "B");
+        Value targets = b.input("targets", DType.I64, "T", "B");
+        return b.build("loss", b.crossEntropy(logits(b, tokens, parameters(b)), targets));
+    }
+
+    /** The loss graph with {@code grad.<name>} of every parameter (checkpointing needs {@code checkpointEvery} to divide T). */
+    public Graph trainingGraph(int checkpointEvery) {
+        return Grad.of(lossGraph(), "loss", new ArrayList<>(parameterTypes().keySet()), checkpointEvery);
+    }
+
+    private Map<String, Value> parameters(Builder b) {
+        Map<String, Value> p = new LinkedHashMap<>();
+        parameterTypes().forEach((name, t) -> p.put(name, b.parameter(name, t.dtype(), t.shape().dims().toArray())));
+        return p;
+    }
+
+    private Value logits(Builder b, Value tokens, Map<String, Value> p) {
+        Value x = b.oneHot(tokens, vocab(), rnn.dtype());
+        RecurrentLayer.Outputs out = RecurrentLayer.apply(b, rnn, x, null, null, null, p);
+        return b.linear(out.output(), p.get("linear.weight"), p.get("linear.bias"));
+    }
+
+    /**
+     * Continues {@code prefix} (token ids) by {@code n} tokens: greedy (argmax, as d2l's
+     * {@code predict}) when {@code temperature} is 0, else sampled from softmax(logits / temperature).
+     * {@code run} evaluates {@link #logitsGraph()} on feeds (parameters plus {@code tokens}).
+     */
+    public int[] continueTokens(Function<Map<String, Tensor>, Map<String, Tensor>> run, Map<String, Tensor> params,
+                                int[] prefix, int n, double temperature, SplittableRandom rnd) {
+        if (prefix.length == 0) {
+            throw new IllegalArgumentException("the prefix must contain at least one character");
+        }
+        List<Integer> seq = new ArrayList<>();
+        for (int t : prefix) {
+            seq.add(t);
+        }
+        for (int k = 0; k < n; k++) {
+            // The whole sequence is re-run each time: the state starts at zero as in training, and for a
+            // bidirectional model this is the only consistent reading.
+            long[] ids = seq.stream().mapToLong(Integer::longValue).toArray();
+            Map<String, Tensor> feeds = new LinkedHashMap<>(params);
+            feeds.put("tokens", Tensor.ofLongs(new int[] {ids.length, 1}, ids));
+            Tensor logits = run.apply(feeds).get("logits");
+            int v = vocab();
+            int base = (ids.length - 1) * v;
+            seq.add(temperature == 0 ? argmax(logits, base, v) : sample(logits, base, v, temperature, rnd));
+        }
+        return seq.subList(prefix.length, seq.size()).stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static int argmax(Tensor logits, int base, int v) {
+        int best = 0;
+        for (int j = 1; j < v; j++) {
+            if (logits.getDouble(base + j) > logits.getDouble(base + best)) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    private static int sample(Tensor logits, int base, int v, double temperature, SplittableRandom rnd) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < v; j++) {
+            max = Math.max(max, logits.getDouble(base + j));
+        }
+        double[] p = new double[v];
+        double sum = 0;
+        for (int j = 0; j < v; j++) {
+            p[j] = Math.exp((logits.getDouble(base + j) - max) / temperature);
+            sum += p[j];
+        }
+        double u = rnd.nextDouble() * sum;
+        for (int j = 0; j < v; j++) {
+            u -= p[j];
+            if (u <= 0) {
+                return j;
+            }
+        }
+        return v - 1;
+    }
+}
