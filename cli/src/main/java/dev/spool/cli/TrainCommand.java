@@ -1,0 +1,283 @@
+package dev.spool.cli;
+
+import com.google.gson.GsonBuilder;
+import dev.spool.backend.cpu.CpuBackend;
+import dev.spool.backend.cpu.CpuProgram;
+import dev.spool.graph.DType;
+import dev.spool.graph.Tensor;
+import dev.spool.nn.CellType;
+import dev.spool.nn.LanguageModel;
+import dev.spool.nn.RecurrentConfig;
+import dev.spool.nn.data.TimeMachine;
+import dev.spool.nn.train.Adam;
+import dev.spool.nn.train.GradientClipping;
+import dev.spool.nn.train.Initializer;
+import dev.spool.nn.train.Optimizer;
+import dev.spool.nn.train.Sgd;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code spool train}: the d2l character language model on The Time Machine, trained with symbolic
+ * gradients (the backward of each recurrent layer is a reversed scan). Defaults are d2l 1.0's
+ * concise RNN recipe.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a character language model (d2l 1.0 TimeMachine pipeline; defaults = the d2l concise RNN recipe).",
+                "Prints progress and perplexity per epoch, tokens/s, a sampled continuation, and writes a perplexity plot."},
+        footer = {"", "Examples:", "  spool train", "  spool train --cell gru --lr 4 --epochs 50 --save gru.spool --metrics gru.json"})
+final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--cell", defaultValue = "rnn", paramLabel = "rnn|gru|lstm", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
+    String cell;
+
+    @Option(names = "--hidden", defaultValue = "32", description = "Hidden units (default: ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--layers", defaultValue = "1", description = "Stacked layers (default: ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(names = "--bidirectional", description = "Bidirectional layers.")
+    boolean bidirectional;
+
+    @Option(names = "--batch", defaultValue = "1024", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--steps", defaultValue = "32", description = "Time steps per sequence (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--epochs", defaultValue = "100", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--lr", defaultValue = "1", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--clip", defaultValue = "1", description = "Global gradient-norm clipping threshold; 0 turns it off (default: ${DEFAULT-VALUE}).")
+    double clip;
+
+    @Option(names = "--optimizer", defaultValue = "sgd", paramLabel = "sgd|adam", description = "Optimizer (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed for initialisation, shuffling and sampling (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--mode", defaultValue = "scan", paramLabel = "scan|unroll|auto", description = "Loop strategy (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "cpu|cuda", description = "Where to run (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--checkpoint", defaultValue = "0", paramLabel = "K",
+            description = "Keep every K-th carry and recompute the rest in the backward scan (K must divide --steps).")
+    int checkpoint;
+
+    @Option(names = "--text", paramLabel = "FILE", description = "Training text (default: the bundled Time Machine).")
+    Path text;
+
+    @Option(names = "--save", paramLabel = "FILE.spool", description = "Write the trained weights and configuration (safetensors).")
+    Path save;
+
+    @Option(names = "--plot", defaultValue = "perplexity.png", paramLabel = "FILE.png", description = "Perplexity plot (default: ${DEFAULT-VALUE}).")
+    Path plot;
+
+    @Option(names = "--prefix", defaultValue = "it has", description = "Prefix of the sampled continuation (default: '${DEFAULT-VALUE}').")
+    String prefix;
+
+    @Option(names = "--predict", defaultValue = "20", description = "Characters to predict after the prefix (default: ${DEFAULT-VALUE}).")
+    int predict;
+
+    @Option(names = "--metrics", paramLabel = "FILE.json", description = "Write train_ppl, val_ppl, tokens_per_s, seconds, epochs, sample as JSON.")
+    Path metrics;
+
+    @Option(names = "--quiet", description = "No progress bar, only a line per epoch.")
+    boolean quiet;
+
+    @Option(names = "--verbose", description = "Print stack traces of errors.")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        checkOptions();
+        PrintWriter out = spec.commandLine().getOut();
+        TimeMachine data = text == null ? TimeMachine.bundled(steps) : TimeMachine.load(readText(text), steps);
+        CellType cellType = CellType.parse(cell);
+        RecurrentConfig rnn = new RecurrentConfig(cellType, data.vocab().size(), hidden, layers, bidirectional, false, DType.F32);
+        LanguageModel lm = new LanguageModel(rnn);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Map<String, Tensor> params = new LinkedHashMap<>(Initializer.recurrent(rnn, rnd));
+        params.putAll(Initializer.linear("linear.", hidden * rnn.directions(), data.vocab().size(), DType.F32, rnd));
+        CpuProgram train = CpuBackend.compile(lm.trainingGraph(checkpoint));
+        CpuProgram loss = CpuBackend.compile(lm.lossGraph());
+        Optimizer opt = optimizer.equals("adam") ? new Adam(lr, 0.9, 0.999, 1e-8, 0) : new Sgd(lr, 0, 0);
+
+        out.printf("training %s (%d parameters) on %,d windows of %d steps, batch %d, %d epochs, %s lr %s%n",
+                rnn.describe(), params.values().stream().mapToInt(Tensor::size).sum(), data.numTrain(), steps, batch, epochs,
+                optimizer, lr);
+        out.flush();
+        List<Double> trainPpl = new ArrayList<>();
+        List<Double> valPpl = new ArrayList<>();
+        long tokens = 0;
+        double seconds = 0;
+        var batches = data.trainBatches(batch, rnd);
+        boolean bar = !quiet && System.console() != null;
+        try (TrainingProgress progress = new TrainingProgress(epochs, batches.size(), out, bar)) {
+            for (int epoch = 1; epoch <= epochs; epoch++) {
+                if (epoch > 1) {
+                    batches = data.trainBatches(batch, rnd);
+                }
+                progress.startEpoch(epoch);
+                double lossSum = 0;
+                long epochTokens = 0;
+                long t0 = System.nanoTime();
+                for (int step = 0; step < batches.size(); step++) {
+                    TimeMachine.Batch bt = batches.get(step);
+                    Map<String, Tensor> feeds = new HashMap<>(params);
+                    feeds.put("tokens", bt.inputs());
+                    feeds.put("targets", bt.targets());
+                    Map<String, Tensor> r = train.run(feeds);
+                    double l = r.get("loss").getDouble(0);
+                    Map<String, Tensor> grads = new HashMap<>();
+                    params.keySet().forEach(k -> grads.put(k, r.get("grad." + k)));
+                    double norm = clip > 0 ? GradientClipping.clipGlobalNorm(grads, clip) : 0;
+                    if (!Double.isFinite(l) || !Double.isFinite(norm)) {
+                        throw new ErrorReporter.UserError(String.format("training diverged at epoch %d, step %d: loss %s, gradient norm %s;"
+                                + " try a lower --lr (now %s) or --clip (now %s)", epoch, step + 1, l, norm, lr, clip));
+                    }
+                    opt.step(params, grads);
+                    int n = bt.inputs().size();
+                    lossSum += l * n;
+                    epochTokens += n;
+                    progress.step(l, n);
+                }
+                seconds += (System.nanoTime() - t0) / 1e9;
+                tokens += epochTokens;
+                trainPpl.add(Math.exp(lossSum / epochTokens));
+                valPpl.add(Math.exp(meanLoss(loss, params, data.validationBatches(batch))));
+                progress.endEpoch(String.format("epoch %d/%d  train ppl %.2f  val ppl %.2f  %,.0f tokens/s", epoch, epochs,
+                        trainPpl.get(epoch - 1), valPpl.get(epoch - 1), tokens / seconds));
+            }
+        }
+        String sample = prefix + data.vocab().decode(lm.continueTokens(CpuBackend.compile(lm.logitsGraph())::run, params,
+                data.vocab().encode(prefix), predict, 0, rnd));
+        out.printf("train perplexity %.2f, validation perplexity %.2f, %,.0f tokens/s (%.1f s)%n",
+                trainPpl.get(epochs - 1), valPpl.get(epochs - 1), tokens / seconds, seconds);
+        out.printf("%s%n", sample);
+        PerplexityPlot.write(plot, trainPpl, valPpl, rnn.describe() + ", lr " + lr);
+        out.printf("wrote %s%n", plot);
+        if (save != null) {
+            ModelFile.save(save, rnn, data.vocab(), params);
+            out.printf("wrote %s%n", save);
+        }
+        if (metrics != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("train_ppl", trainPpl.get(epochs - 1));
+            m.put("val_ppl", valPpl.get(epochs - 1));
+            m.put("tokens_per_s", tokens / seconds);
+            m.put("seconds", seconds);
+            m.put("epochs", epochs);
+            m.put("sample", sample);
+            AtomicFiles.writeString(metrics, new GsonBuilder().setPrettyPrinting().create().toJson(m) + "\n");
+            out.printf("wrote %s%n", metrics);
+        }
+        return 0;
+    }
+
+    /** Token-weighted mean loss over batches. */
+    private static double meanLoss(CpuProgram loss, Map<String, Tensor> params, List<TimeMachine.Batch> batches) {
+        double sum = 0;
+        long n = 0;
+        for (TimeMachine.Batch bt : batches) {
+            Map<String, Tensor> feeds = new HashMap<>(params);
+            feeds.put("tokens", bt.inputs());
+            feeds.put("targets", bt.targets());
+            sum += loss.run(feeds).get("loss").getDouble(0) * bt.inputs().size();
+            n += bt.inputs().size();
+        }
+        return sum / n;
+    }
+
+    private static String readText(Path p) {
+        if (!Files.isRegularFile(p)) {
+            throw new ErrorReporter.UserError("--text: file not found: " + p);
+        }
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new ErrorReporter.UserError("--text: cannot read " + p + ": " + e.getMessage());
+        }
+    }
+
+    private void checkOptions() {
+        CellType c = parseCell();
+        if (c == CellType.RNN_RELU || c == CellType.MYRNN) {
+            throw new ErrorReporter.UserError("--cell must be rnn, gru or lstm for training, got '" + cell + "'");
+        }
+        positive("--hidden", hidden);
+        positive("--layers", layers);
+        positive("--batch", batch);
+        positive("--steps", steps);
+        positive("--epochs", epochs);
+        if (!(lr > 0)) {
+            throw new ErrorReporter.UserError("--lr must be > 0, got " + lr);
+        }
+        if (!(clip >= 0)) {
+            throw new ErrorReporter.UserError("--clip must be >= 0 (0 turns clipping off), got " + clip);
+        }
+        if (!optimizer.equals("sgd") && !optimizer.equals("adam")) {
+            throw new ErrorReporter.UserError("--optimizer must be sgd or adam, got '" + optimizer + "'");
+        }
+        if (predict < 0) {
+            throw new ErrorReporter.UserError("--predict must be >= 0, got " + predict);
+        }
+        if (checkpoint < 0 || checkpoint > 1 && steps % checkpoint != 0) {
+            throw new ErrorReporter.UserError("--checkpoint must be a divisor of --steps " + steps + ", got " + checkpoint);
+        }
+        if (mode.equals("unroll")) {
+            throw new ErrorReporter.UserError("--mode unroll is not yet supported (it arrives with the optimising compiler); use --mode scan or auto");
+        }
+        if (!mode.equals("scan") && !mode.equals("auto")) {
+            throw new ErrorReporter.UserError("--mode must be scan, unroll or auto, got '" + mode + "'");
+        }
+        if (!backend.equals("cpu")) {
+            throw new ErrorReporter.UserError(backend.equals("cuda")
+                    ? "--backend cuda is not yet supported (it arrives with the CUDA backend); use --backend cpu"
+                    : "--backend must be cpu or cuda, got '" + backend + "'");
+        }
+        for (Path p : new Path[] {save, plot, metrics}) {
+            if (p != null) {
+                AtomicFiles.checkWritable(p);
+            }
+        }
+    }
+
+    private CellType parseCell() {
+        try {
+            return CellType.parse(cell);
+        } catch (IllegalArgumentException e) {
+            throw new ErrorReporter.UserError("--cell: " + e.getMessage());
+        }
+    }
+
+    private static void positive(String flag, int v) {
+        if (v < 1) {
+            throw new ErrorReporter.UserError(flag + " must be >= 1, got " + v);
+        }
+    }
+}
