@@ -156,7 +156,8 @@ final class TrainCommand implements Callable<Integer> {
                     Map<String, Tensor> grads = new HashMap<>();
                     params.keySet().forEach(k -> grads.put(k, r.get("grad." + k)));
                     double norm = clip > 0 ? GradientClipping.clipGlobalNorm(grads, clip) : 0;
-                    if (!Double.isFinite(l) || !Double.isFinite(norm)) {
+                    // A mean loss above 700 nats per token (uniform guessing is ln 28 = 3.3) overflows the perplexity: diverged.
+                    if (!(l < 700) || !Double.isFinite(norm)) {
                         throw new ErrorReporter.UserError(String.format("training diverged at epoch %d, step %d: loss %s, gradient norm %s;"
                                 + " try a lower --lr (now %s) or --clip (now %s)", epoch, step + 1, l, norm, lr, clip));
                     }
