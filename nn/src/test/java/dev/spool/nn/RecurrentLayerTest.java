@@ -78,6 +78,68 @@ class RecurrentLayerTest {
         }));
     }
 
+    /** Independent of PyTorch: central differences of the gradient graph's loss for every f64 configuration. */
+    @TestFactory
+    Stream<DynamicTest> gradientsMatchFiniteDifferencesOnEveryLayerConfiguration() {
+        return Fixtures.all().stream().filter(c -> c.dtype() == DType.F64).map(c -> DynamicTest.dynamicTest(c.name(), () -> {
+            Map<String, Tensor> weights = c.read("weights.safetensors");
+            Map<String, Tensor> inputs = new HashMap<>(c.read("grad_inputs.safetensors"));
+            Map<String, TensorType> types = new LinkedHashMap<>();
+            weights.forEach((k, v) -> types.put(k, v.type()));
+            RecurrentConfig cfg = RecurrentConfig.fromWeights(c.cell(), types, c.layers(), c.bidirectional(), c.batchFirst(), c.dtype());
+            Graph grads = RecurrentLayer.gradientGraph(cfg, inputs.containsKey("lengths"), inputs.containsKey("grad_h_n"), inputs.containsKey("grad_c_n"));
+            Map<String, Tensor> feeds = new HashMap<>(weights);
+            feeds.putAll(inputs);
+            int batch = inputs.get("input").dim(c.batchFirst() ? 0 : 1);
+            int[] state = {c.layers() * cfg.directions(), batch, cfg.hiddenSize()};
+            feeds.putIfAbsent("h0", Tensor.zeros(DType.F64, state));
+            if (c.cell().hasCellState()) {
+                feeds.putIfAbsent("c0", Tensor.zeros(DType.F64, state));
+            }
+            Map<String, Tensor> got = CpuBackend.compile(grads).run(feeds);
+            dev.spool.backend.cpu.CpuProgram forward = CpuBackend.compile(RecurrentLayer.graph(cfg, true, inputs.containsKey("lengths")));
+            var rnd = new java.util.Random(c.name().hashCode());
+            for (String wrt : got.keySet()) {
+                if (!wrt.startsWith("grad.")) {
+                    continue;
+                }
+                String name = wrt.substring(5);
+                for (int k = 0; k < 3; k++) {
+                    int i = rnd.nextInt(feeds.get(name).size());
+                    double numeric = (objective(forward, feeds, name, i, 1e-6) - objective(forward, feeds, name, i, -1e-6)) / 2e-6;
+                    assertEquals(numeric, got.get(wrt).getDouble(i), 1e-6 * Math.max(1, Math.abs(numeric)), c.name() + " " + wrt + "[" + i + "]");
+                }
+            }
+        }));
+    }
+
+    /** sum(output * grad_output) + sum(h_n * grad_h_n) [+ sum(c_n * grad_c_n)] with feeds[name][i] shifted by delta. */
+    private static double objective(dev.spool.backend.cpu.CpuProgram forward, Map<String, Tensor> feeds, String name, int i, double delta) {
+        Map<String, Tensor> f = new HashMap<>(feeds);
+        Tensor t = feeds.get(name).copy();
+        t.setDouble(i, t.getDouble(i) + delta);
+        f.put(name, t);
+        Map<String, Tensor> in = new HashMap<>();
+        for (String k : List.of("input", "h0", "c0", "lengths")) {
+            if (f.containsKey(k)) {
+                in.put(k, f.get(k));
+            }
+        }
+        f.keySet().stream().filter(k -> !k.startsWith("grad_") && !in.containsKey(k)).forEach(k -> in.put(k, f.get(k)));
+        Map<String, Tensor> out = forward.run(in);
+        double total = 0;
+        for (String[] pair : new String[][] {{"output", "grad_output"}, {"h_n", "grad_h_n"}, {"c_n", "grad_c_n"}}) {
+            Tensor y = out.get(pair[0]);
+            Tensor g = f.get(pair[1]);
+            if (y != null && g != null) {
+                for (int j = 0; j < y.size(); j++) {
+                    total += y.getDouble(j) * g.getDouble(j);
+                }
+            }
+        }
+        return total;
+    }
+
     @Test
     void pytorchRnnBasicsNotebookOutputs() {
         Fixtures.Case c = Fixtures.all().stream().filter(x -> x.name().equals("rnn-basics")).findFirst().orElseThrow();
