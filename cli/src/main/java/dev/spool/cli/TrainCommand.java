@@ -3,6 +3,7 @@ package dev.spool.cli;
 import com.google.gson.GsonBuilder;
 import dev.spool.backend.cpu.CpuBackend;
 import dev.spool.backend.cpu.CpuProgram;
+import dev.spool.compiler.ScanMemory;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
 import dev.spool.nn.CellType;
@@ -123,13 +124,16 @@ final class TrainCommand implements Callable<Integer> {
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<String, Tensor> params = new LinkedHashMap<>(Initializer.recurrent(rnn, rnd));
         params.putAll(Initializer.linear("linear.", hidden * rnn.directions(), data.vocab().size(), DType.F32, rnd));
-        CpuProgram train = CpuBackend.compile(lm.trainingGraph(checkpoint));
+        CpuProgram train = CpuBackend.compile(lm.trainingGraph(steps, checkpoint));
         CpuProgram loss = CpuBackend.compile(lm.lossGraph());
         Optimizer opt = optimizer.equals("adam") ? new Adam(lr, 0.9, 0.999, 1e-8, 0) : new Sgd(lr, 0, 0);
 
         out.printf("training %s (%d parameters) on %,d windows of %d steps, batch %d, %d epochs, %s lr %s%n",
                 rnn.describe(), params.values().stream().mapToInt(Tensor::size).sum(), data.numTrain(), steps, batch, epochs,
                 optimizer, lr);
+        out.printf("activations kept for the backward scans: %.1f MB per batch%s%n",
+                ScanMemory.stackedBytes(train.graph(), Map.of("B", batch)) / 1e6,
+                checkpoint > 1 ? " (checkpoint every " + checkpoint + " steps)" : "");
         out.flush();
         List<Double> trainPpl = new ArrayList<>();
         List<Double> valPpl = new ArrayList<>();

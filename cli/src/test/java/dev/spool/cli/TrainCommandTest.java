@@ -73,6 +73,33 @@ class TrainCommandTest {
     }
 
     @Test
+    void checkpointingTrainsTheSameModelWithLessActivationMemory() throws Exception {
+        String[] common = {"train", "--epochs", "1", "--hidden", "8", "--steps", "8", "--batch", "2048", "--quiet", "--predict", "5",
+                "--plot", tmp.resolve("p.png").toString()};
+        Result full = spool(concat(common, "--metrics", tmp.resolve("a.json").toString()));
+        Result ck = spool(concat(common, "--checkpoint", "4", "--metrics", tmp.resolve("b.json").toString()));
+        assertEquals(0, full.code(), full.err());
+        assertEquals(0, ck.code(), ck.err());
+        JsonObject a = JsonParser.parseString(Files.readString(tmp.resolve("a.json"))).getAsJsonObject();
+        JsonObject b = JsonParser.parseString(Files.readString(tmp.resolve("b.json"))).getAsJsonObject();
+        assertEquals(a.get("val_ppl").getAsDouble(), b.get("val_ppl").getAsDouble(), 1e-9);
+        assertEquals(a.get("sample").getAsString(), b.get("sample").getAsString());
+        assertTrue(megabytes(ck.out()) < megabytes(full.out()), full.out() + ck.out());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    private static double megabytes(String out) {
+        var m = java.util.regex.Pattern.compile("backward scans: ([0-9.]+) MB").matcher(out);
+        assertTrue(m.find(), out);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
     void badTextsAreRefused() throws Exception {
         assertBadInput(spool("train", "--text", tmp.resolve("missing.txt").toString()), "--text: file not found");
         Path empty = tmp.resolve("empty.txt");

@@ -22,7 +22,7 @@ import java.util.function.Function;
  *
  * <pre>{@code
  * var lm = new LanguageModel(new RecurrentConfig(CellType.RNN, 28, 32, 1, false, false, DType.F32));
- * Graph train = lm.trainingGraph(0);   // results: loss, grad.<every parameter>
+ * Graph train = lm.trainingGraph();   // results: loss, grad.<every parameter>
  * }</pre>
  */
 public record LanguageModel(RecurrentConfig rnn) {
@@ -47,15 +47,28 @@ public record LanguageModel(RecurrentConfig rnn) {
 
     /** Inputs {@code tokens}, {@code targets} (T, B) I64; result {@code loss}, the mean cross-entropy. */
     public Graph lossGraph() {
+        return lossGraph("T");
+    }
+
+    /** As {@link #lossGraph()} with the time dim given: a size (checkpointing needs one) or a symbol. */
+    public Graph lossGraph(Object steps) {
         Builder b = new Builder();
-        Value tokens = b.input("tokens", DType.I64, "T", "B");
-        Value targets = b.input("targets", DType.I64, "T", "B");
+        Value tokens = b.input("tokens", DType.I64, steps, "B");
+        Value targets = b.input("targets", DType.I64, steps, "B");
         return b.build("loss", b.crossEntropy(logits(b, tokens, parameters(b)), targets));
     }
 
-    /** The loss graph with {@code grad.<name>} of every parameter (checkpointing needs {@code checkpointEvery} to divide T). */
-    public Graph trainingGraph(int checkpointEvery) {
-        return Grad.of(lossGraph(), "loss", new ArrayList<>(parameterTypes().keySet()), checkpointEvery);
+    /** The loss graph with {@code grad.<name>} of every parameter, for any number of steps. */
+    public Graph trainingGraph() {
+        return Grad.of(lossGraph(), "loss", new ArrayList<>(parameterTypes().keySet()));
+    }
+
+    /**
+     * The training graph for sequences of {@code steps}, with gradient checkpointing every
+     * {@code checkpointEvery} steps when that is above 1 (it must divide steps).
+     */
+    public Graph trainingGraph(int steps, int checkpointEvery) {
+        return Grad.of(lossGraph(steps), "loss", new ArrayList<>(parameterTypes().keySet()), checkpointEvery);
     }
 
     private Map<String, Value> parameters(Builder b) {

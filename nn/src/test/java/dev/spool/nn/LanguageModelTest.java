@@ -38,7 +38,7 @@ class LanguageModelTest {
             Map<String, Tensor> feeds = randomParams(lm, 1);
             feeds.put("tokens", Tensor.ofLongs(new int[] {4, 2}, 0, 1, 4, 2, 3, 3, 1, 0));
             feeds.put("targets", Tensor.ofLongs(new int[] {4, 2}, 1, 4, 2, 3, 3, 1, 0, 2));
-            Map<String, Tensor> grads = CpuBackend.compile(lm.trainingGraph(0)).run(feeds);
+            Map<String, Tensor> grads = CpuBackend.compile(lm.trainingGraph()).run(feeds);
             CpuProgram loss = CpuBackend.compile(lm.lossGraph());
             for (String name : lm.parameterTypes().keySet()) {
                 Tensor p = feeds.get(name);
