@@ -1,24 +1,19 @@
 package dev.spool.cli;
 
+import dev.spool.graph.io.AtomicWrite;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
-/** Output files are written to a temporary sibling and renamed, so a failure leaves no partial file. */
+/** Output files of the commands: written whole or not at all ({@link AtomicWrite}), and checked writable up front. */
 final class AtomicFiles {
     private AtomicFiles() {
     }
 
     static void writeString(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicWrite.write(file, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Fails up front (before hours of training) when {@code file} cannot be written. */

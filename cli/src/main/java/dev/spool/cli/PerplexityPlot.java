@@ -1,14 +1,13 @@
 package dev.spool.cli;
 
+import dev.spool.graph.io.AtomicWrite;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -25,13 +24,6 @@ final class PerplexityPlot {
         chart.addSeries("validation", epochs, val).setMarker(SeriesMarkers.NONE);
         chart.getStyler().setYAxisLogarithmic(train.stream().mapToDouble(Double::doubleValue).max().orElse(1)
                 > 4 * train.stream().mapToDouble(Double::doubleValue).min().orElse(1));
-        Path dir = png.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + png.getFileName(), ".png");
-        try {
-            BitmapEncoder.saveBitmap(chart, Files.newOutputStream(tmp), BitmapEncoder.BitmapFormat.PNG);
-            Files.move(tmp, png, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicWrite.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     }
 }
