@@ -146,16 +146,8 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private void checkOptions() {
-        if (!mode.equals("scan")) {
-            throw new ErrorReporter.UserError(mode.equals("unroll")
-                    ? "--mode unroll is not yet supported (it arrives with the optimising compiler); use --mode scan"
-                    : "--mode must be scan or unroll, got '" + mode + "'");
-        }
-        if (!backend.equals("cpu")) {
-            throw new ErrorReporter.UserError(backend.equals("cuda")
-                    ? "--backend cuda is not yet supported (it arrives with the CUDA backend); use --backend cpu"
-                    : "--backend must be cpu or cuda, got '" + backend + "'");
-        }
+        PendingFeatures.checkMode(mode, false);
+        PendingFeatures.checkBackend(backend);
         if (checkpoint < 0 || checkpoint > 0 && !grad) {
             throw new ErrorReporter.UserError("--checkpoint K needs --grad and K >= 1, got " + checkpoint + (grad ? "" : " without --grad"));
         }
@@ -170,10 +162,7 @@ final class EvalCommand implements Callable<Integer> {
                 throw new ErrorReporter.UserError("file not found: " + p);
             }
         }
-        Path dir = out.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
-            throw new ErrorReporter.UserError("cannot write --out " + out + ": directory " + dir + " does not exist or is not writable");
-        }
+        AtomicFiles.checkWritable(out);
     }
 
     private static DType parseDtype(String s) {

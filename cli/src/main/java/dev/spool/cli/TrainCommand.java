@@ -254,17 +254,8 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpoint < 0 || checkpoint > 1 && steps % checkpoint != 0) {
             throw new ErrorReporter.UserError("--checkpoint must be a divisor of --steps " + steps + ", got " + checkpoint);
         }
-        if (mode.equals("unroll")) {
-            throw new ErrorReporter.UserError("--mode unroll is not yet supported (it arrives with the optimising compiler); use --mode scan or auto");
-        }
-        if (!mode.equals("scan") && !mode.equals("auto")) {
-            throw new ErrorReporter.UserError("--mode must be scan, unroll or auto, got '" + mode + "'");
-        }
-        if (!backend.equals("cpu")) {
-            throw new ErrorReporter.UserError(backend.equals("cuda")
-                    ? "--backend cuda is not yet supported (it arrives with the CUDA backend); use --backend cpu"
-                    : "--backend must be cpu or cuda, got '" + backend + "'");
-        }
+        PendingFeatures.checkMode(mode, true);
+        PendingFeatures.checkBackend(backend);
         for (Path p : new Path[] {save, plot, metrics}) {
             if (p != null) {
                 AtomicFiles.checkWritable(p);

@@ -32,19 +32,10 @@ public record Concat(int axis) implements Primitive {
         }
         TensorType first = in.get(0);
         int a = Rules.axis(name(), axis, first.rank());
+        Rules.sameExceptAxis(name(), in, a, dims);
         int total = 0;
         for (TensorType t : in) {
-            Rules.sameDtypeAndRank(name(), first, t);
-            for (int i = 0; i < first.rank(); i++) {
-                if (i != a && !dims.tryUnify(first.shape().dim(i), t.shape().dim(i))) {
-                    throw new ShapeException("concat: operands " + first + " and " + t + " differ on axis " + i);
-                }
-            }
-            Dim d = dims.resolve(t.shape().dim(a));
-            if (!d.isFixed()) {
-                throw new ShapeException("concat: axis " + a + " of " + t + " is symbolic; concat needs fixed sizes there");
-            }
-            total += d.size();
+            total += Rules.fixedSize(name(), t, a, dims);
         }
         return List.of(new TensorType(first.dtype(), dims.resolve(first.shape().with(a, Dim.of(total)))));
     }

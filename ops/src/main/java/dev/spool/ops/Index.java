@@ -32,8 +32,8 @@ public record Index(int axis, int index) implements Primitive {
         Rules.arity(name(), in, 1);
         TensorType x = in.get(0);
         int a = Rules.axis(name(), axis, x.rank());
-        Dim d = dims.resolve(x.shape().dim(a));
-        if (!d.isFixed() || index < 0 || index >= d.size()) {
+        int size = Rules.fixedSize(name(), x, a, dims);
+        if (index < 0 || index >= size) {
             throw new ShapeException("index: " + index + " is outside axis " + a + " of " + x);
         }
         List<Dim> out = new ArrayList<>(x.shape().dims());

@@ -31,11 +31,11 @@ public record Pad(int axis, int before, int after) implements Primitive {
         Rules.arity(name(), in, 1);
         TensorType x = in.get(0);
         int a = Rules.axis(name(), axis, x.rank());
-        Dim d = dims.resolve(x.shape().dim(a));
-        if (!d.isFixed() || before < 0 || after < 0) {
-            throw new ShapeException("pad: needs a fixed-size axis and non-negative padding, got axis " + a + " of " + x);
+        int size = Rules.fixedSize(name(), x, a, dims);
+        if (before < 0 || after < 0) {
+            throw new ShapeException("pad: padding must be non-negative, got " + before + ", " + after);
         }
-        return List.of(new TensorType(x.dtype(), x.shape().with(a, Dim.of(d.size() + before + after))));
+        return List.of(new TensorType(x.dtype(), x.shape().with(a, Dim.of(size + before + after))));
     }
 
     @Override

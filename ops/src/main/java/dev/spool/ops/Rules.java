@@ -1,6 +1,8 @@
 package dev.spool.ops;
 
 import dev.spool.graph.DType;
+import dev.spool.graph.Dim;
+import dev.spool.graph.DimUnifier;
 import dev.spool.graph.Shape;
 import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
@@ -58,6 +60,34 @@ final class Rules {
     static void sameDtypeAndRank(String op, TensorType first, TensorType t) {
         if (t.dtype() != first.dtype() || t.rank() != first.rank()) {
             throw new ShapeException(op + ": operands must share dtype and rank: " + first + " vs " + t);
+        }
+    }
+
+    /** The size of a fixed-size axis, or an error saying the op needs one there. */
+    static int fixedSize(String op, TensorType x, int axis, DimUnifier dims) {
+        Dim d = dims.resolve(x.shape().dim(axis));
+        if (!d.isFixed()) {
+            throw new ShapeException(op + ": axis " + axis + " of " + x + " is symbolic; " + op + " needs a fixed size there");
+        }
+        return d.size();
+    }
+
+    /**
+     * Checks that operands share dtype and rank and agree on every axis but {@code except}
+     * (-1 for none), unifying symbols; used by concat and stack.
+     */
+    static void sameExceptAxis(String op, List<TensorType> in, int except, DimUnifier dims) {
+        if (in.isEmpty()) {
+            throw new ShapeException(op + ": needs at least one operand");
+        }
+        TensorType first = in.get(0);
+        for (TensorType t : in) {
+            sameDtypeAndRank(op, first, t);
+            for (int i = 0; i < first.rank(); i++) {
+                if (i != except && !dims.tryUnify(first.shape().dim(i), t.shape().dim(i))) {
+                    throw new ShapeException(op + ": operands " + first + " and " + t + " differ on axis " + i);
+                }
+            }
         }
     }
 }

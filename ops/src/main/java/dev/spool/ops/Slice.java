@@ -30,12 +30,9 @@ public record Slice(int axis, int start, int end) implements Primitive {
         Rules.arity(name(), in, 1);
         TensorType x = in.get(0);
         int a = Rules.axis(name(), axis, x.rank());
-        Dim d = dims.resolve(x.shape().dim(a));
-        if (!d.isFixed()) {
-            throw new ShapeException("slice: axis " + a + " of " + x + " is symbolic; only fixed-size axes can be sliced");
-        }
-        if (start < 0 || end < start || end > d.size()) {
-            throw new ShapeException("slice: range " + start + ":" + end + " is outside axis " + a + " of size " + d.size() + " in " + x);
+        int size = Rules.fixedSize(name(), x, a, dims);
+        if (start < 0 || end < start || end > size) {
+            throw new ShapeException("slice: range " + start + ":" + end + " is outside axis " + a + " of size " + size + " in " + x);
         }
         return List.of(new TensorType(x.dtype(), x.shape().with(a, Dim.of(end - start))));
     }

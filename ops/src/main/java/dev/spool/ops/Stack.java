@@ -29,18 +29,8 @@ public record Stack(int axis) implements Primitive {
 
     @Override
     public List<TensorType> infer(List<TensorType> in, DimUnifier dims) {
-        if (in.isEmpty()) {
-            throw new ShapeException("stack: needs at least one operand");
-        }
+        Rules.sameExceptAxis(name(), in, -1, dims);
         TensorType first = in.get(0);
-        for (TensorType t : in) {
-            Rules.sameDtypeAndRank(name(), first, t);
-            for (int i = 0; i < first.rank(); i++) {
-                if (!dims.tryUnify(first.shape().dim(i), t.shape().dim(i))) {
-                    throw new ShapeException("stack: operands " + first + " and " + t + " differ on axis " + i);
-                }
-            }
-        }
         int a = Rules.axis(name(), axis, first.rank() + 1);
         List<Dim> out = new ArrayList<>(dims.resolve(first.shape()).dims());
         out.add(a, Dim.of(in.size()));
