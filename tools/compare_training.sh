@@ -4,6 +4,7 @@
 # Needs Debian's python3-torch (and libopenblas0-pthread so PyTorch gets an optimised BLAS).
 #   tools/compare_training.sh            # all recipes (about an hour on 2 cores)
 #   EPOCHS_SCALE=0.1 tools/compare_training.sh   # a quick smoke run with a tenth of the epochs
+#   ONLY=GRU tools/compare_training.sh           # only the recipes whose name contains GRU
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -25,6 +26,7 @@ table="| recipe | Spool val ppl | PyTorch val ppl | Spool tokens/s | PyTorch tok
 for r in "${recipes[@]}"; do
   name="${r%%|*}"
   flags="${r#*|}"
+  [[ -z "${ONLY:-}" || "$name" == *"$ONLY"* ]] || continue
   epochs="$(sed -E 's/.*--epochs ([0-9]+).*/\1/' <<<"$flags")"
   scaled="$(python3 -c "print(max(1, round($epochs * $scale)))")"
   flags="$(sed -E "s/--epochs [0-9]+/--epochs $scaled/" <<<"$flags")"
@@ -51,7 +53,9 @@ done
   echo "epochs scaled by $scale. Both sides run one after the other on the same machine; compare ratios, not absolute rates."
   echo
   echo "$table"
-} > docs/training.md.tmp
-mv docs/training.md.tmp docs/training.md
-cat docs/training.md
+} > "$out/table.md"
+if [[ -z "${ONLY:-}" ]]; then
+  cp "$out/table.md" docs/training.md
+fi
+cat "$out/table.md"
 rm -rf "$jars" "$out"

@@ -26,11 +26,16 @@ TEXT = os.path.join(ROOT, "nn/src/main/resources/dev/spool/nn/data/timemachine.t
 
 
 def load(path, steps):
-    text = re.sub("[^A-Za-z]+", " ", open(path).read()).lower()
+    with open(path, encoding="utf-8") as f:
+        text = re.sub("[^A-Za-z]+", " ", f.read()).lower()
     vocab = sorted(set(["<unk>"] + list(text)))
     index = {t: i for i, t in enumerate(vocab)}
     corpus = torch.tensor([index[c] for c in text])
-    windows = torch.stack([corpus[i:i + steps + 1] for i in range(len(corpus) - steps)])
+    if len(corpus) - steps < 15000:
+        raise SystemExit("%s gives %d windows of %d characters but training needs 15000; use a longer text or fewer --steps"
+                         % (path, max(0, len(corpus) - steps), steps + 1))
+    # unfold = d2l's [corpus[i:i+steps+1] for i in range(len(corpus)-steps)], without 170k slices.
+    windows = corpus.unfold(0, steps + 1, 1)
     return vocab, index, windows[:, :-1], windows[:, 1:]
 
 
@@ -101,9 +106,11 @@ def main():
         tokens += n
         train_ppl = math.exp(loss_sum / n)
         val_ppl = math.exp(mean_loss(model, xva, yva, a.batch))
-        print("epoch %d/%d  train ppl %.2f  val ppl %.2f  %.0f tokens/s" % (epoch, a.epochs, train_ppl, val_ppl, tokens / seconds),
-              flush=True)
-    # d2l's predict: warm the state on the prefix, then greedy argmax.
+        print("epoch %d/%d  train ppl %.2f  val ppl %.2f  %.0f tokens/s  (%.2f s)"
+              % (epoch, a.epochs, train_ppl, val_ppl, tokens / seconds, time.perf_counter() - t0), flush=True)
+    # Greedy continuation. Re-running the whole sequence from a zero state equals d2l's predict (warm the
+    # state on the prefix, feed back the argmax) for a unidirectional model, and is what `spool train`
+    # does, the one consistent reading for a bidirectional model.
     out = [index[c] for c in "it has"]
     with torch.no_grad():
         for _ in range(20):

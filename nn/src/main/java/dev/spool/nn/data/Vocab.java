@@ -35,6 +35,7 @@ public final class Vocab {
         return new Vocab(new ArrayList<>(set));
     }
 
+    /** Number of tokens, {@code <unk>} included (28 for the Time Machine). */
     public int size() {
         return tokens.size();
     }
@@ -44,11 +45,15 @@ public final class Vocab {
         return index.getOrDefault(token, index.get(UNK));
     }
 
+    /** The token with index {@code i}: {@code token(0)} is {@code " "} for the Time Machine. */
     public String token(int i) {
         return tokens.get(i);
     }
 
-    /** Character ids of text after the Time Machine preprocessing. */
+    /**
+     * Character ids of text after the Time Machine preprocessing (non-letter runs → one space, lower case),
+     * so {@code encode("It has!")} is the ids of {@code "it has "}.
+     */
     public int[] encode(String text) {
         String clean = TimeMachine.preprocess(text);
         int[] ids = new int[clean.length()];
@@ -58,6 +63,7 @@ public final class Vocab {
         return ids;
     }
 
+    /** The tokens of {@code ids} concatenated: {@code decode(encode("it has")) == "it has"}. */
     public String decode(int[] ids) {
         StringBuilder sb = new StringBuilder();
         for (int id : ids) {

@@ -5,22 +5,25 @@ import dev.spool.graph.Tensor;
 import java.util.Map;
 
 /**
- * Updates parameters in place from their gradients, keyed by parameter name.
+ * Updates parameters in place from their gradients, both keyed by PyTorch {@code state_dict} name.
+ * Implementations keep their state (momentum buffers, moments) per name, so the same names must be
+ * passed at every step. Parameters and gradients may be F32 or F64 (the same for both) and may be
+ * views at an offset; the arithmetic is done in double.
  *
- * <pre>{@code new Sgd(1.0, 0, 0).step(params, grads);}</pre>
+ * <pre>{@code
+ * Optimizer opt = new Sgd(1.0, 0, 0);
+ * opt.step(params, grads);   // params.get("weight_hh_l0") -= 1.0 * grads.get("weight_hh_l0")
+ * }</pre>
+ *
+ * @see Sgd
+ * @see Adam
  */
 public interface Optimizer {
+    /**
+     * One update of every parameter in {@code params}; extra entries in {@code grads} are ignored.
+     *
+     * @throws IllegalArgumentException naming a parameter that has no gradient, or one whose
+     *                                  gradient has another dtype or size
+     */
     void step(Map<String, Tensor> params, Map<String, Tensor> grads);
-
-    /** The gradient of {@code name}, or an error naming the parameter that has none. */
-    static Tensor gradient(Map<String, Tensor> grads, String name, Tensor param) {
-        Tensor g = grads.get(name);
-        if (g == null) {
-            throw new IllegalArgumentException("no gradient for parameter '" + name + "'");
-        }
-        if (g.size() != param.size() || g.dtype() != param.dtype()) {
-            throw new IllegalArgumentException("gradient of '" + name + "' is " + g.type() + " but the parameter is " + param.type());
-        }
-        return g;
-    }
 }

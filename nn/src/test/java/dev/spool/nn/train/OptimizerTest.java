@@ -3,14 +3,13 @@ package dev.spool.nn.train;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.io.SafeTensors;
-import dev.spool.nn.CellType;
 import dev.spool.nn.Fixtures;
-import dev.spool.nn.RecurrentConfig;
 import org.junit.jupiter.api.Test;
 
-import java.util.HashMap;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -18,86 +17,149 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Optimizers against torch.optim (tools/optim_fixtures.py), clipping and initialisation by hand. */
+/**
+ * Sgd and Adam against three steps of torch.optim on two float64 parameters
+ * ({@code tools/optim_fixtures.py} → {@code fixtures/optim/}), in F64 and F32, on views at an offset.
+ */
 class OptimizerTest {
+    private static final List<String> NAMES = List.of("a", "b");
+    private static final double SENTINEL = 12345;
 
-    private static void matchesTorch(String file, Supplier<Optimizer> make) throws Exception {
-        Map<String, Tensor> f = SafeTensors.read(Fixtures.root().resolve("optim").resolve(file));
+    private static Map<String, Tensor> fixture(String file) throws IOException {
+        return SafeTensors.read(Fixtures.root().resolve("optim").resolve(file));
+    }
+
+    /**
+     * A copy of t in dtype, as a view at offset {@code pad} into a larger array whose other entries hold
+     * SENTINEL, so that a kernel ignoring the offset (or writing past the view) shows.
+     */
+    private static Tensor view(Tensor t, DType dtype, int pad) {
+        Tensor backing = Tensor.zeros(dtype, t.size() + 2 * pad);
+        for (int i = 0; i < backing.size(); i++) {
+            backing.setDouble(i, i >= pad && i < pad + t.size() ? t.getDouble(i - pad) : SENTINEL);
+        }
+        return backing.slice0(pad, t.size()).reshape(t.shape());
+    }
+
+    private static void assertSentinelsKept(Tensor v, int pad) {
+        for (int i = 0; i < pad; i++) {
+            assertEquals(SENTINEL, v.getDouble(-pad + i), 0, "before the view");
+            assertEquals(SENTINEL, v.getDouble(v.size() + i), 0, "after the view");
+        }
+    }
+
+    /** Runs three steps as the fixture did; |spool − torch| ≤ tol·max(1, |torch|) after every step. */
+    private static void matchesTorch(String file, Supplier<Optimizer> make, DType dtype, int pad, double tol) throws IOException {
+        Map<String, Tensor> f = fixture(file);
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        for (String n : NAMES) {
+            params.put(n, view(f.get("p0." + n), dtype, pad));
+        }
         Optimizer opt = make.get();
-        Tensor p = f.get("p0").copy();
         for (int k = 1; k <= 3; k++) {
-            opt.step(Map.of("w", p), Map.of("w", f.get("g" + k)));
-            double[] want = f.get("p" + k).toDoubles();
-            for (int i = 0; i < want.length; i++) {
-                assertEquals(want[i], p.getDouble(i), 1e-12 * Math.max(1, Math.abs(want[i])), file + " step " + k + " [" + i + "]");
+            Map<String, Tensor> grads = new LinkedHashMap<>();
+            for (String n : NAMES) {
+                grads.put(n, view(f.get("g" + k + "." + n), dtype, pad + 1));
+            }
+            opt.step(params, grads);
+            for (String n : NAMES) {
+                double[] want = f.get("p" + k + "." + n).toDoubles();
+                Tensor got = params.get(n);
+                assertEquals(dtype, got.dtype());
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got.getDouble(i), tol * Math.max(1, Math.abs(want[i])),
+                            file + " " + dtype + " step " + k + " " + n + "[" + i + "]");
+                }
+                assertSentinelsKept(got, pad);
+                assertSentinelsKept(grads.get(n), pad + 1);
             }
         }
     }
 
-    @Test
-    void sgdWithMomentumAndWeightDecayMatchesTorch() throws Exception {
-        matchesTorch("sgd_momentum.safetensors", () -> new Sgd(0.1, 0.9, 0.01));
-        matchesTorch("sgd_plain.safetensors", () -> new Sgd(0.5, 0, 0));
+    private static void matchesTorchEverywhere(String file, Supplier<Optimizer> make) throws IOException {
+        matchesTorch(file, make, DType.F64, 0, 1e-12);
+        matchesTorch(file, make, DType.F64, 3, 1e-12);
+        // F32: the fixture's values rounded to float, the parameters rounded after each step.
+        matchesTorch(file, make, DType.F32, 0, 1e-5);
+        matchesTorch(file, make, DType.F32, 2, 1e-5);
     }
 
     @Test
-    void adamMatchesTorch() throws Exception {
-        matchesTorch("adam.safetensors", () -> new Adam(0.01, 0.9, 0.999, 1e-8, 0.01));
+    void sgdWithMomentumAndWeightDecayMatchesTorch() throws IOException {
+        matchesTorchEverywhere("sgd_momentum.safetensors", () -> new Sgd(0.1, 0.9, 0.01));
     }
 
     @Test
-    void float32ParametersAreUpdatedToo() {
+    void plainSgdMatchesTorch() throws IOException {
+        matchesTorchEverywhere("sgd_plain.safetensors", () -> new Sgd(0.5, 0, 0));
+    }
+
+    @Test
+    void adamWithWeightDecayMatchesTorch() throws IOException {
+        matchesTorchEverywhere("adam.safetensors", () -> new Adam(0.01, 0.9, 0.999, 1e-8, 0.01));
+    }
+
+    @Test
+    void plainSgdOnFloatsByHand() {
         Tensor p = Tensor.ofFloats(new int[] {2}, 1, 2);
         new Sgd(0.5, 0, 0).step(Map.of("w", p), Map.of("w", Tensor.ofFloats(new int[] {2}, 2, -2)));
         assertArrayEquals(new float[] {0, 3}, p.floats());
     }
 
     @Test
-    void badHyperParametersAndMissingGradientsAreNamed() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Sgd(-1, 0, 0)).getMessage().contains("lr must be > 0, got -1.0"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Adam(0.1, 1.0, 0.9, 1e-8, 0)).getMessage().contains("beta1"));
-        var e = assertThrows(IllegalArgumentException.class, () -> new Sgd(1, 0, 0).step(Map.of("w", Tensor.zeros(DType.F32, 2)), Map.of()));
-        assertTrue(e.getMessage().contains("no gradient for parameter 'w'"));
+    void adamCountsStepsPerParameter() {
+        // As torch: a parameter first seen at the optimizer's second step gets the bias correction of step 1.
+        Tensor x = Tensor.ofDoubles(new int[] {2}, 1, -1);
+        Tensor y = Tensor.ofDoubles(new int[] {2}, 0.5, 2);
+        Tensor yAlone = y.copy();
+        Tensor g = Tensor.ofDoubles(new int[] {2}, 0.3, -0.7);
+        Adam shared = new Adam(0.1, 0.9, 0.999, 1e-8, 0.1);
+        shared.step(Map.of("x", x), Map.of("x", g));
+        shared.step(Map.of("x", x, "y", y), Map.of("x", g, "y", g));
+        new Adam(0.1, 0.9, 0.999, 1e-8, 0.1).step(Map.of("y", yAlone), Map.of("y", g));
+        assertArrayEquals(yAlone.doubles(), y.doubles(), 0);
     }
 
     @Test
-    void clippingScalesToTheMaximumGlobalNorm() {
-        Map<String, Tensor> g = new HashMap<>(Map.of("a", Tensor.ofDoubles(new int[] {1}, 3), "b", Tensor.ofDoubles(new int[] {1}, 4)));
-        assertEquals(5, GradientClipping.clipGlobalNorm(g, 1), 1e-15);
-        assertEquals(0.6, g.get("a").getDouble(0), 1e-15);
-        assertEquals(0.8, g.get("b").getDouble(0), 1e-15);
-        assertEquals(1, GradientClipping.clipGlobalNorm(g, 2), 1e-15);
-        assertEquals(0.6, g.get("a").getDouble(0), 1e-15, "below the maximum nothing changes");
-        Map<String, Tensor> bad = Map.of("a", Tensor.ofDoubles(new int[] {2}, Double.NaN, 1));
-        assertTrue(Double.isNaN(GradientClipping.clipGlobalNorm(bad, 1)));
-        assertEquals(1, bad.get("a").getDouble(1), 0, "a NaN norm leaves the gradients for the caller to report");
+    void momentumBuffersAreKeptPerParameter() {
+        // Two parameters with different gradients must not share a buffer: each follows its own single-parameter run.
+        Tensor a = Tensor.ofDoubles(new int[] {1}, 1);
+        Tensor b = Tensor.ofDoubles(new int[] {1}, 1);
+        Tensor aAlone = a.copy();
+        Sgd both = new Sgd(0.1, 0.9, 0);
+        Sgd one = new Sgd(0.1, 0.9, 0);
+        for (int k = 0; k < 3; k++) {
+            both.step(Map.of("a", a, "b", b), Map.of("a", Tensor.ofDoubles(new int[] {1}, 1), "b", Tensor.ofDoubles(new int[] {1}, -5)));
+            one.step(Map.of("a", aAlone), Map.of("a", Tensor.ofDoubles(new int[] {1}, 1)));
+        }
+        // buf: 1, 1.9, 2.71 → a = 1 − 0.1·(1 + 1.9 + 2.71)
+        assertEquals(1 - 0.1 * (1 + 1.9 + 2.71), a.getDouble(0), 1e-15);
+        assertEquals(aAlone.getDouble(0), a.getDouble(0), 0);
+    }
+
+    private static void rejected(String expected, Runnable r) {
+        String msg = assertThrows(IllegalArgumentException.class, r::run).getMessage();
+        assertTrue(msg.contains(expected), msg);
     }
 
     @Test
-    void initialisationIsSeededAndWithinPyTorchBounds() {
-        var cfg = new RecurrentConfig(CellType.LSTM, 28, 64, 2, true, false, DType.F32);
-        Map<String, Tensor> a = Initializer.recurrent(cfg, new SplittableRandom(3));
-        Map<String, Tensor> b = Initializer.recurrent(cfg, new SplittableRandom(3));
-        Map<String, Tensor> c = Initializer.recurrent(cfg, new SplittableRandom(4));
-        assertArrayEquals(a.get("weight_hh_l1_reverse").floats(), b.get("weight_hh_l1_reverse").floats());
-        assertTrue(!java.util.Arrays.equals(a.get("weight_hh_l1").floats(), c.get("weight_hh_l1").floats()));
-        double bound = 1 / Math.sqrt(64);
-        Tensor w = a.get("weight_ih_l0");
-        double sum = 0;
-        double sq = 0;
-        for (int i = 0; i < w.size(); i++) {
-            double v = w.getDouble(i);
-            assertTrue(Math.abs(v) <= bound);
-            sum += v;
-            sq += v * v;
-        }
-        int n = w.size();
-        assertEquals(0, sum / n, 4 * bound / Math.sqrt(3 * n), "mean of U(-k, k)");
-        assertEquals(bound * bound / 3, sq / n, 0.1 * bound * bound / 3, "variance of U(-k, k) is k^2/3");
-        Map<String, Tensor> lin = Initializer.linear("linear.", 32, 28, DType.F32, new SplittableRandom(0));
-        assertArrayEquals(new int[] {28, 32}, lin.get("linear.weight").shape());
-        for (float v : lin.get("linear.bias").floats()) {
-            assertTrue(Math.abs(v) <= 1 / Math.sqrt(32));
-        }
+    void badHyperParametersAreNamedWithTheirValue() {
+        rejected("lr must be > 0, got -1.0", () -> new Sgd(-1, 0, 0));
+        rejected("lr must be > 0, got NaN", () -> new Adam(Double.NaN, 0.9, 0.999, 1e-8, 0));
+        rejected("momentum must be >= 0, got -0.5", () -> new Sgd(0.1, -0.5, 0));
+        rejected("weight_decay must be >= 0, got -0.01", () -> new Sgd(0.1, 0, -0.01));
+        rejected("beta1 must be in [0, 1), got 1.0", () -> new Adam(0.1, 1.0, 0.999, 1e-8, 0));
+        rejected("beta2 must be in [0, 1), got -0.1", () -> new Adam(0.1, 0.9, -0.1, 1e-8, 0));
+        rejected("eps must be > 0, got 0.0", () -> new Adam(0.1, 0.9, 0.999, 0, 0));
+        rejected("weight_decay must be >= 0, got -1.0", () -> new Adam(0.1, 0.9, 0.999, 1e-8, -1));
+    }
+
+    @Test
+    void missingOrMismatchedGradientsAreNamed() {
+        Map<String, Tensor> params = Map.of("weight_hh_l0", Tensor.zeros(DType.F32, 2));
+        rejected("no gradient for parameter 'weight_hh_l0'", () -> new Sgd(1, 0, 0).step(params, Map.of()));
+        rejected("no gradient for parameter 'weight_hh_l0'", () -> new Adam(1, 0.9, 0.999, 1e-8, 0).step(params, Map.of()));
+        rejected("gradient of 'weight_hh_l0' is F64", () -> new Sgd(1, 0, 0).step(params, Map.of("weight_hh_l0", Tensor.zeros(DType.F64, 2))));
+        rejected("gradient of 'weight_hh_l0' is F32(3)", () -> new Adam(1, 0.9, 0.999, 1e-8, 0).step(params, Map.of("weight_hh_l0", Tensor.zeros(DType.F32, 3))));
     }
 }
