@@ -46,7 +46,6 @@ os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
 
 import itertools  # noqa: E402
 import json  # noqa: E402
-import struct  # noqa: E402
 import sys  # noqa: E402
 import zlib  # noqa: E402
 
