@@ -12,6 +12,7 @@ import dev.spool.nn.CellType;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.RecurrentLayer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -78,8 +79,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "1", description = "Run the forward pass this many times and report the median time (default: ${DEFAULT-VALUE}).")
     int repeat;
 
-    @Option(names = "--verbose", description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    CommonOptions common;
 
     @Spec
     CommandSpec spec;

@@ -16,6 +16,7 @@ import dev.spool.nn.train.Initializer;
 import dev.spool.nn.train.Optimizer;
 import dev.spool.nn.train.Sgd;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -107,8 +108,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bar, only a line per epoch.")
     boolean quiet;
 
-    @Option(names = "--verbose", description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    CommonOptions common;
 
     @Spec
     CommandSpec spec;

@@ -55,15 +55,17 @@ public final class SafeTensors {
      * @throws SafeTensorsException if the file is missing, unreadable or malformed (one-line message naming it)
      */
     public static Map<String, Tensor> read(Path file) throws SafeTensorsException {
-        byte[] bytes;
+        return read(readBytes(file), file.toString());
+    }
+
+    private static byte[] readBytes(Path file) throws SafeTensorsException {
         try {
-            bytes = Files.readAllBytes(file);
+            return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new SafeTensorsException("file not found: " + file, e);
         } catch (IOException | OutOfMemoryError e) {
             throw new SafeTensorsException(file + ": cannot read: " + e.getMessage(), e);
         }
-        return read(bytes, file.toString());
     }
 
     /**
@@ -238,14 +240,7 @@ public final class SafeTensors {
      * <pre>{@code String cfg = SafeTensors.readMetadata(Path.of("model.spool")).get("spool.config");}</pre>
      */
     public static Map<String, String> readMetadata(Path file) throws SafeTensorsException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new SafeTensorsException("file not found: " + file, e);
-        } catch (IOException e) {
-            throw new SafeTensorsException(file + ": cannot read: " + e.getMessage(), e);
-        }
+        byte[] bytes = readBytes(file);
         read(bytes, file.toString());
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         JsonElement meta = parseHeader(buf.slice(8, (int) buf.getLong(0)), file.toString()).get(METADATA);
