@@ -70,17 +70,6 @@ public final class Graph {
         return i < 0 ? Optional.empty() : Optional.of(results.get(i));
     }
 
-    /** Params of the given kind, in order (e.g. all {@code INPUT}s of a top-level graph). */
-    public List<Value> params(Source.Kind kind) {
-        List<Value> out = new ArrayList<>();
-        for (Value v : params) {
-            if (source(v).kind() == kind) {
-                out.add(v);
-            }
-        }
-        return out;
-    }
-
     /** The same graph with every type's dims rewritten by {@code f}, recursively into scan bodies. */
     public Graph mapDims(UnaryOperator<Dim> f) {
         List<Node> out = new ArrayList<>(nodes.size());

@@ -61,8 +61,4 @@ final class Grads {
     static Value broadcastTo(Builder b, Value g, TensorType in) {
         return b.add(zeros(b, in), g);
     }
-
-    static boolean isFloat(TensorType t) {
-        return t.dtype().isFloat();
-    }
 }
