@@ -1,0 +1,150 @@
+package dev.spool.cli;
+
+import com.google.gson.GsonBuilder;
+import dev.spool.backend.cpu.CpuBackend;
+import dev.spool.backend.cpu.CpuProgram;
+import dev.spool.backend.cpu.GemmRate;
+import dev.spool.graph.DType;
+import dev.spool.graph.Tensor;
+import dev.spool.nn.CellType;
+import dev.spool.nn.LanguageModel;
+import dev.spool.nn.RecurrentConfig;
+import dev.spool.nn.train.GradientClipping;
+import dev.spool.nn.train.Initializer;
+import dev.spool.nn.train.Sgd;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code spool bench --suite anchors}: one training step (forward, backward, clip 1.0, SGD lr 1) of
+ * a one-hot character LM on random data for the anchor workloads; median of the timed steps.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Time one training step (forward, backward, clip 1, SGD lr 1) of a one-hot char LM (vocab 28, linear head,",
+                "mean cross-entropy, random data) per anchor workload: median of the timed steps after warm-up."},
+        footer = {"", "Example:", "  spool bench --suite anchors --metrics bench.json"})
+final class BenchCommand implements Callable<Integer> {
+
+    /** An anchor workload: cell, hidden size, batch and steps. */
+    record Workload(String name, CellType cell, int hidden, int batch, int steps) {
+    }
+
+    static final List<Workload> ANCHORS = List.of(
+            new Workload("rnn_h32_b1024_t32", CellType.RNN, 32, 1024, 32),
+            new Workload("gru_h256_b32_t35", CellType.GRU, 256, 32, 35),
+            new Workload("lstm_h256_b32_t35", CellType.LSTM, 256, 32, 35),
+            new Workload("lstm_h1024_b64_t100", CellType.LSTM, 1024, 64, 100));
+
+    @Option(names = "--suite", defaultValue = "anchors", paramLabel = "anchors", description = "Workload suite (default: ${DEFAULT-VALUE}).")
+    String suite;
+
+    @Option(names = "--only", paramLabel = "NAME", description = "Run only the workloads whose name contains NAME.")
+    String only;
+
+    @Option(names = "--steps", defaultValue = "5", description = "Timed steps per workload, >= 5 for the contract (default: ${DEFAULT-VALUE}).")
+    int timed;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--metrics", paramLabel = "FILE.json", description = "Write {name: {ms_per_step, tokens_per_s}, sgemm_gflops} as JSON.")
+    Path metrics;
+
+    @Mixin
+    CommonOptions common;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!suite.equals("anchors")) {
+            throw new ErrorReporter.UserError("--suite must be anchors, got '" + suite + "' (scan-vs-unroll arrives with the optimising compiler)");
+        }
+        if (timed < 1 || warmup < 0) {
+            throw new ErrorReporter.UserError("--steps must be >= 1 and --warmup >= 0, got " + timed + " and " + warmup);
+        }
+        if (metrics != null) {
+            AtomicFiles.checkWritable(metrics);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        double gflops = GemmRate.sgemmGflops(1024, 5);
+        out.printf("sgemm 1024^3: %.1f GFLOP/s%n", gflops);
+        Map<String, Object> json = new LinkedHashMap<>();
+        for (Workload w : ANCHORS) {
+            if (only != null && !w.name().contains(only)) {
+                continue;
+            }
+            double ms = medianStepMs(w);
+            double tokens = (double) w.batch() * w.steps() / (ms / 1e3);
+            out.printf("%-22s %9.1f ms/step %10.0f tokens/s  %5.1f GFLOP/s (%.0f%% of sgemm)%n", w.name(), ms, tokens,
+                    flops(w) / (ms / 1e3) / 1e9, 100 * flops(w) / (ms / 1e3) / 1e9 / gflops);
+            out.flush();
+            json.put(w.name(), Map.of("ms_per_step", ms, "tokens_per_s", tokens));
+        }
+        json.put("sgemm_gflops", gflops);
+        if (metrics != null) {
+            AtomicFiles.writeString(metrics, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
+            out.printf("wrote %s%n", metrics);
+        }
+        return 0;
+    }
+
+    private double medianStepMs(Workload w) {
+        RecurrentConfig rnn = new RecurrentConfig(w.cell(), 28, w.hidden(), 1, false, false, DType.F32);
+        LanguageModel lm = new LanguageModel(rnn);
+        SplittableRandom rnd = new SplittableRandom(0);
+        Map<String, Tensor> params = new LinkedHashMap<>(Initializer.recurrent(rnn, rnd));
+        params.putAll(Initializer.linear("linear.", w.hidden(), 28, DType.F32, rnd));
+        CpuProgram train = CpuBackend.compile(lm.trainingGraph());
+        Sgd sgd = new Sgd(1, 0, 0);
+        long[] tokens = new long[w.batch() * w.steps()];
+        long[] targets = new long[tokens.length];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = rnd.nextInt(28);
+            targets[i] = rnd.nextInt(28);
+        }
+        int[] shape = {w.steps(), w.batch()};
+        double[] ms = new double[timed];
+        for (int s = -warmup; s < timed; s++) {
+            long t0 = System.nanoTime();
+            Map<String, Tensor> feeds = new HashMap<>(params);
+            feeds.put("tokens", Tensor.ofLongs(shape, tokens));
+            feeds.put("targets", Tensor.ofLongs(shape, targets));
+            Map<String, Tensor> r = train.run(feeds);
+            Map<String, Tensor> grads = new HashMap<>();
+            params.keySet().forEach(k -> grads.put(k, r.get("grad." + k)));
+            GradientClipping.clipGlobalNorm(grads, 1.0);
+            sgd.step(params, grads);
+            if (s >= 0) {
+                ms[s] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        Arrays.sort(ms);
+        return ms[timed / 2];
+    }
+
+    /**
+     * GEMM FLOPs of one training step: per time step the input and hidden projections (G·H rows)
+     * forward, and twice that backward (input and weight gradients), plus the head.
+     */
+    static double flops(Workload w) {
+        double g = w.cell().gates() * w.hidden();
+        double perStep = 2.0 * w.batch() * (28 + w.hidden()) * g;
+        double head = 2.0 * w.batch() * w.hidden() * 28;
+        return 3 * w.steps() * (perStep + head);
+    }
+}
