@@ -273,6 +273,25 @@ class GradTest {
     }
 
     @Test
+    void edgeCasesIntCarriesPassThroughInvariantsAndUnusedOutputs() {
+        // An I64 step counter rides along, the body returns an invariant as an output, one output is unused.
+        var b = new Builder();
+        Value xs = b.input("xs", F64, "T", 2);
+        Value w = b.input("w", F64, 2);
+        Value count0 = b.constant(Tensor.scalar(I64, 0));
+        ScanResult r = b.scan(List.of(count0, b.zeros(F64, 2)), List.of(xs), (c, s) -> {
+            Value count = b.add(c.get(0), b.constant(Tensor.scalar(I64, 1)));
+            Value h = b.tanh(b.add(b.mul(c.get(1), w), s.get(0)));
+            return Step.of(List.of(count, h), List.of(w, b.exp(h), h));
+        });
+        Value loss = b.add(weightedSum(b, r.outputs().get(0), "rw"), weightedSum(b, r.outputs().get(2), "ry"));
+        var rnd = new Random(12);
+        Map<String, Tensor> feeds = new HashMap<>(Map.of("xs", random(rnd, 3, 2), "w", random(rnd, 2),
+                "rw", random(rnd, 3, 2), "ry", random(rnd, 3, 2)));
+        GradientCheck.check(b.build("loss", loss, "count", r.carries().get(0)), "loss", feeds, List.of("xs", "w"), TOL);
+    }
+
+    @Test
     void backwardOfAScanIsASecondScanInTheOppositeDirection() {
         Graph g = Grad.of(rnnScan(false, false), "loss", List.of("w"));
         String text = g.toString();
