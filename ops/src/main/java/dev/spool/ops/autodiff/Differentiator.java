@@ -19,6 +19,8 @@ import dev.spool.ops.Forward;
 import dev.spool.ops.Iota;
 import dev.spool.ops.Primitive;
 import dev.spool.ops.Reshape;
+import dev.spool.ops.rewrite.Key;
+import dev.spool.ops.rewrite.Replay;
 
 import java.util.ArrayList;
 import java.util.HashMap;

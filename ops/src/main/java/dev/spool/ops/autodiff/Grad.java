@@ -4,6 +4,7 @@ import dev.spool.graph.Graph;
 import dev.spool.graph.GraphException;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
+import dev.spool.ops.rewrite.Key;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -15,6 +15,8 @@ import dev.spool.ops.Builder;
 import dev.spool.ops.CompareFn;
 import dev.spool.ops.Iota;
 import dev.spool.ops.Reshape;
+import dev.spool.ops.rewrite.Key;
+import dev.spool.ops.rewrite.Replay;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,13 +1,13 @@
-package dev.spool.ops.autodiff;
+package dev.spool.ops.rewrite;
 
 import dev.spool.graph.Value;
 
 /** Names a forward value during differentiation. */
-sealed interface Key permits Key.Orig, Key.Residual {
+public sealed interface Key permits Key.Orig, Key.Residual {
 
     /** Output {@code index} of node {@code node} of the graph being differentiated (any nesting level). */
     record Orig(int node, int index) implements Key {
-        static Orig of(Value v) {
+        public static Orig of(Value v) {
             return new Orig(v.node(), v.index());
         }
     }

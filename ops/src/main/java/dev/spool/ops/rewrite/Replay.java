@@ -1,4 +1,4 @@
-package dev.spool.ops.autodiff;
+package dev.spool.ops.rewrite;
 
 import dev.spool.graph.Constant;
 import dev.spool.graph.GraphBuilder.ScanOptions;
@@ -21,16 +21,16 @@ import java.util.Map;
  * already bound become inputs/parameters of the same name; scans go to a {@link ScanEmitter},
  * so a transformation (differentiation, chunking) changes only how scans are emitted.
  */
-final class Replay {
+public final class Replay {
     private Replay() {
     }
 
     /** Emits one scan node, binding its outputs in env. */
-    interface ScanEmitter {
+    public interface ScanEmitter {
         void emit(Node scan, Map<Key, Value> env);
     }
 
-    static Map<Key, Value> graph(Builder b, Graph g, Map<Key, Value> env, ScanEmitter scans) {
+    public static Map<Key, Value> graph(Builder b, Graph g, Map<Key, Value> env, ScanEmitter scans) {
         for (Node n : g.nodes()) {
             if (n.op() instanceof Source src) {
                 if (!env.containsKey(new Key.Orig(n.id(), 0))) {
@@ -53,7 +53,7 @@ final class Replay {
         return env;
     }
 
-    static List<Value> operands(Node n, Map<Key, Value> env) {
+    public static List<Value> operands(Node n, Map<Key, Value> env) {
         return n.inputs().stream().map(v -> env.get(Key.Orig.of(v))).toList();
     }
 
@@ -61,7 +61,7 @@ final class Replay {
      * Binds a body's params for one step: carries and slices to the step function's params,
      * invariants to the scan's (outer) operands, which the builder imports as invariants.
      */
-    static Map<Key, Value> bodyEnv(ScanOp scan, List<Value> carries, List<Value> slices, List<Value> operands) {
+    public static Map<Key, Value> bodyEnv(ScanOp scan, List<Value> carries, List<Value> slices, List<Value> operands) {
         Map<Key, Value> env = new HashMap<>();
         List<Value> params = scan.body().params();
         int nc = scan.numCarries();
@@ -79,7 +79,7 @@ final class Replay {
     }
 
     /** The options of a scan as the builder takes them, with its masking operand and carry names. */
-    static ScanOptions options(ScanOp scan, List<Value> operands, boolean reverse) {
+    public static ScanOptions options(ScanOp scan, List<Value> operands, boolean reverse) {
         ScanOptions opts = ScanOptions.DEFAULT.length(scan.length());
         if (reverse) {
             opts = opts.reverse();
@@ -93,7 +93,7 @@ final class Replay {
         return opts.carryNames(carryNames(scan));
     }
 
-    static String[] carryNames(ScanOp scan) {
+    public static String[] carryNames(ScanOp scan) {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < scan.numCarries(); i++) {
             names.add(scan.body().source(scan.body().params().get(i)).label());
@@ -102,7 +102,7 @@ final class Replay {
     }
 
     /** Emits a scan unchanged (its body replayed the same way). */
-    static void plainScan(Builder b, Node n, Map<Key, Value> env) {
+    public static void plainScan(Builder b, Node n, Map<Key, Value> env) {
         ScanOp scan = (ScanOp) n.op();
         int nc = scan.numCarries();
         int ns = scan.numSequences();
@@ -115,7 +115,7 @@ final class Replay {
         bindOutputs(n, env, r);
     }
 
-    static void bindOutputs(Node n, Map<Key, Value> env, ScanResult r) {
+    public static void bindOutputs(Node n, Map<Key, Value> env, ScanResult r) {
         int nc = r.carries().size();
         for (int i = 0; i < nc; i++) {
             env.put(new Key.Orig(n.id(), i), r.carries().get(i));
