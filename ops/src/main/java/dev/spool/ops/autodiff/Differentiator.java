@@ -54,7 +54,7 @@ final class Differentiator {
     private final java.util.Set<Integer> recompute;
 
     /** The residuals of one scan node: body values (or inner residuals) stacked by the forward scan. */
-    private record Plan(List<Key> stacked, List<Integer> sequencesRead, Map<Key, TensorType> types) {
+    private record Plan(List<Key> stacked, List<Integer> sequencesRead, Map<Key, TensorType> types, java.util.Set<Key> loopInvariant) {
     }
 
     Differentiator(Builder b, java.util.Set<Integer> recompute) {
@@ -239,19 +239,33 @@ final class Differentiator {
                 replay(body, benv);
                 bodyFwd = benv::get;
             } else {
-                bodyFwd = k -> {
-                    Value v = slices.get(k);
-                    if (v != null) {
-                        return v;
-                    }
-                    int inv = invariantIndex(body, k, nc + ns);
-                    if (inv >= 0) {
-                        if (invariants.get(inv) == null) {
-                            invariants.set(inv, fwd.apply(Key.Orig.of(n.inputs().get(nc + ns + inv))));
+                Map<Key, Value> recomputed = new HashMap<>();
+                bodyFwd = new Function<>() {
+                    @Override
+                    public Value apply(Key k) {
+                        Value v = slices.get(k);
+                        if (v != null) {
+                            return v;
                         }
-                        return invariants.get(inv);
+                        int inv = invariantIndex(body, k, nc + ns);
+                        if (inv >= 0) {
+                            if (invariants.get(inv) == null) {
+                                invariants.set(inv, fwd.apply(Key.Orig.of(n.inputs().get(nc + ns + inv))));
+                            }
+                            return invariants.get(inv);
+                        }
+                        if (plan.loopInvariant().contains(k)) {
+                            Value r = recomputed.get(k);
+                            if (r == null) {
+                                Node m = body.node(((Key.Orig) k).node());
+                                Value[] ins = m.inputs().stream().map(x -> apply(Key.Orig.of(x))).toArray(Value[]::new);
+                                r = m.op() instanceof Constant c ? b.constant(c.value()) : b.apply(m.op(), ins).get(((Key.Orig) k).index());
+                                recomputed.put(k, r);
+                            }
+                            return r;
+                        }
+                        throw new IllegalStateException("residual " + k + " of " + n.label() + " was not planned");
                     }
-                    throw new IllegalStateException("residual " + k + " of " + n.label() + " was not planned");
                 };
             }
             Map<Key, Value> seeds = new HashMap<>();
@@ -379,7 +393,7 @@ final class Differentiator {
                 stacked.add(k);
                 types.put(k, body.params().get(i).type());
             }
-            Plan plan = new Plan(stacked, java.util.stream.IntStream.range(0, ns).boxed().toList(), types);
+            Plan plan = new Plan(stacked, java.util.stream.IntStream.range(0, ns).boxed().toList(), types, java.util.Set.of());
             plans.put(n.id(), plan);
             return plan;
         }
@@ -414,15 +428,18 @@ final class Differentiator {
         sd.backward(body, recorder, seeds);
         List<Key> stacked = new ArrayList<>();
         List<Integer> sequencesRead = new ArrayList<>();
+        java.util.Set<Key> loopInvariant = loopInvariant(body);
         for (Key k : requested) {
             int p = paramIndex(body, k);
             if (p >= nc && p < nc + ns) {
                 sequencesRead.add(p - nc);
-            } else if (p < nc + ns) {
+            } else if (p < nc + ns && !loopInvariant.contains(k)) {
+                // Values computed from invariants alone are recomputed in the backward body instead:
+                // stacking them would waste T copies, and a masked scan can only stack batch-first values.
                 stacked.add(k);
             }
         }
-        Plan plan = new Plan(stacked, sequencesRead, types);
+        Plan plan = new Plan(stacked, sequencesRead, types, loopInvariant);
         plans.put(n.id(), plan);
         return plan;
     }
@@ -430,6 +447,21 @@ final class Differentiator {
     private static void addPlaceholder(Builder scratch, Map<Key, Value> placeholders, Map<Key, TensorType> types, Key k, TensorType t) {
         types.put(k, t);
         placeholders.put(k, scratch.input("r" + placeholders.size(), t.dtype(), t.shape().dims().toArray()));
+    }
+
+    /** Body values computed from invariants and constants only (the same at every step). */
+    private static java.util.Set<Key> loopInvariant(Graph body) {
+        java.util.Set<Key> inv = new java.util.HashSet<>();
+        for (Node m : body.nodes()) {
+            boolean invariant = m.op() instanceof Source s ? s.kind() == Source.Kind.INVARIANT
+                    : m.op() instanceof Constant || (m.op() instanceof Primitive && m.inputs().stream().allMatch(v -> inv.contains(Key.Orig.of(v))));
+            if (invariant) {
+                for (int i = 0; i < m.outputs().size(); i++) {
+                    inv.add(new Key.Orig(m.id(), i));
+                }
+            }
+        }
+        return inv;
     }
 
     /** Index of k among the body's params, -1 for an inner value; invariants count too. */

@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Re-emits a graph's nodes into a builder, mapping each original value to its copy. Sources not
- * already bound become inputs/parameters of the same name; scans go to a {@link ScanEmitter},
+ * Re-emits a graph's nodes into a builder, mapping each original value to its copy. Nodes whose
+ * value the caller already bound are skipped; unbound sources become inputs/parameters of the same name; scans go to a {@link ScanEmitter},
  * so a transformation (differentiation, chunking) changes only how scans are emitted.
  */
 public final class Replay {
@@ -32,13 +32,14 @@ public final class Replay {
 
     public static Map<Key, Value> graph(Builder b, Graph g, Map<Key, Value> env, ScanEmitter scans) {
         for (Node n : g.nodes()) {
+            if (!n.outputs().isEmpty() && env.containsKey(new Key.Orig(n.id(), 0))) {
+                continue; // bound by the caller: a param, or a value a rewrite computed elsewhere
+            }
             if (n.op() instanceof Source src) {
-                if (!env.containsKey(new Key.Orig(n.id(), 0))) {
-                    Object[] dims = src.type().shape().dims().toArray();
-                    Value v = src.kind() == Source.Kind.PARAMETER ? b.parameter(src.label(), src.type().dtype(), dims)
-                            : b.input(src.label(), src.type().dtype(), dims);
-                    env.put(new Key.Orig(n.id(), 0), v);
-                }
+                Object[] dims = src.type().shape().dims().toArray();
+                Value v = src.kind() == Source.Kind.PARAMETER ? b.parameter(src.label(), src.type().dtype(), dims)
+                        : b.input(src.label(), src.type().dtype(), dims);
+                env.put(new Key.Orig(n.id(), 0), v);
             } else if (n.op() instanceof Constant c) {
                 env.put(new Key.Orig(n.id(), 0), b.constant(c.value()));
             } else if (n.op() instanceof ScanOp) {
