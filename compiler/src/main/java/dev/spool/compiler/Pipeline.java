@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The ordered list of passes a graph goes through before lowering. Today: verify, then dead-code
- * elimination. Passes can be disabled by name for experiments and differential tests.
+ * The ordered list of passes a graph goes through before lowering. Today: verify, dead-code
+ * elimination, scan push-out, and dead-code elimination again (push-out leaves the moved work's
+ * in-loop copies unused). Passes can be disabled by name for experiments and differential tests.
  *
  * <pre>{@code Graph g2 = Pipeline.standard().without(Set.of("dce")).run(g);}</pre>
  */
@@ -20,7 +21,7 @@ public final class Pipeline {
     }
 
     public static Pipeline standard() {
-        return new Pipeline(List.of(new VerifyPass(), new DeadCodeElimination()));
+        return new Pipeline(List.of(new VerifyPass(), new DeadCodeElimination(), new ScanPushOut(), new DeadCodeElimination()));
     }
 
     public List<Pass> passes() {

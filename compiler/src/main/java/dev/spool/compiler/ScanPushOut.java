@@ -1,0 +1,176 @@
+package dev.spool.compiler;
+
+import dev.spool.graph.Graph;
+import dev.spool.graph.GraphBuilder.ScanResult;
+import dev.spool.graph.GraphBuilder.Step;
+import dev.spool.graph.Node;
+import dev.spool.graph.ScanOp;
+import dev.spool.graph.Source;
+import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
+import dev.spool.ops.Builder;
+import dev.spool.ops.MatMul;
+import dev.spool.ops.OpKind;
+import dev.spool.ops.Primitive;
+import dev.spool.ops.rewrite.Key;
+import dev.spool.ops.rewrite.Replay;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Scan push-out: body work that does not depend on the carries leaves the loop. A body node whose
+ * inputs come only from invariants is computed once before the scan (loop-invariant code motion);
+ * one that also reads per-step slices is computed for all steps at once on the stacked sequences
+ * and enters the body as a new sequence — so the input projection {@code x_t W^T} of every step
+ * becomes one GEMM over (T·B, I). Only ops that batch over a leading time axis move: pointwise ops
+ * whose per-step operands share a rank (invariant operands no wider), and a matmul of a per-step
+ * rank-2 left operand by an invariant rank-2 right one. Top-level scans only; semantics (reverse,
+ * masks) are unchanged since masked steps discard whatever the pushed-out work computed for them.
+ */
+public final class ScanPushOut implements Pass {
+
+    /** How a body value depends on the loop. */
+    private enum Dep { INVARIANT, PER_STEP, CARRIED }
+
+    @Override
+    public String name() {
+        return "pushout";
+    }
+
+    @Override
+    public Graph run(Graph graph) {
+        Builder b = new Builder();
+        Map<Key, Value> env = Replay.graph(b, graph, new HashMap<>(), (n, e) -> pushOut(b, n, e));
+        Map<String, Value> results = new LinkedHashMap<>();
+        for (int i = 0; i < graph.results().size(); i++) {
+            results.put(graph.resultNames().get(i), env.get(Key.Orig.of(graph.results().get(i))));
+        }
+        return b.build(results);
+    }
+
+    private static void pushOut(Builder b, Node n, Map<Key, Value> env) {
+        ScanOp scan = (ScanOp) n.op();
+        Graph body = scan.body();
+        int nc = scan.numCarries();
+        int ns = scan.numSequences();
+        List<Value> operands = Replay.operands(n, env);
+        Map<Key, Dep> dep = classify(body, nc, ns);
+        // Outer values standing for body values: stacked (T, ...) for PER_STEP, plain for INVARIANT.
+        Map<Key, Value> outer = new HashMap<>();
+        for (int i = 0; i < ns; i++) {
+            outer.put(Key.Orig.of(body.params().get(nc + i)), operands.get(nc + i));
+        }
+        for (int i = 0; i < scan.numInvariants(); i++) {
+            outer.put(Key.Orig.of(body.params().get(nc + ns + i)), operands.get(nc + ns + i));
+        }
+        List<Key> moved = new ArrayList<>();
+        for (Node m : body.nodes()) {
+            if (m.outputs().size() == 1 && dep.get(new Key.Orig(m.id(), 0)) != Dep.CARRIED && m.op() instanceof Primitive) {
+                List<Value> ins = m.inputs().stream().map(v -> outer.get(Key.Orig.of(v))).toList();
+                Key k = new Key.Orig(m.id(), 0);
+                outer.put(k, b.apply1(m.op(), ins.toArray(Value[]::new)));
+                moved.add(k);
+            }
+        }
+        // Moved per-step values that the remaining body reads become new sequences.
+        List<Key> newSeqs = new ArrayList<>();
+        for (Key k : moved) {
+            if (dep.get(k) == Dep.PER_STEP && readInLoop(body, k, moved)) {
+                newSeqs.add(k);
+            }
+        }
+        List<Value> seqs = new ArrayList<>(operands.subList(nc, nc + ns));
+        newSeqs.forEach(k -> seqs.add(outer.get(k)));
+        ScanResult r = b.scan(Replay.options(scan, operands, scan.reverse()), operands.subList(0, nc), seqs, (cs, ss) -> {
+            Map<Key, Value> benv = Replay.bodyEnv(scan, cs, ss.subList(0, ns), operands);
+            for (int j = 0; j < newSeqs.size(); j++) {
+                benv.put(newSeqs.get(j), ss.get(ns + j));
+            }
+            for (Key k : moved) {
+                if (dep.get(k) == Dep.INVARIANT) {
+                    benv.put(k, outer.get(k));
+                }
+            }
+            Replay.graph(b, body, benv, (m, e) -> Replay.plainScan(b, m, e));
+            List<Value> res = body.results().stream().map(v -> benv.get(Key.Orig.of(v))).toList();
+            return Step.of(res.subList(0, nc), res.subList(nc, res.size()));
+        });
+        Replay.bindOutputs(n, env, r);
+    }
+
+    /** Per value: INVARIANT, PER_STEP (movable, batched over time) or CARRIED (stays in the loop). */
+    private static Map<Key, Dep> classify(Graph body, int nc, int ns) {
+        Map<Key, Dep> dep = new HashMap<>();
+        for (Node m : body.nodes()) {
+            Dep d;
+            if (m.op() instanceof Source src) {
+                d = src.kind() == Source.Kind.CARRY ? Dep.CARRIED : src.kind() == Source.Kind.SLICE ? Dep.PER_STEP : Dep.INVARIANT;
+            } else if (!(m.op() instanceof Primitive p) || m.outputs().size() != 1) {
+                d = Dep.CARRIED; // constants and nested scans stay where they are
+            } else {
+                d = Dep.INVARIANT;
+                for (Value in : m.inputs()) {
+                    Dep di = dep.get(Key.Orig.of(in));
+                    if (di == Dep.CARRIED) {
+                        d = Dep.CARRIED;
+                    } else if (di == Dep.PER_STEP && d == Dep.INVARIANT) {
+                        d = Dep.PER_STEP;
+                    }
+                }
+                if (d == Dep.PER_STEP && !batchesOverTime(p, m, dep)) {
+                    d = Dep.CARRIED;
+                }
+            }
+            for (int i = 0; i < m.outputs().size(); i++) {
+                dep.put(new Key.Orig(m.id(), i), d);
+            }
+        }
+        return dep;
+    }
+
+    /** Whether computing m on (T, ...) stacked per-step operands gives the stacked per-step results. */
+    private static boolean batchesOverTime(Primitive p, Node m, Map<Key, Dep> dep) {
+        if (p.kind() == OpKind.ELEMENTWISE) {
+            int stepRank = -1;
+            int maxInvariantRank = 0;
+            for (Value in : m.inputs()) {
+                int rank = in.type().rank();
+                if (dep.get(Key.Orig.of(in)) == Dep.PER_STEP) {
+                    if (stepRank >= 0 && rank != stepRank) {
+                        return false; // (T, B, H) against (T, H) would broadcast T against B
+                    }
+                    stepRank = rank;
+                } else {
+                    maxInvariantRank = Math.max(maxInvariantRank, rank);
+                }
+            }
+            return maxInvariantRank <= stepRank;
+        }
+        if (p instanceof MatMul mm) {
+            TensorType a = m.inputs().get(0).type();
+            TensorType w = m.inputs().get(1).type();
+            return !mm.transA() && a.rank() == 2 && w.rank() == 2 && dep.get(Key.Orig.of(m.inputs().get(0))) == Dep.PER_STEP
+                    && dep.get(Key.Orig.of(m.inputs().get(1))) == Dep.INVARIANT;
+        }
+        return false;
+    }
+
+    /** Whether a body node that stays in the loop, or a body result, reads k. */
+    private static boolean readInLoop(Graph body, Key k, List<Key> moved) {
+        for (Value r : body.results()) {
+            if (Key.Orig.of(r).equals(k)) {
+                return true;
+            }
+        }
+        for (Node m : body.nodes()) {
+            if (!moved.contains(new Key.Orig(m.id(), 0)) && m.inputs().stream().anyMatch(v -> Key.Orig.of(v).equals(k))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
