@@ -5,7 +5,7 @@ Run with Debian's PyTorch (apt-get install -y python3-torch libopenblas0-pthread
     /usr/bin/python3 tools/bench_anchors.py [--steps 5] [--only NAME]
 Both time one training step (forward, backward, global-norm clip 1.0, SGD lr 1) of a one-hot
 character LM (vocab 28, linear head, mean cross-entropy, random data), median of the timed steps
-after 2 warm-up steps. Prints a Markdown table with the speed ratio and GFLOP/s against Spool's
+after 8 warm-up steps (the JIT needs them on the Spool side). Prints a Markdown table with the speed ratio and GFLOP/s against Spool's
 measured sgemm rate.
 """
 import argparse
@@ -26,7 +26,7 @@ ANCHORS = [("rnn_h32_b1024_t32", "rnn", 32, 1024, 32), ("gru_h256_b32_t35", "gru
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
 
-def torch_step_ms(cell, hidden, batch, steps, timed, warmup=2):
+def torch_step_ms(cell, hidden, batch, steps, timed, warmup=8):
     torch.manual_seed(0)
     rnn = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[cell](28, hidden)
     head = nn.Linear(hidden, 28)

@@ -57,7 +57,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "5", description = "Timed steps per workload, >= 5 for the contract (default: ${DEFAULT-VALUE}).")
     int timed;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "8", description = "Untimed warm-up steps; the JIT needs several (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--metrics", paramLabel = "FILE.json", description = "Write {name: {ms_per_step, tokens_per_s}, sgemm_gflops} as JSON.")
