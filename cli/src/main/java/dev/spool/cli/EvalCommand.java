@@ -89,7 +89,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         checkOptions();
         DType type = parseDtype(dtype);
-        CellType cellType = parseCell(cell);
+        CellType cellType = CommonOptions.cell(cell);
         Map<String, Tensor> w = SafeTensors.read(weights);
         Map<String, TensorType> wTypes = new LinkedHashMap<>();
         w.forEach((k, v) -> wTypes.put(k, v.type()));
@@ -174,13 +174,6 @@ final class EvalCommand implements Callable<Integer> {
         };
     }
 
-    private static CellType parseCell(String s) {
-        try {
-            return CellType.parse(s);
-        } catch (IllegalArgumentException e) {
-            throw new ErrorReporter.UserError("--cell: " + e.getMessage());
-        }
-    }
 
     private static Tensor asI64(Tensor t) {
         if (t.dtype() == DType.I64) {

@@ -64,12 +64,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CellType c;
-        try {
-            c = CellType.parse(cell);
-        } catch (IllegalArgumentException e) {
-            throw new ErrorReporter.UserError("--cell: " + e.getMessage());
-        }
+        CellType c = CommonOptions.cell(cell);
         if (input < 1 || hidden < 1 || layers < 1) {
             throw new ErrorReporter.UserError("--input, --hidden and --layers must be >= 1");
         }

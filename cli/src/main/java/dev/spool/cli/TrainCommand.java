@@ -231,7 +231,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private void checkOptions() {
-        CellType c = parseCell();
+        CellType c = CommonOptions.cell(cell);
         if (c == CellType.RNN_RELU || c == CellType.MYRNN) {
             throw new ErrorReporter.UserError("--cell must be rnn, gru or lstm for training, got '" + cell + "'");
         }
@@ -264,13 +264,6 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private CellType parseCell() {
-        try {
-            return CellType.parse(cell);
-        } catch (IllegalArgumentException e) {
-            throw new ErrorReporter.UserError("--cell: " + e.getMessage());
-        }
-    }
 
     private static void positive(String flag, int v) {
         if (v < 1) {
