@@ -43,22 +43,35 @@ public final class RecurrentLayer {
      */
     public static Graph graph(RecurrentConfig cfg, boolean withInitialState, boolean withLengths) {
         Builder b = new Builder();
-        Value input = cfg.batchFirst() ? b.input("input", cfg.dtype(), "B", "T", cfg.inputSize())
-                : b.input("input", cfg.dtype(), "T", "B", cfg.inputSize());
+        Sources in = declare(b, cfg, "T", withInitialState, withLengths);
+        return b.build(results(apply(b, cfg, in.input(), in.h0(), in.c0(), in.lengths(), in.weights())));
+    }
+
+    /** The graph inputs and weight parameters of a layer, as both graphs declare them. */
+    private record Sources(Value input, Value h0, Value c0, Value lengths, Map<String, Value> weights) {
+    }
+
+    private static Sources declare(Builder b, RecurrentConfig cfg, Object time, boolean withInitialState, boolean withLengths) {
+        Value input = cfg.batchFirst() ? b.input("input", cfg.dtype(), "B", time, cfg.inputSize())
+                : b.input("input", cfg.dtype(), time, "B", cfg.inputSize());
         int states = cfg.layers() * cfg.directions();
         Value h0 = withInitialState ? b.input("h0", cfg.dtype(), states, "B", cfg.hiddenSize()) : null;
         Value c0 = withInitialState && cfg.cell().hasCellState() ? b.input("c0", cfg.dtype(), states, "B", cfg.hiddenSize()) : null;
         Value lengths = withLengths ? b.input("lengths", DType.I64, "B") : null;
         Map<String, Value> weights = new LinkedHashMap<>();
         cfg.weightTypes().forEach((name, t) -> weights.put(name, b.parameter(name, t.dtype(), t.shape().dims().toArray())));
-        Outputs out = apply(b, cfg, input, h0, c0, lengths, weights);
+        return new Sources(input, h0, c0, lengths, weights);
+    }
+
+    /** output, h_n and (LSTM) c_n, by those names. */
+    private static Map<String, Value> results(Outputs out) {
         Map<String, Value> results = new LinkedHashMap<>();
         results.put("output", out.output());
         results.put("h_n", out.hN());
         if (out.cN() != null) {
             results.put("c_n", out.cN());
         }
-        return b.build(results);
+        return results;
     }
 
     /**
@@ -84,15 +97,8 @@ public final class RecurrentLayer {
                                       int checkpointEvery, Integer steps) {
         Object time = steps == null ? "T" : steps;
         Builder b = new Builder();
-        Value input = cfg.batchFirst() ? b.input("input", cfg.dtype(), "B", time, cfg.inputSize())
-                : b.input("input", cfg.dtype(), time, "B", cfg.inputSize());
-        int states = cfg.layers() * cfg.directions();
-        Value h0 = b.input("h0", cfg.dtype(), states, "B", cfg.hiddenSize());
-        Value c0 = cfg.cell().hasCellState() ? b.input("c0", cfg.dtype(), states, "B", cfg.hiddenSize()) : null;
-        Value lengths = withLengths ? b.input("lengths", DType.I64, "B") : null;
-        Map<String, Value> weights = new LinkedHashMap<>();
-        cfg.weightTypes().forEach((name, t) -> weights.put(name, b.parameter(name, t.dtype(), t.shape().dims().toArray())));
-        Outputs out = apply(b, cfg, input, h0, c0, lengths, weights);
+        Sources in = declare(b, cfg, time, true, withLengths);
+        Outputs out = apply(b, cfg, in.input(), in.h0(), in.c0(), in.lengths(), in.weights());
         Value loss = b.sum(b.mul(out.output(), b.input("grad_output", cfg.dtype(), b.typeOf(out.output()).shape().dims().toArray())));
         if (withGradHn) {
             loss = b.add(loss, b.sum(b.mul(out.hN(), b.input("grad_h_n", cfg.dtype(), b.typeOf(out.hN()).shape().dims().toArray()))));
@@ -100,18 +106,13 @@ public final class RecurrentLayer {
         if (withGradCn && out.cN() != null) {
             loss = b.add(loss, b.sum(b.mul(out.cN(), b.input("grad_c_n", cfg.dtype(), b.typeOf(out.cN()).shape().dims().toArray()))));
         }
-        Map<String, Value> results = new LinkedHashMap<>();
-        results.put("output", out.output());
-        results.put("h_n", out.hN());
-        if (out.cN() != null) {
-            results.put("c_n", out.cN());
-        }
+        Map<String, Value> results = results(out);
         results.put("loss", loss);
         List<String> wrt = new ArrayList<>(List.of("input", "h0"));
-        if (c0 != null) {
+        if (in.c0() != null) {
             wrt.add("c0");
         }
-        wrt.addAll(weights.keySet());
+        wrt.addAll(in.weights().keySet());
         Graph g = Grad.of(b.build(results), "loss", wrt, checkpointEvery);
         return withoutResult(g, "loss");
     }
