@@ -45,6 +45,6 @@ class InspectCommandTest {
         assertTrue(r[1].contains("passes: [verify, dce, dce]"), r[1]);
         String[] bad = run("inspect", "--no-pass", "fusion");
         assertEquals("2", bad[0]);
-        assertTrue(bad[2].contains("unknown pass 'fusion'; passes are [dce, pushout, verify]"), bad[2]);
+        assertTrue(bad[2].contains("unknown pass 'fusion'; passes are [dce, memplan, pushout, verify]"), bad[2]);
     }
 }

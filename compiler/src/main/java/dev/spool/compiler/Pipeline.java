@@ -16,9 +16,24 @@ import java.util.Set;
 public final class Pipeline {
     private final List<Pass> passes;
 
+    private final boolean plansMemory;
+
     public Pipeline(List<Pass> passes) {
-        this.passes = List.copyOf(passes);
+        this(passes, true);
     }
+
+    private Pipeline(List<Pass> passes, boolean plansMemory) {
+        this.passes = List.copyOf(passes);
+        this.plansMemory = plansMemory;
+    }
+
+    /** Whether backends plan memory (buffer reuse, in-place kernels); off gives every buffer its own memory. */
+    public boolean plansMemory() {
+        return plansMemory;
+    }
+
+    /** The name that turns memory planning (a lowering-level pass) off. */
+    public static final String MEMORY_PLANNING = "memplan";
 
     public static Pipeline standard() {
         return new Pipeline(List.of(new VerifyPass(), new DeadCodeElimination(), new ScanPushOut(), new DeadCodeElimination()));
@@ -32,6 +47,7 @@ public final class Pipeline {
     public Pipeline without(Set<String> names) {
         List<Pass> out = new ArrayList<>();
         Set<String> known = new java.util.TreeSet<>();
+        known.add(MEMORY_PLANNING);
         for (Pass p : passes) {
             known.add(p.name());
             if (!names.contains(p.name())) {
@@ -43,7 +59,7 @@ public final class Pipeline {
                 throw new IllegalArgumentException("unknown pass '" + n + "'; passes are " + known);
             }
         }
-        return new Pipeline(out);
+        return new Pipeline(out, plansMemory && !names.contains(MEMORY_PLANNING));
     }
 
     public Graph run(Graph g) {

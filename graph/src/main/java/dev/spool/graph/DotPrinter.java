@@ -2,7 +2,7 @@ package dev.spool.graph;
 
 /**
  * Renders a graph as Graphviz DOT: one box per node labelled with its op and output types, edges
- * from producers to consumers, and each scan body as a cluster next to its scan node.
+ * from producers to consumers, and each nested body (a scan's, a fused group's) as a cluster next to its node.
  *
  * <pre>{@code Files.writeString(Path.of("g.dot"), DotPrinter.print(graph));  // dot -Tpng g.dot}</pre>
  */
@@ -26,13 +26,13 @@ public final class DotPrinter {
             for (Value in : n.inputs()) {
                 sb.append(indent).append('"').append(prefix).append(in.node()).append("\" -> \"").append(id).append("\";\n");
             }
-            if (n.op() instanceof ScanOp s) {
+            for (Graph sub : n.op().subgraphs()) {
                 String inner = id + "/";
                 sb.append(indent).append("subgraph \"cluster_").append(id).append("\" {\n")
                         .append(indent).append("  label=\"").append(escape(n.label() + " body")).append("\";\n");
-                body(s.body(), inner, sb, indent + "  ");
+                body(sub, inner, sb, indent + "  ");
                 sb.append(indent).append("}\n");
-                sb.append(indent).append('"').append(id).append("\" -> \"").append(inner).append(s.body().nodes().get(0).id())
+                sb.append(indent).append('"').append(id).append("\" -> \"").append(inner).append(sub.nodes().get(0).id())
                         .append("\" [style=dashed, arrowhead=none];\n");
             }
         }

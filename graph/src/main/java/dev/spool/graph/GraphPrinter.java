@@ -31,9 +31,9 @@ public final class GraphPrinter {
             }
             sb.append(" : ").append(n.outputs().stream().map(TensorType::toString).collect(Collectors.joining(", ")));
             sb.append('\n');
-            if (n.op() instanceof ScanOp s) {
+            for (Graph body : n.op().subgraphs()) {
                 sb.append(indent).append("  body {\n");
-                print(s.body(), indent + "    ", sb);
+                print(body, indent + "    ", sb);
                 sb.append(indent).append("  }\n");
             }
         }

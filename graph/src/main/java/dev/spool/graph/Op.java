@@ -29,4 +29,12 @@ public interface Op {
     default Op mapDims(UnaryOperator<Dim> f) {
         return this;
     }
+
+    /**
+     * Graphs nested in this op (a scan's body, a fused group's expression), so printers and the
+     * verifier can walk any op with a body without knowing its type.
+     */
+    default List<Graph> subgraphs() {
+        return List.of();
+    }
 }

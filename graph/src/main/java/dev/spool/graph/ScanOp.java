@@ -40,6 +40,11 @@ public record ScanOp(Graph body, int numCarries, int numSequences, int numInvari
         return "scan";
     }
 
+    @Override
+    public List<Graph> subgraphs() {
+        return List.of(body);
+    }
+
     public int numOutputs() {
         return body.results().size() - numCarries;
     }

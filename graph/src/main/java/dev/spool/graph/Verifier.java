@@ -37,8 +37,9 @@ public final class Verifier {
                             + producer.label() + " produces " + producer.outputs().get(in.index()));
                 }
             }
-            if (n.op() instanceof ScanOp s) {
-                verify(s.body(), where + "/body/", false);
+            for (Graph body : n.op().subgraphs()) {
+                // A scan body's params are carries, slices and invariants; any other body is self-contained.
+                verify(body, where + "/body/", !(n.op() instanceof ScanOp));
             }
             List<TensorType> inferred;
             try {

@@ -10,6 +10,8 @@ public enum OpCode {
     COMPARE(OpKind.ELEMENTWISE),
     WHERE(OpKind.ELEMENTWISE),
     CAST(OpKind.ELEMENTWISE),
+    /** A group of elementwise ops formed by fusion ({@link Fused}). */
+    FUSED(OpKind.ELEMENTWISE),
     MATMUL(OpKind.CONTRACTION),
     TRANSPOSE(OpKind.DATA_MOVEMENT),
     RESHAPE(OpKind.DATA_MOVEMENT),

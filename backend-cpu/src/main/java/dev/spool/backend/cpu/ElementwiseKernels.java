@@ -25,7 +25,7 @@ final class ElementwiseKernels {
                 float[] r = out.floats();
                 if (fn == UnaryFn.TANH) {
                     for (int i = 0; i < n; i++) {
-                        r[i] = tanhF32(in[o + i]);
+                        r[i] = KernelMath.tanh(in[o + i]);
                     }
                 } else {
                     for (int i = 0; i < n; i++) {
@@ -48,22 +48,6 @@ final class ElementwiseKernels {
             case BOOL -> throw new IllegalStateException(fn + " on BOOL");
         }
         return out;
-    }
-
-    /**
-     * tanh rounded to float: Math.tanh is not intrinsified and dominated the reference LSTM step.
-     * Through exp (an intrinsic) it is accurate to double rounding for |x| >= 1e-4, and the cubic
-     * Taylor term is exact to float precision below that.
-     */
-    static float tanhF32(float x) {
-        double d = x;
-        if (Math.abs(d) < 1e-4) {
-            return (float) (d - d * d * d / 3);
-        }
-        if (Math.abs(d) > 20) {
-            return Math.signum(x);
-        }
-        return (float) (1 - 2 / (1 + Math.exp(2 * d)));
     }
 
     static Tensor binary(BinaryFn fn, Tensor a, Tensor b, int[] outShape) {

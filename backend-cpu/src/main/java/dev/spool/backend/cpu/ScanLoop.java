@@ -16,10 +16,10 @@ import java.util.Map;
  */
 final class ScanLoop {
     private final ScanOp op;
-    private final CpuProgram body;
+    private final ReferenceProgram body;
     private final String label;
 
-    ScanLoop(ScanOp op, CpuProgram body, String label) {
+    ScanLoop(ScanOp op, ReferenceProgram body, String label) {
         this.op = op;
         this.body = body;
         this.label = label;

@@ -1,0 +1,139 @@
+package dev.spool.backend.cpu;
+
+import dev.spool.compiler.lower.Buffer;
+import dev.spool.compiler.lower.MemoryPlanner;
+import dev.spool.compiler.lower.Program;
+import dev.spool.compiler.lower.View;
+import dev.spool.graph.DType;
+import dev.spool.graph.Tensor;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A lowered program made runnable for one set of dims: its arena allocated once (native memory,
+ * so GEMM operands are passed by address), constants written once, every instruction prepared as
+ * a {@link Step}. A run copies the feeds in, runs the steps, and copies the results out; nothing
+ * else is allocated. Not thread-safe: one run at a time.
+ */
+final class CompiledPlan {
+    private final MemoryPlanner.Plan memory;
+    private final ByteBuffer mem;
+    private final Step[] steps;
+    private final int[] loop;
+    private final List<String> kernelSources;
+
+    CompiledPlan(Program program, boolean reuseMemory, int lanes) {
+        this.memory = MemoryPlanner.plan(program, reuseMemory);
+        Program p = memory.program();
+        if (memory.arenaBytes() > Integer.MAX_VALUE - 64) {
+            throw new IllegalStateException(String.format("this program needs %,d bytes of working memory; the CPU arena holds at most 2 GiB"
+                    + " (use a smaller batch, fewer steps, or --checkpoint)", memory.arenaBytes()));
+        }
+        this.mem = ByteBuffer.allocateDirect((int) memory.arenaBytes() + 64).alignedSlice(64).order(ByteOrder.LITTLE_ENDIAN);
+        for (Buffer b : p.buffers()) {
+            if (b.constant() != null) {
+                write(b.constant(), (int) memory.offsets()[b.id()]);
+            }
+        }
+        StepBuilder builder = new StepBuilder(p, memory.offsets(), mem, lanes);
+        this.steps = builder.build(p.code());
+        this.kernelSources = List.copyOf(builder.kernelSources());
+        this.loop = new int[depth(p.code()) + 1];
+    }
+
+    private static int depth(List<dev.spool.compiler.lower.Instr> code) {
+        int d = 0;
+        for (var i : code) {
+            if (i instanceof dev.spool.compiler.lower.Instr.Loop l) {
+                d = Math.max(d, 1 + depth(l.body()));
+            }
+        }
+        return d;
+    }
+
+    MemoryPlanner.Plan memory() {
+        return memory;
+    }
+
+    List<String> kernelSources() {
+        return kernelSources;
+    }
+
+    Map<String, Tensor> run(Map<String, Tensor> feeds) {
+        Program p = memory.program();
+        for (Program.Feed f : p.feeds()) {
+            write(feeds.get(f.name()), (int) memory.offsets()[f.buffer()]);
+        }
+        for (Step s : steps) {
+            s.run(loop);
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Program.Result r : p.results()) {
+            out.put(r.name(), read(r.view(), r.dtype()));
+        }
+        return out;
+    }
+
+    /** Copies a heap tensor into the arena at a byte offset. */
+    private void write(Tensor t, int at) {
+        int n = t.size();
+        switch (t.dtype()) {
+            case F32 -> mem.asFloatBuffer().put(at >> 2, t.floats(), t.offset(), n);
+            case F64 -> mem.asDoubleBuffer().put(at >> 3, t.doubles(), t.offset(), n);
+            case I32 -> mem.asIntBuffer().put(at >> 2, t.ints(), t.offset(), n);
+            case I64 -> mem.asLongBuffer().put(at >> 3, t.longs(), t.offset(), n);
+            case BOOL -> {
+                boolean[] b = t.bools();
+                for (int i = 0; i < n; i++) {
+                    mem.put(at + i, (byte) (b[t.offset() + i] ? 1 : 0));
+                }
+            }
+        }
+    }
+
+    /** A fresh heap tensor with the elements of a view. */
+    private Tensor read(View v, DType dtype) {
+        Tensor t = Tensor.zeros(dtype, v.shape());
+        int es = dtype.byteSize();
+        int base = (int) memory.offsets()[v.buffer()] + v.offset() * es;
+        int n = t.size();
+        if (v.isContiguous()) {
+            switch (dtype) {
+                case F32 -> mem.asFloatBuffer().get(base >> 2, t.floats(), 0, n);
+                case F64 -> mem.asDoubleBuffer().get(base >> 3, t.doubles(), 0, n);
+                case I32 -> mem.asIntBuffer().get(base >> 2, t.ints(), 0, n);
+                case I64 -> mem.asLongBuffer().get(base >> 3, t.longs(), 0, n);
+                case BOOL -> {
+                    for (int i = 0; i < n; i++) {
+                        t.bools()[i] = mem.get(base + i) != 0;
+                    }
+                }
+            }
+            return t;
+        }
+        int[] shape = v.shape();
+        int[] pos = new int[shape.length];
+        for (int i = 0; i < n; i++) {
+            int at = base;
+            for (int a = 0; a < shape.length; a++) {
+                at += pos[a] * v.strides()[a] * es;
+            }
+            if (dtype.isInteger()) {
+                t.setLong(i, Elements.getLong(mem, dtype, at));
+            } else {
+                t.setDouble(i, Elements.get(mem, dtype, at));
+            }
+            for (int a = shape.length - 1; a >= 0; a--) {
+                if (++pos[a] < shape[a]) {
+                    break;
+                }
+                pos[a] = 0;
+            }
+        }
+        return t;
+    }
+}

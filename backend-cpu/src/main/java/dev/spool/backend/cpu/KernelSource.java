@@ -1,0 +1,447 @@
+package dev.spool.backend.cpu;
+
+import dev.spool.graph.Constant;
+import dev.spool.graph.DType;
+import dev.spool.graph.Graph;
+import dev.spool.graph.Node;
+import dev.spool.graph.Source;
+import dev.spool.graph.Value;
+import dev.spool.ops.Binary;
+import dev.spool.ops.Cast;
+import dev.spool.ops.Compare;
+import dev.spool.ops.Fill;
+import dev.spool.ops.Primitive;
+import dev.spool.ops.Unary;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Java source for one elementwise kernel: the expression of a fused group over a collapsed
+ * iteration space ({@link KernelLayout}). The innermost loop is a Vector API loop (SVML exp, tanh,
+ * log) over the contiguous operands, with broadcast operands hoisted per row and a scalar tail;
+ * everything else — mixed dtypes, integer and boolean tensors, strided innermost operands, or a JVM
+ * without {@code jdk.incubator.vector} — gets plain scalar loops. Each element's operands are all
+ * loaded before any output is stored, so an output may overwrite an input read at the same index.
+ * The source depends only on the expression, the dtypes, the access pattern and the vector width,
+ * never on sizes or offsets (those arrive in the argument array), so it is shared across shapes.
+ */
+final class KernelSource {
+    private final Graph expr;
+    private final List<DType> operandTypes = new ArrayList<>();
+    private final int[] innerStrides;
+    private final int rank;
+    private final int lanes;
+    private final Map<Value, String> scalar = new HashMap<>();
+    private final Map<Value, String> vector = new HashMap<>();
+
+    /**
+     * @param lanes vector lanes for the innermost loop, or 0 for scalar code
+     */
+    private KernelSource(Graph expr, KernelLayout layout, int lanes) {
+        this.expr = expr;
+        for (Value p : expr.params()) {
+            operandTypes.add(p.dtype());
+        }
+        for (Value r : expr.results()) {
+            operandTypes.add(r.dtype());
+        }
+        this.rank = layout.rank();
+        this.innerStrides = new int[operandTypes.size()];
+        for (int k = 0; k < innerStrides.length; k++) {
+            innerStrides[k] = layout.innerStride(k);
+        }
+        this.lanes = lanes;
+    }
+
+    /** The source of a kernel for expr over layout, vectorised when possible and {@code maxLanes} (F32 lanes) > 0. */
+    static String generate(Graph expr, KernelLayout layout, int maxFloatLanes) {
+        int lanes = 0;
+        DType ft = vectorType(expr, layout);
+        if (ft != null && maxFloatLanes > 0) {
+            lanes = chooseLanes(layout.inner(), ft == DType.F32 ? maxFloatLanes : maxFloatLanes / 2);
+        }
+        return new KernelSource(expr, layout, lanes).source();
+    }
+
+    /**
+     * The float dtype of a kernel that can run on vectors: every operand and value of one float
+     * dtype (booleans only as comparison masks feeding where), no casts, and every operand either
+     * contiguous or broadcast along the innermost axis. Null otherwise.
+     */
+    static DType vectorType(Graph expr, KernelLayout layout) {
+        DType ft = expr.results().get(0).dtype();
+        if (!ft.isFloat()) {
+            return null;
+        }
+        for (Value p : expr.params()) {
+            if (p.dtype() != ft) {
+                return null;
+            }
+        }
+        for (Value r : expr.results()) {
+            if (r.dtype() != ft) {
+                return null;
+            }
+        }
+        for (Node n : expr.nodes()) {
+            if (n.op() instanceof Cast c && c.to() != n.inputs().get(0).dtype()) {
+                return null;
+            }
+            for (var t : n.outputs()) {
+                if (t.dtype() != ft && !(n.op() instanceof Compare)) {
+                    return null;
+                }
+            }
+            if (n.op() instanceof Compare && n.inputs().get(0).dtype() != ft) {
+                return null;
+            }
+        }
+        for (int k = 0; k < layout.strides().length; k++) {
+            int s = layout.innerStride(k);
+            if (s != 0 && s != 1) {
+                return null;
+            }
+        }
+        return ft;
+    }
+
+    /** Lanes covering the most of a row of {@code n} elements (wider on ties), at most {@code max}. */
+    static int chooseLanes(int n, int max) {
+        int best = 0;
+        int covered = -1;
+        for (int l = max; l >= 2; l /= 2) {
+            int c = n - n % l;
+            if (c > covered) {
+                best = l;
+                covered = c;
+            }
+        }
+        return covered > 0 ? best : 0;
+    }
+
+    private static String javaType(DType t) {
+        return switch (t) {
+            case F32 -> "float";
+            case F64 -> "double";
+            case I32 -> "int";
+            case I64 -> "long";
+            case BOOL -> "boolean";
+        };
+    }
+
+    private static int shift(DType t) {
+        return switch (t.byteSize()) {
+            case 1 -> 0;
+            case 4 -> 2;
+            default -> 3;
+        };
+    }
+
+    private String vectorClass() {
+        return operandTypes.get(operandTypes.size() - 1) == DType.F32 ? "FloatVector" : "DoubleVector";
+    }
+
+    private String source() {
+        StringBuilder sb = new StringBuilder();
+        if (lanes > 0) {
+            sb.append("import jdk.incubator.vector.*;\n");
+        }
+        sb.append("public final class SpoolKernel implements dev.spool.backend.cpu.CpuKernel {\n");
+        if (lanes > 0) {
+            int bits = lanes * (operandTypes.get(operandTypes.size() - 1) == DType.F32 ? 32 : 64);
+            sb.append("    private static final VectorSpecies S = ").append(vectorClass()).append(".SPECIES_").append(bits).append(";\n");
+            sb.append("    private static final java.nio.ByteOrder LE = java.nio.ByteOrder.LITTLE_ENDIAN;\n");
+        }
+        sb.append("    public void run(java.nio.ByteBuffer m, int[] a) {\n");
+        int at = 0;
+        for (int d = 0; d < rank; d++) {
+            sb.append("        final int n").append(d).append(" = a[").append(at++).append("];\n");
+        }
+        for (int k = 0; k < operandTypes.size(); k++) {
+            sb.append("        final int o").append(k).append(" = a[").append(at++).append("];\n");
+            for (int d = 0; d < rank; d++) {
+                sb.append("        final int s").append(k).append('_').append(d).append(" = a[").append(at++).append("];\n");
+            }
+        }
+        constants(sb);
+        String indent = "        ";
+        String base = "o";
+        for (int d = 0; d < rank - 1; d++) {
+            sb.append(indent).append("for (int i").append(d).append(" = 0; i").append(d).append(" < n").append(d).append("; i").append(d)
+                    .append("++) {\n");
+            indent += "    ";
+            for (int k = 0; k < operandTypes.size(); k++) {
+                sb.append(indent).append("final int q").append(d).append('_').append(k).append(" = ").append(base).append(k)
+                        .append(" + i").append(d).append(" * s").append(k).append('_').append(d).append(";\n");
+            }
+            base = "q" + d + "_";
+        }
+        for (int k = 0; k < operandTypes.size(); k++) {
+            sb.append(indent).append("final int r").append(k).append(" = ").append(base).append(k).append(";\n");
+        }
+        innerLoops(sb, indent);
+        for (int d = rank - 2; d >= 0; d--) {
+            sb.append("        ").append("    ".repeat(d)).append("}\n");
+        }
+        sb.append("    }\n}\n");
+        return sb.toString();
+    }
+
+    /** Scalar (and vector) constants, hoisted out of every loop. */
+    private void constants(StringBuilder sb) {
+        for (Node n : expr.nodes()) {
+            double value;
+            if (n.op() instanceof Constant c) {
+                value = c.value().getDouble(0);
+            } else if (n.op() instanceof Fill f) {
+                value = f.value();
+            } else {
+                continue;
+            }
+            Value v = n.output(0);
+            String name = "c" + n.id();
+            sb.append("        final ").append(javaType(v.dtype())).append(' ').append(name).append(" = ").append(literal(value, v.dtype())).append(";\n");
+            scalar.put(v, name);
+            if (lanes > 0 && v.dtype().isFloat()) {
+                sb.append("        final ").append(vectorClass()).append(" v").append(name).append(" = ").append(vectorClass())
+                        .append(".broadcast(S, ").append(name).append(");\n");
+                vector.put(v, "v" + name);
+            }
+        }
+        if (lanes > 0) {
+            String one = literal(1, operandTypes.get(operandTypes.size() - 1));
+            sb.append("        final ").append(vectorClass()).append(" ONE = ").append(vectorClass()).append(".broadcast(S, ").append(one).append(");\n");
+            sb.append("        final ").append(vectorClass()).append(" ZERO = ").append(vectorClass()).append(".zero(S);\n");
+        }
+    }
+
+    private static String literal(double v, DType t) {
+        return switch (t) {
+            case F32 -> Float.isNaN((float) v) ? "Float.NaN" : Float.isInfinite((float) v) ? (v > 0 ? "Float.POSITIVE_INFINITY" : "Float.NEGATIVE_INFINITY")
+                    : Float.toString((float) v) + "f";
+            case F64 -> Double.isNaN(v) ? "Double.NaN" : Double.isInfinite(v) ? (v > 0 ? "Double.POSITIVE_INFINITY" : "Double.NEGATIVE_INFINITY")
+                    : Double.toString(v);
+            case I32 -> Integer.toString((int) v);
+            case I64 -> Long.toString((long) v) + "L";
+            case BOOL -> v != 0 ? "true" : "false";
+        };
+    }
+
+    private void innerLoops(StringBuilder sb, String indent) {
+        int inputs = expr.params().size();
+        String n = "n" + (rank - 1);
+        // Broadcast operands: one value per row.
+        for (int k = 0; k < inputs; k++) {
+            if (innerStrides[k] == 0) {
+                DType t = operandTypes.get(k);
+                sb.append(indent).append("final ").append(javaType(t)).append(" b").append(k).append(" = ").append(load(t, "r" + k)).append(";\n");
+                if (lanes > 0) {
+                    sb.append(indent).append("final ").append(vectorClass()).append(" vb").append(k).append(" = ").append(vectorClass())
+                            .append(".broadcast(S, b").append(k).append(");\n");
+                }
+            }
+        }
+        sb.append(indent).append("int j = 0;\n");
+        if (lanes > 0) {
+            sb.append(indent).append("for (final int bound = ").append(n).append(" - ").append(n).append(" % ").append(lanes).append("; j < bound; j += ")
+                    .append(lanes).append(") {\n");
+            body(sb, indent + "    ", true);
+            sb.append(indent).append("}\n");
+        }
+        sb.append(indent).append("for (; j < ").append(n).append("; j++) {\n");
+        body(sb, indent + "    ", false);
+        sb.append(indent).append("}\n");
+    }
+
+    private String address(int k) {
+        int s = innerStrides[k];
+        if (s == 0) {
+            return "r" + k;
+        }
+        String inner = "s" + k + "_" + (rank - 1);
+        return "r" + k + " + j * " + inner;
+    }
+
+    private String vectorAddress(int k) {
+        return "r" + k + " + (j << " + shift(operandTypes.get(k)) + ")";
+    }
+
+    private static String load(DType t, String addr) {
+        return switch (t) {
+            case F32 -> "m.getFloat(" + addr + ")";
+            case F64 -> "m.getDouble(" + addr + ")";
+            case I32 -> "m.getInt(" + addr + ")";
+            case I64 -> "m.getLong(" + addr + ")";
+            case BOOL -> "(m.get(" + addr + ") != 0)";
+        };
+    }
+
+    private static String store(DType t, String addr, String v) {
+        return switch (t) {
+            case F32 -> "m.putFloat(" + addr + ", " + v + ");";
+            case F64 -> "m.putDouble(" + addr + ", " + v + ");";
+            case I32 -> "m.putInt(" + addr + ", " + v + ");";
+            case I64 -> "m.putLong(" + addr + ", " + v + ");";
+            case BOOL -> "m.put(" + addr + ", (byte) (" + v + " ? 1 : 0));";
+        };
+    }
+
+    /** One element (or one vector of elements): load every input, compute, then store every output. */
+    private void body(StringBuilder sb, String indent, boolean vec) {
+        Map<Value, String> names = vec ? vector : scalar;
+        Map<Value, String> local = new HashMap<>(names);
+        int inputs = expr.params().size();
+        for (int k = 0; k < inputs; k++) {
+            Value p = expr.params().get(k);
+            DType t = p.dtype();
+            String name = (vec ? "v" : "x") + "p" + k;
+            if (innerStrides[k] == 0) {
+                local.put(p, vec ? "vb" + k : "b" + k);
+                continue;
+            }
+            if (vec) {
+                sb.append(indent).append("final ").append(vectorClass()).append(' ').append(name).append(" = ").append(vectorClass())
+                        .append(".fromByteBuffer(S, m, ").append(vectorAddress(k)).append(", LE);\n");
+            } else {
+                sb.append(indent).append("final ").append(javaType(t)).append(' ').append(name).append(" = ").append(load(t, address(k))).append(";\n");
+            }
+            local.put(p, name);
+        }
+        for (Node node : expr.nodes()) {
+            if (node.op() instanceof Source || node.op() instanceof Constant || node.op() instanceof Fill) {
+                continue;
+            }
+            Value v = node.output(0);
+            String name = (vec ? "v" : "x") + node.id();
+            List<String> args = node.inputs().stream().map(local::get).toList();
+            Primitive p = (Primitive) node.op();
+            if (vec) {
+                String type = p instanceof Compare ? "VectorMask" : vectorClass();
+                sb.append(indent).append("final ").append(type).append(' ').append(name).append(" = ").append(vectorOp(p, args)).append(";\n");
+            } else {
+                sb.append(indent).append("final ").append(javaType(v.dtype())).append(' ').append(name).append(" = ")
+                        .append(scalarOp(p, node, args)).append(";\n");
+            }
+            local.put(v, name);
+        }
+        for (int r = 0; r < expr.results().size(); r++) {
+            int k = inputs + r;
+            String v = local.get(expr.results().get(r));
+            if (vec) {
+                sb.append(indent).append(v).append(".intoByteBuffer(m, ").append(vectorAddress(k)).append(", LE);\n");
+            } else {
+                sb.append(indent).append(store(operandTypes.get(k), address(k), v)).append("\n");
+            }
+        }
+    }
+
+    private String vectorOp(Primitive p, List<String> a) {
+        String x = a.get(0);
+        return switch (p.code()) {
+            case UNARY -> switch (((Unary) p).fn()) {
+                case NEG -> x + ".neg()";
+                case EXP -> x + ".lanewise(VectorOperators.EXP)";
+                case LOG -> x + ".lanewise(VectorOperators.LOG)";
+                case TANH -> x + ".lanewise(VectorOperators.TANH)";
+                case SIGMOID -> "ONE.div(" + x + ".neg().lanewise(VectorOperators.EXP).add(ONE))";
+                case RELU -> x + ".max(ZERO)";
+                case SQRT -> x + ".lanewise(VectorOperators.SQRT)";
+                case ABS -> x + ".abs()";
+                case SQUARE -> x + ".mul(" + x + ")";
+                case RECIPROCAL -> "ONE.div(" + x + ")";
+            };
+            case BINARY -> switch (((Binary) p).fn()) {
+                case ADD -> x + ".add(" + a.get(1) + ")";
+                case SUB -> x + ".sub(" + a.get(1) + ")";
+                case MUL -> x + ".mul(" + a.get(1) + ")";
+                case DIV -> x + ".div(" + a.get(1) + ")";
+                case MAX -> x + ".max(" + a.get(1) + ")";
+                case MIN -> x + ".min(" + a.get(1) + ")";
+                case POW -> x + ".lanewise(VectorOperators.POW, " + a.get(1) + ")";
+            };
+            case COMPARE -> x + ".compare(VectorOperators." + ((Compare) p).fn().name() + ", " + a.get(1) + ")";
+            case WHERE -> a.get(2) + ".blend(" + a.get(1) + ", " + x + ")";
+            case CAST -> x;
+            default -> throw new IllegalStateException("not elementwise: " + p.name());
+        };
+    }
+
+    private String scalarOp(Primitive p, Node node, List<String> a) {
+        String x = a.get(0);
+        DType in = node.inputs().get(0).dtype();
+        DType out = node.outputs().get(0).dtype();
+        return switch (p.code()) {
+            case UNARY -> unary((Unary) p, x, out);
+            case BINARY -> binary((Binary) p, x, a.get(1), out);
+            case COMPARE -> "(" + x + " " + switch (((Compare) p).fn()) {
+                case LT -> "<";
+                case LE -> "<=";
+                case GT -> ">";
+                case GE -> ">=";
+                case EQ -> "==";
+                case NE -> "!=";
+            } + " " + a.get(1) + ")";
+            case WHERE -> "(" + x + " ? " + a.get(1) + " : " + a.get(2) + ")";
+            case CAST -> cast(x, in, out);
+            default -> throw new IllegalStateException("not elementwise: " + p.name());
+        };
+    }
+
+    private static String unary(Unary u, String x, DType t) {
+        String cast = t == DType.F32 ? "(float) " : "";
+        if (!t.isFloat()) {
+            String jt = javaType(t);
+            return "(" + jt + ") (" + switch (u.fn()) {
+                case NEG -> "-" + x;
+                case RELU -> "Math.max(" + x + ", 0)";
+                case ABS -> "Math.abs(" + x + ")";
+                case SQUARE -> x + " * " + x;
+                default -> throw new IllegalStateException(u.fn() + " on " + t);
+            } + ")";
+        }
+        return switch (u.fn()) {
+            case NEG -> "(-" + x + ")";
+            case EXP -> cast + "Math.exp(" + x + ")";
+            case LOG -> cast + "Math.log(" + x + ")";
+            case TANH -> t == DType.F32 ? "dev.spool.backend.cpu.KernelMath.tanh(" + x + ")" : "Math.tanh(" + x + ")";
+            case SIGMOID -> cast + "dev.spool.ops.UnaryFn.SIGMOID.apply(" + x + ")";
+            case RELU -> "(" + x + " > 0 ? " + x + " : 0)";
+            case SQRT -> cast + "Math.sqrt(" + x + ")";
+            case ABS -> "Math.abs(" + x + ")";
+            case SQUARE -> "(" + x + " * " + x + ")";
+            case RECIPROCAL -> "(1 / " + x + ")";
+        };
+    }
+
+    private static String binary(Binary b, String x, String y, DType t) {
+        String jt = javaType(t);
+        return "(" + jt + ") (" + switch (b.fn()) {
+            case ADD -> x + " + " + y;
+            case SUB -> x + " - " + y;
+            case MUL -> x + " * " + y;
+            case DIV -> x + " / " + y;
+            case MAX -> "Math.max(" + x + ", " + y + ")";
+            case MIN -> "Math.min(" + x + ", " + y + ")";
+            case POW -> t.isFloat() ? "Math.pow(" + x + ", " + y + ")" : "(long) Math.pow(" + x + ", " + y + ")";
+        } + ")";
+    }
+
+    private static String cast(String x, DType from, DType to) {
+        if (from == to) {
+            return x;
+        }
+        if (from == DType.BOOL) {
+            return "(" + x + " ? " + literal(1, to) + " : " + literal(0, to) + ")";
+        }
+        if (to == DType.BOOL) {
+            return "(" + x + " != 0)";
+        }
+        if (to == DType.F32 && !from.isFloat()) {
+            return "(float) (double) " + x; // as the reference: through double
+        }
+        return "(" + javaType(to) + ") " + x;
+    }
+}

@@ -1,0 +1,251 @@
+package dev.spool.compiler.lower;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Memory planning of a lowered {@link Program}: liveness, in-place reuse, and arena offsets.
+ *
+ * <p>Instructions are numbered in execution order with loop bodies inline. A buffer's live range
+ * runs from its first to its last access; one touched both inside a loop and outside it is live for
+ * the whole loop (a carry slot, a sequence, a stacked output: each step needs it), while a buffer
+ * touched only inside a loop body lives only within the step, so temporaries of a scan body share
+ * memory with each other and with everything else not live at the same time. Feeds, constants and
+ * results are live for the whole program.
+ *
+ * <p>In place: an elementwise kernel writing a whole buffer that the same kernel reads, with the
+ * same geometry, as that buffer's last use writes into the input's memory instead (the kernels load
+ * every operand of an element before storing it).
+ *
+ * <p>Offsets are assigned greedily, largest buffers first, at the lowest 64-byte-aligned offset that
+ * overlaps no buffer live at the same time; the arena size is the peak memory of a run.
+ */
+public final class MemoryPlanner {
+    static final int ALIGN = 64;
+
+    private MemoryPlanner() {
+    }
+
+    /** The program with in-place merges applied, each buffer's arena offset, and the totals. */
+    public record Plan(Program program, long[] offsets, int[] first, int[] last, long arenaBytes, long bufferBytes) {
+
+        /** A table of buffers: offset, bytes, live range, name. */
+        public String describe() {
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format("arena %,d bytes (%,d bytes of buffers without reuse)%n", arenaBytes, bufferBytes));
+            Integer[] order = new Integer[offsets.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, Comparator.comparingLong(i -> offsets[i]));
+            for (int i : order) {
+                Buffer b = program.buffer(i);
+                if (first[i] > last[i]) {
+                    continue; // merged into another buffer or never used
+                }
+                sb.append(String.format("  b%-4d @%,12d  %,12d B  live %5s..%-5s  %s%n", i, offsets[i], b.bytes(),
+                        first[i] < 0 ? "start" : Integer.toString(first[i]), last[i] == Integer.MAX_VALUE ? "end" : Integer.toString(last[i]),
+                        b.name()));
+            }
+            return sb.toString();
+        }
+    }
+
+    public static Plan plan(Program p) {
+        return plan(p, true);
+    }
+
+    /** With {@code reuse} false every buffer gets its own memory (the reference layout for differential tests). */
+    public static Plan plan(Program p, boolean reuse) {
+        Program prog = reuse ? inPlace(p) : p;
+        int n = prog.buffers().size();
+        int[] first = new int[n];
+        int[] last = new int[n];
+        liveness(prog, first, last);
+        long[] offsets = new long[n];
+        long total = 0;
+        for (Buffer b : prog.buffers()) {
+            if (first[b.id()] <= last[b.id()]) {
+                total += align(b.bytes());
+            }
+        }
+        long arena;
+        if (reuse) {
+            arena = assign(prog, first, last, offsets);
+        } else {
+            long at = 0;
+            for (Buffer b : prog.buffers()) {
+                offsets[b.id()] = at;
+                at += align(b.bytes());
+            }
+            arena = at;
+        }
+        return new Plan(prog, offsets, first, last, arena, total);
+    }
+
+    private static long align(long bytes) {
+        return (bytes + ALIGN - 1) / ALIGN * ALIGN;
+    }
+
+    /** Live ranges by buffer id; a buffer never accessed gets first > last. */
+    static void liveness(Program p, int[] first, int[] last) {
+        Arrays.fill(first, Integer.MAX_VALUE);
+        Arrays.fill(last, Integer.MIN_VALUE);
+        List<int[]> loops = new ArrayList<>();
+        int end = number(p.code(), 0, first, last, loops);
+        for (Program.Feed f : p.feeds()) {
+            first[f.buffer()] = -1;
+            last[f.buffer()] = Math.max(last[f.buffer()], -1);
+        }
+        for (Buffer b : p.buffers()) {
+            if (b.constant() != null) {
+                first[b.id()] = -1;
+                last[b.id()] = Integer.MAX_VALUE;
+            }
+        }
+        for (Program.Result r : p.results()) {
+            first[r.view().buffer()] = Math.min(first[r.view().buffer()], end);
+            last[r.view().buffer()] = Integer.MAX_VALUE;
+        }
+        // Innermost loops were recorded first; extending to a loop stays inside any enclosing loop.
+        for (int[] loop : loops) {
+            for (int b = 0; b < first.length; b++) {
+                if (first[b] > last[b]) {
+                    continue;
+                }
+                boolean overlaps = first[b] <= loop[1] && last[b] >= loop[0];
+                boolean outside = first[b] < loop[0] || last[b] > loop[1];
+                if (overlaps && outside) {
+                    first[b] = Math.min(first[b], loop[0]);
+                    last[b] = Math.max(last[b], loop[1]);
+                }
+            }
+        }
+    }
+
+    private static int number(List<Instr> code, int pos, int[] first, int[] last, List<int[]> loops) {
+        for (Instr ins : code) {
+            if (ins instanceof Instr.Loop loop) {
+                int start = pos;
+                pos = number(loop.body(), pos, first, last, loops);
+                loops.add(new int[] {start, Math.max(start, pos - 1)});
+                continue;
+            }
+            for (View v : ins.reads()) {
+                touch(v.buffer(), pos, first, last);
+            }
+            for (View v : ins.writes()) {
+                touch(v.buffer(), pos, first, last);
+            }
+            pos++;
+        }
+        return pos;
+    }
+
+    private static void touch(int b, int pos, int[] first, int[] last) {
+        first[b] = Math.min(first[b], pos);
+        last[b] = Math.max(last[b], pos);
+    }
+
+    /** Merges a kernel's freshly written output buffer into an input buffer that dies at that kernel. */
+    static Program inPlace(Program p) {
+        int n = p.buffers().size();
+        int[] first = new int[n];
+        int[] last = new int[n];
+        liveness(p, first, last);
+        int[] writers = new int[n];
+        countWriters(p.code(), writers);
+        int[] rename = new int[n];
+        for (int i = 0; i < n; i++) {
+            rename[i] = i;
+        }
+        boolean[] used = new boolean[n];
+        int[] pos = {0};
+        mergeKernels(p, p.code(), pos, first, last, writers, rename, used);
+        boolean any = false;
+        for (int i = 0; i < n; i++) {
+            any |= rename[i] != i;
+        }
+        return any ? ProgramRewrite.renameBuffers(p, rename) : p;
+    }
+
+    private static void countWriters(List<Instr> code, int[] writers) {
+        for (Instr ins : code) {
+            if (ins instanceof Instr.Loop loop) {
+                countWriters(loop.body(), writers);
+            }
+            for (View v : ins.writes()) {
+                writers[v.buffer()]++;
+            }
+        }
+    }
+
+    private static void mergeKernels(Program p, List<Instr> code, int[] pos, int[] first, int[] last, int[] writers, int[] rename, boolean[] used) {
+        for (Instr ins : code) {
+            if (ins instanceof Instr.Loop loop) {
+                mergeKernels(p, loop.body(), pos, first, last, writers, rename, used);
+                continue;
+            }
+            if (ins instanceof Instr.Kernel k) {
+                for (View out : k.outputs()) {
+                    int ob = out.buffer();
+                    if (!wholeBuffer(p, out) || writers[ob] != 1 || first[ob] != pos[0] || last[ob] == Integer.MAX_VALUE
+                            || p.buffer(ob).constant() != null || p.buffer(ob).feed() || rename[ob] != ob) {
+                        continue;
+                    }
+                    for (View in : k.inputs()) {
+                        int ib = in.buffer();
+                        Buffer src = p.buffer(ib);
+                        if (used[ib] || ib == ob || !in.equals(out.withBuffer(ib)) || last[ib] != pos[0] || src.feed() || src.constant() != null
+                                || src.dtype().byteSize() != p.buffer(ob).dtype().byteSize() || src.elements() != p.buffer(ob).elements()) {
+                            continue;
+                        }
+                        rename[ob] = rename[ib];
+                        used[ib] = true;
+                        break;
+                    }
+                }
+            }
+            pos[0]++;
+        }
+    }
+
+    private static boolean wholeBuffer(Program p, View v) {
+        return v.offset() == 0 && v.isContiguous() && !v.isLoopVariant() && v.size() == p.buffer(v.buffer()).elements();
+    }
+
+    /** Greedy placement, largest first; returns the arena size. */
+    private static long assign(Program p, int[] first, int[] last, long[] offsets) {
+        List<Buffer> order = new ArrayList<>();
+        for (Buffer b : p.buffers()) {
+            if (first[b.id()] <= last[b.id()] && b.bytes() > 0) {
+                order.add(b);
+            }
+        }
+        order.sort(Comparator.comparingLong(Buffer::bytes).reversed().thenComparingInt(b -> first[b.id()]));
+        List<Buffer> placed = new ArrayList<>();
+        long arena = 0;
+        for (Buffer b : order) {
+            List<long[]> taken = new ArrayList<>();
+            for (Buffer o : placed) {
+                if (first[o.id()] <= last[b.id()] && first[b.id()] <= last[o.id()]) {
+                    taken.add(new long[] {offsets[o.id()], offsets[o.id()] + align(o.bytes())});
+                }
+            }
+            taken.sort(Comparator.comparingLong(r -> r[0]));
+            long at = 0;
+            for (long[] r : taken) {
+                if (at + align(b.bytes()) <= r[0]) {
+                    break;
+                }
+                at = Math.max(at, r[1]);
+            }
+            offsets[b.id()] = at;
+            arena = Math.max(arena, at + align(b.bytes()));
+            placed.add(b);
+        }
+        return arena;
+    }
+}
