@@ -59,7 +59,7 @@ class UnrollNumericTest {
         return k == 0 ? "full" : "k=" + k;
     }
 
-    private static ScanOptions options(Builder b, boolean reverse, Masking m, int steps) {
+    private static ScanOptions options(Builder b, boolean reverse, Masking m, Object steps) {
         ScanOptions opts = reverse ? ScanOptions.DEFAULT.reverse() : ScanOptions.DEFAULT;
         return switch (m) {
             case NONE -> opts;
@@ -162,7 +162,7 @@ class UnrollNumericTest {
     }
 
     /** xs: (T, 3, B, 1); the inner scan (length 3, opposite direction) sums x·scale into the outer carry. */
-    private static Graph nested(int steps, boolean reverse, Masking m) {
+    private static Graph nested(Object steps, boolean reverse, Masking m) {
         var b = new Builder();
         Value xs = b.input("xs", F64, steps, 3, "B", 1);
         Value scale = b.parameter("scale", F64, 1);
@@ -203,6 +203,60 @@ class UnrollNumericTest {
                         }));
                     }
                 }
+            }
+        }
+        return tests.stream();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> scansWithoutSequencesMatchBitForBit() {
+        // (a, b) -> (b, a + k·b) with an invariant k and no sequences: the length comes from the options.
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int steps : STEPS) {
+            for (boolean reverse : new boolean[] {false, true}) {
+                for (int k : factors(steps)) {
+                    tests.add(DynamicTest.dynamicTest("T=" + steps + " " + factorName(k) + (reverse ? " reverse" : ""), () -> {
+                        var b = new Builder();
+                        Value scale = b.input("k", F64);
+                        ScanOptions opts = ScanOptions.DEFAULT.length(steps);
+                        ScanResult r = b.scan(reverse ? opts.reverse() : opts, List.of(b.fill(0.5, F64), b.fill(1, F64)), List.of(), (c, s) -> {
+                            Value next = b.add(c.get(0), b.mul(scale, c.get(1)));
+                            return Step.of(List.of(c.get(1), next), List.of(next));
+                        });
+                        Graph g = b.build("a", r.carries().get(0), "b", r.carries().get(1), "ys", r.outputs().get(0));
+                        assertUnrolledEqual(g, k, Map.of("k", Tensor.scalar(F64, 0.3)), steps);
+                    }));
+                }
+            }
+        }
+        return tests.stream();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> aSymbolicOuterScanIsKeptWithItsInnerScanUnrolled() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (boolean reverse : new boolean[] {false, true}) {
+            for (Masking m : Masking.values()) {
+                tests.add(DynamicTest.dynamicTest((reverse ? "reverse " : "") + m, () -> {
+                    Graph g = nested("T", reverse, m);
+                    Graph kept = Unroll.wherePossible(0).run(g);
+                    Verifier.verify(kept);
+                    List<ScanOp> loops = scans(kept, true);
+                    assertEquals(1, loops.size(), kept.toString());
+                    assertEquals("T", loops.get(0).length().toString());
+                    var rnd = new Random(3);
+                    Map<String, Tensor> feeds = new HashMap<>(Map.of("xs", random(rnd, F64, 4, 3, BATCH, 1), "scale", random(rnd, F64, 1)));
+                    cellFeeds(4, m, F64, 3).forEach((key, v) -> {
+                        if (key.equals("lengths") || key.equals("mask")) {
+                            feeds.put(key, v);
+                        }
+                    });
+                    Map<String, Tensor> want = CpuBackend.compile(g, SCAN).run(feeds);
+                    Map<String, Tensor> got = CpuBackend.compile(kept, SCAN).run(feeds);
+                    for (String r : want.keySet()) {
+                        assertArrayEquals(want.get(r).toDoubles(), got.get(r).toDoubles(), r);
+                    }
+                }));
             }
         }
         return tests.stream();
