@@ -18,6 +18,7 @@ import dev.spool.ops.rewrite.Replay;
 import dev.spool.ops.rewrite.TimeAxis;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,25 +26,20 @@ import java.util.Map;
 import java.util.function.IntFunction;
 
 /**
- * Loop unrolling, so scan can be compared against straight-line code. Full unrolling
- * ({@code factor} 0, or any factor ≥ T) replaces a scan of fixed length T by T copies of its body:
- * step t reads {@code index(seq, 0, t)}, carries thread from copy to copy, and per-step outputs are
- * {@code stack}ed on axis 0 (T = 0 leaves the initial carries and zero-filled (0, y...) outputs).
- * Unrolling by k (2 ≤ k < T) gives a scan over ⌊T/k⌋ chunks whose body is k copies (sequences
- * viewed as (T/k, k, s...), a chunk's outputs stacked (k, y...) and viewed back as (T, y...)); the
- * T mod k leftover steps are unrolled after the chunk scan: for a forward scan the chunks cover
- * steps [0, T−R) and the leftovers T−R .. T−1; a reverse scan's chunks cover [R, T) and its
- * leftovers R−1 .. 0, so the visiting order stays T−1 .. 0 either way. Reverse copies visit their
- * steps backwards and still write output t at index t. Masked scans (lengths or mask) get the
- * scan's semantics spelled out per copy: {@code where(active_t, new, old)} for carries and
- * {@code where(active_t, y, 0)} for outputs, with active_t = {@code t < lengths} or row t of the
- * mask (in a chunk, row j of the chunk's slice of the (T, B) active mask). The same ops run on the
- * same values, so results are bitwise those of the scan. Every scan is rewritten, nested ones
- * (including the backward scans autodiff makes) and those inside chunk bodies, with the same
- * factor; factor 1 returns the graph unchanged. It assumes a verified graph. A scan of symbolic
- * length cannot be unrolled: by default ({@link OnSymbolic#REFUSE}) the pass throws a
- * {@link GraphException} naming the scan; {@link #wherePossible} keeps such scans (their bodies are
- * still unrolled inside).
+ * Loop unrolling, so researchers can compare scan with straight-line code. Full unrolling (factor
+ * 0, or any factor ≥ T) replaces a scan of fixed length T by T copies of its body: copy t reads
+ * {@code index(seq, 0, t)}, carries thread from copy to copy, outputs are {@code stack}ed on axis 0
+ * (T = 0 leaves the initial carries and zero-filled (0, y...) outputs). Unrolling by k (2 ≤ k < T)
+ * gives a scan over ⌊T/k⌋ chunks whose body is k copies, then the R = T mod k leftover steps
+ * unrolled after it (a reverse scan's chunks are aligned to its end, so its leftovers R−1 .. 0
+ * still come last). Reverse copies run t = T−1 .. 0 and still write output t at index t; a masked
+ * scan's semantics are spelled out per copy ({@code where(active_t, new, old)} for carries,
+ * {@code where(active_t, y, 0)} for outputs, active_t from {@code t < lengths} or mask row t), so
+ * the same ops run on the same values and results are bitwise the scan's. Nested scans,
+ * autodiff's backward scans and scans inside chunk bodies are rewritten with the same factor;
+ * factor 1 returns the graph unchanged. Assumes a verified graph. A scan of symbolic length cannot
+ * be unrolled: by default ({@link OnSymbolic#REFUSE}) the pass throws a {@link GraphException}
+ * naming the scan; {@link #wherePossible} keeps such scans as loops (unrolling inside their bodies).
  */
 public final class Unroll implements Pass {
 
@@ -148,7 +144,9 @@ public final class Unroll implements Pass {
     }
 
     /**
-     * A scan over ⌊T/k⌋ chunks of k body copies, then the R = T mod k leftover steps unrolled.
+     * A scan over ⌊T/k⌋ chunks of k body copies, then the R = T mod k leftover steps unrolled. The
+     * chunks of a reverse scan are aligned to the end so its leftovers are still visited last. A
+     * masked scan's chunks read the (T, B) active mask as one more sequence, sliced like the others.
      *
      * <pre>
      * forward :: chunks over steps [0, T-R), leftovers T-R .. T-1;  outputs concat(chunks, leftovers)
@@ -216,7 +214,7 @@ public final class Unroll implements Pass {
         List<Value> c = carries;
         List<List<Value>> ys = new ArrayList<>();
         for (int i = 0; i < scan.numOutputs(); i++) {
-            ys.add(new ArrayList<>(java.util.Collections.nCopies(count, (Value) null)));
+            ys.add(new ArrayList<>(Collections.nCopies(count, (Value) null)));
         }
         for (int k = 0; k < count; k++) {
             int j = scan.reverse() ? count - 1 - k : k;
