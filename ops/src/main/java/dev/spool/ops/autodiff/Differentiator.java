@@ -9,18 +9,15 @@ import dev.spool.graph.GraphBuilder.Step;
 import dev.spool.graph.GraphException;
 import dev.spool.graph.Node;
 import dev.spool.graph.ScanOp;
-import dev.spool.graph.Shape;
 import dev.spool.graph.Source;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
-import dev.spool.ops.CompareFn;
 import dev.spool.ops.Forward;
-import dev.spool.ops.Iota;
 import dev.spool.ops.Primitive;
-import dev.spool.ops.Reshape;
 import dev.spool.ops.rewrite.Key;
 import dev.spool.ops.rewrite.Replay;
+import dev.spool.ops.rewrite.TimeAxis;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -209,7 +206,7 @@ final class Differentiator {
         }
         boolean masked = scan.masking() != ScanOp.Masking.NONE;
         if (masked) {
-            seqs.add(activeRows(scan, fwd.apply(Key.Orig.of(n.inputs().get(n.inputs().size() - 1)))));
+            seqs.add(TimeAxis.activeSteps(b, scan, fwd.apply(Key.Orig.of(n.inputs().get(n.inputs().size() - 1)))));
         }
         List<Value> invariants = new ArrayList<>();
         for (int i = 0; i < ni; i++) {
@@ -326,25 +323,9 @@ final class Differentiator {
 
     /** v on the active rows (zeros elsewhere) when {@code keepActive}, else v on the inactive rows. */
     private Value onActive(Value active, Value v, boolean keepActive) {
-        TensorType t = b.typeOf(v);
-        List<Object> dims = new ArrayList<>();
-        dims.add(t.shape().dim(0));
-        for (int i = 1; i < t.rank(); i++) {
-            dims.add(1);
-        }
-        Value rows = b.apply1(new Reshape(Shape.of(dims.toArray())), active);
-        Value zero = b.scalar(0, t.dtype());
+        Value rows = TimeAxis.rowsLike(b, active, v);
+        Value zero = b.scalar(0, b.typeOf(v).dtype());
         return keepActive ? b.where(rows, v, zero) : b.where(rows, zero, v);
-    }
-
-    /** (T, B) BOOL: whether step t is active for row b. */
-    private Value activeRows(ScanOp scan, Value maskOperand) {
-        if (scan.masking() == ScanOp.Masking.MASK) {
-            return maskOperand;
-        }
-        TensorType lt = b.typeOf(maskOperand);
-        Value steps = b.apply1(new Iota(lt.dtype(), Shape.of(scan.length(), lt.shape().dim(0)), 0));
-        return b.compare(CompareFn.LT, steps, maskOperand);
     }
 
     private Value zeros(TensorType t) {

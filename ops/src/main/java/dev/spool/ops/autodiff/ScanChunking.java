@@ -8,15 +8,13 @@ import dev.spool.graph.GraphBuilder.Step;
 import dev.spool.graph.GraphException;
 import dev.spool.graph.Node;
 import dev.spool.graph.ScanOp;
-import dev.spool.graph.Shape;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
-import dev.spool.ops.CompareFn;
-import dev.spool.ops.Iota;
 import dev.spool.ops.Reshape;
 import dev.spool.ops.rewrite.Key;
 import dev.spool.ops.rewrite.Replay;
+import dev.spool.ops.rewrite.TimeAxis;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -72,11 +70,11 @@ final class ScanChunking {
         List<Value> operands = Replay.operands(n, env);
         List<Value> seqs = new ArrayList<>();
         for (Value x : operands.subList(nc, nc + ns)) {
-            seqs.add(split(b, x, chunks, every));
+            seqs.add(TimeAxis.split(b, x, chunks, every));
         }
         boolean masked = scan.masking() != ScanOp.Masking.NONE;
         if (masked) {
-            seqs.add(split(b, mask(b, scan, operands.get(operands.size() - 1)), chunks, every));
+            seqs.add(TimeAxis.split(b, TimeAxis.activeSteps(b, scan, operands.get(operands.size() - 1)), chunks, every));
         }
         List<String> names = List.of(Replay.carryNames(scan));
         ScanOptions outerOpts = new ScanOptions(scan.reverse(), null, null, Dim.of(chunks), names);
@@ -96,21 +94,5 @@ final class ScanChunking {
             outputs.add(b.apply1(new Reshape(t.shape().drop(2).prepend(Dim.of(steps))), y));
         }
         Replay.bindOutputs(n, env, new ScanResult(outer.carries(), outputs));
-    }
-
-    /** (T, s...) viewed as (T/k, k, s...). */
-    private static Value split(Builder b, Value x, int chunks, int every) {
-        Shape s = b.typeOf(x).shape().drop(1).prepend(Dim.of(every)).prepend(Dim.of(chunks));
-        return b.apply1(new Reshape(s), x);
-    }
-
-    /** The scan's active steps as a (T, B) BOOL mask (lengths count global steps). */
-    private static Value mask(Builder b, ScanOp scan, Value operand) {
-        if (scan.masking() == ScanOp.Masking.MASK) {
-            return operand;
-        }
-        TensorType lt = b.typeOf(operand);
-        Value steps = b.apply1(new Iota(lt.dtype(), Shape.of(scan.length(), lt.shape().dim(0)), 0));
-        return b.compare(CompareFn.LT, steps, operand);
     }
 }
