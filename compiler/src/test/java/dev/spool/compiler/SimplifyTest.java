@@ -152,9 +152,12 @@ class SimplifyTest {
         Value ids = b.input("ids", I64, 6);
         Value ids2 = b.input("ids2", I64, 2, 3);
         Value c = b.input("c", F32, 5, 6);
+        Value g = b.input("g", F32, 2, 3, 4);
         simplify("one-hot-scatter", b.build(
                 "grad", b.matmul(a, b.oneHot(ids, 5, F32), true, false),
                 "throughReshape", b.matmul(a, b.reshape(b.oneHot(ids2, 5, F32), 6, 5), true, false),
+                "oneHotFirst", b.matmul(b.oneHot(ids, 5, F32), a, true, false),
+                "batched", b.matmul(b.oneHot(ids2, 5, F32), g, true, false),
                 "notTransposed", b.matmul(c, b.oneHot(ids, 5, F32))));
     }
 

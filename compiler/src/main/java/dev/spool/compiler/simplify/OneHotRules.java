@@ -17,10 +17,12 @@ import java.util.List;
 /**
  * One-hot products become row lookups. The char-LM feeds {@code one_hot(tokens, V)} into its
  * input projection, a GEMM with K = V that multiplies mostly zeros; {@code one_hot(i) W} is row
- * i of W, a {@code gather}, and its weight gradient {@code A^T one_hot(i)} sums rows of A into
- * rows i, a {@code scatter_add}. Reshapes that keep the one-hot axis move onto the indices, and a
- * scan whose sequence is a one-hot slices the indices instead (the one-hot of each step is built
- * in the body), so the rules also see the projection inside the layer's scans.
+ * i of W, a {@code gather}, and its weight gradient ({@code G^T one_hot(i)} for W stored (N, V)
+ * as {@code linear} keeps it, {@code one_hot(i)^T G} for (V, N)) sums rows of G into rows i, a
+ * {@code scatter_add}. Only rank-2 products become scatters: a batched one would need a batched
+ * scatter. Reshapes that keep the one-hot axis move onto the indices, and a scan whose sequence
+ * is a one-hot slices the indices instead (the one-hot of each step is built in the body), so
+ * the rules also see the projection inside the layer's scans.
  *
  * <p>Assumes every index is in [0, V): {@code one_hot} maps other indices to zero rows, while
  * {@code gather} and {@code scatter_add} refuse them at run time (an error, never a wrong value).
@@ -37,7 +39,9 @@ public final class OneHotRules {
             // matmul(one_hot(i, V), W (V, N)) -> gather(W, i); with transB, W (N, V) -> gather(transpose(W), i)
             Rule.of("one-hot-matmul", OpCode.MATMUL, OneHotRules::lookup),
             // matmul[transA](A (R, M), one_hot(i (R), V)) -> transpose(scatter_add[rows=V](i, A))
-            Rule.of("matmul-one-hot", OpCode.MATMUL, OneHotRules::scatter));
+            Rule.of("matmul-one-hot", OpCode.MATMUL, OneHotRules::scatter),
+            // matmul[transA](one_hot(i (R), V), G (R, N)) -> scatter_add[rows=V](i, G)
+            Rule.of("one-hot-t-matmul", OpCode.MATMUL, OneHotRules::scatterRows));
 
     public static final List<SequenceRule> SEQUENCE_RULES = List.of(
             // scan over one_hot(i) -> scan over i with one_hot(i_t) in the body
@@ -75,5 +79,15 @@ public final class OneHotRules {
             return null;
         }
         return r.emit(new Transpose(SWAP), r.emit(new ScatterAdd(oh.depth()), r.input(in.get(1), 0), a));
+    }
+
+    private static Value scatterRows(Rewriter r, Primitive op, List<Value> in) {
+        MatMul mm = (MatMul) op;
+        OneHot oh = r.producer(in.get(0), OneHot.class);
+        Value g = in.get(1);
+        if (!mm.transA() || mm.transB() || oh == null || r.type(in.get(0)).rank() != 2 || r.type(g).rank() != 2) {
+            return null;
+        }
+        return r.emit(new ScatterAdd(oh.depth()), r.input(in.get(0), 0), g);
     }
 }
