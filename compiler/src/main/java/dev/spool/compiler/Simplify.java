@@ -21,9 +21,14 @@ import java.util.stream.Stream;
  * constants) and the char-LM's input projection multiplies by a one-hot; simplifying before
  * lowering leaves fewer, cheaper kernels. Each round re-emits the graph once through the
  * {@link Rewriter} (rules run bottom-up as nodes are rebuilt); rounds repeat until none fires,
- * at most {@value #MAX_ROUNDS} times, else it fails naming the rules still firing. Scan bodies
- * keep their results and carries; a scan over a one-hot sequence slices its indices instead.
- * Assumes a verified graph and, for the one-hot rules, indices within the one-hot depth.
+ * at most {@value #MAX_ROUNDS} times, else it fails naming the rules still firing.
+ *
+ * <p>A scan keeps its carries, sequences and results; invariants its rewritten body no longer
+ * reads are dropped, and a scan over a one-hot sequence slices the indices instead. Assumes a
+ * verified graph and, for the one-hot rules, indices within the one-hot depth (others fail at run
+ * time in {@code gather}/{@code scatter_add} instead of giving zero rows). Exact in real
+ * arithmetic; in floating point only a scatter's summation order differs from the GEMM it
+ * replaces, and {@code -0.0 + 0} keeps its sign.
  */
 public final class Simplify implements Pass {
     /** Rounds before the rules are declared not to converge (two suffice for the rule set today). */
