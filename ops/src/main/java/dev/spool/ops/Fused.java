@@ -48,14 +48,31 @@ public record Fused(Graph body) implements Primitive {
         return "fused";
     }
 
-    /** The group as nested expressions, e.g. {@code tanh(add(in0, in1))}; several results are separated by "; ". */
+    /**
+     * The group as nested expressions, e.g. {@code tanh(add(in0, in1))} (several results separated
+     * by "; "), or for a large group a count of its ops, e.g. {@code 13 ops (sigmoid×3, tanh×2, …) → 7 outputs}.
+     */
     @Override
     public String attributes() {
         List<String> out = new ArrayList<>();
         for (Value r : body.results()) {
             out.add(expression(r, 0));
         }
-        return String.join("; ", out);
+        String full = String.join("; ", out);
+        if (full.length() <= 100) {
+            return full;
+        }
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        int ops = 0;
+        for (Node n : body.nodes()) {
+            if (n.op() instanceof Primitive p && p.code() != OpCode.FILL) {
+                counts.merge(n.op().name(), 1, Integer::sum);
+                ops++;
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        counts.forEach((name, c) -> parts.add(c == 1 ? name : name + "×" + c));
+        return ops + " ops (" + String.join(", ", parts) + ") → " + body.results().size() + " output" + (body.results().size() == 1 ? "" : "s");
     }
 
     private String expression(Value v, int depth) {

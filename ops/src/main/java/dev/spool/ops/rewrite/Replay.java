@@ -32,26 +32,68 @@ public final class Replay {
 
     public static Map<Key, Value> graph(Builder b, Graph g, Map<Key, Value> env, ScanEmitter scans) {
         for (Node n : g.nodes()) {
-            if (!n.outputs().isEmpty() && env.containsKey(new Key.Orig(n.id(), 0))) {
-                continue; // bound by the caller: a param, or a value a rewrite computed elsewhere
-            }
-            if (n.op() instanceof Source src) {
-                Object[] dims = src.type().shape().dims().toArray();
-                Value v = src.kind() == Source.Kind.PARAMETER ? b.parameter(src.label(), src.type().dtype(), dims)
-                        : b.input(src.label(), src.type().dtype(), dims);
-                env.put(new Key.Orig(n.id(), 0), v);
-            } else if (n.op() instanceof Constant c) {
-                env.put(new Key.Orig(n.id(), 0), b.constant(c.value()));
-            } else if (n.op() instanceof ScanOp) {
-                scans.emit(n, env);
-            } else {
-                List<Value> outs = b.apply(n.op(), operands(n, env).toArray(Value[]::new));
-                for (int i = 0; i < outs.size(); i++) {
-                    env.put(new Key.Orig(n.id(), i), outs.get(i));
-                }
-            }
+            node(b, n, env, scans);
         }
         return env;
+    }
+
+    /** Emits one node (skipped when the caller bound its value already), binding its outputs in env. */
+    public static void node(Builder b, Node n, Map<Key, Value> env, ScanEmitter scans) {
+        if (!n.outputs().isEmpty() && env.containsKey(new Key.Orig(n.id(), 0))) {
+            return; // bound by the caller: a param, or a value a rewrite computed elsewhere
+        }
+        if (n.op() instanceof Source src) {
+            Object[] dims = src.type().shape().dims().toArray();
+            Value v = src.kind() == Source.Kind.PARAMETER ? b.parameter(src.label(), src.type().dtype(), dims)
+                    : b.input(src.label(), src.type().dtype(), dims);
+            env.put(new Key.Orig(n.id(), 0), v);
+        } else if (n.op() instanceof Constant c) {
+            env.put(new Key.Orig(n.id(), 0), b.constant(c.value()));
+        } else if (n.op() instanceof ScanOp) {
+            scans.emit(n, env);
+        } else {
+            List<Value> outs = b.apply(n.op(), operands(n, env).toArray(Value[]::new));
+            for (int i = 0; i < outs.size(); i++) {
+                env.put(new Key.Orig(n.id(), i), outs.get(i));
+            }
+        }
+    }
+
+    /** Emits the nodes of one graph scope (a top-level graph or a scan body) into a builder. */
+    public interface ScopeEmitter {
+        void emit(Builder b, Graph g, Map<Key, Value> env);
+    }
+
+    /**
+     * Rebuilds a whole graph, each scope (the top level and, recursively, every scan body) emitted
+     * by {@code scope}, which recurses into scans through {@link #scanWith}.
+     */
+    public static Graph rewrite(Graph g, ScopeEmitter scope) {
+        Builder b = new Builder();
+        Map<Key, Value> env = new HashMap<>();
+        scope.emit(b, g, env);
+        Map<String, Value> results = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < g.results().size(); i++) {
+            results.put(g.resultNames().get(i), env.get(Key.Orig.of(g.results().get(i))));
+        }
+        return b.build(results);
+    }
+
+    /** A scan emitter that keeps the scan and emits its body with {@code scope}. */
+    public static ScanEmitter scanWith(Builder b, ScopeEmitter scope) {
+        return (n, env) -> {
+            ScanOp scan = (ScanOp) n.op();
+            int nc = scan.numCarries();
+            int ns = scan.numSequences();
+            List<Value> operands = operands(n, env);
+            ScanResult r = b.scan(options(scan, operands, scan.reverse()), operands.subList(0, nc), operands.subList(nc, nc + ns), (cs, ss) -> {
+                Map<Key, Value> benv = bodyEnv(scan, cs, ss, operands);
+                scope.emit(b, scan.body(), benv);
+                List<Value> results = scan.body().results().stream().map(v -> benv.get(Key.Orig.of(v))).toList();
+                return Step.of(results.subList(0, nc), results.subList(nc, results.size()));
+            });
+            bindOutputs(n, env, r);
+        };
     }
 
     public static List<Value> operands(Node n, Map<Key, Value> env) {
@@ -104,16 +146,7 @@ public final class Replay {
 
     /** Emits a scan unchanged (its body replayed the same way). */
     public static void plainScan(Builder b, Node n, Map<Key, Value> env) {
-        ScanOp scan = (ScanOp) n.op();
-        int nc = scan.numCarries();
-        int ns = scan.numSequences();
-        List<Value> operands = operands(n, env);
-        ScanResult r = b.scan(options(scan, operands, scan.reverse()), operands.subList(0, nc), operands.subList(nc, nc + ns), (cs, ss) -> {
-            Map<Key, Value> benv = graph(b, scan.body(), bodyEnv(scan, cs, ss, operands), (m, e) -> plainScan(b, m, e));
-            List<Value> results = scan.body().results().stream().map(v -> benv.get(Key.Orig.of(v))).toList();
-            return Step.of(results.subList(0, nc), results.subList(nc, results.size()));
-        });
-        bindOutputs(n, env, r);
+        scanWith(b, (bb, body, benv) -> graph(bb, body, benv, (m, e) -> plainScan(bb, m, e))).emit(n, env);
     }
 
     public static void bindOutputs(Node n, Map<Key, Value> env, ScanResult r) {
