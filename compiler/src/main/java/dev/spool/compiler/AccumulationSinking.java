@@ -38,10 +38,13 @@ import java.util.Set;
  * (no {@code acc_init +} when it is a zero {@code fill}). One GEMM over all steps' rows replaces
  * T small ones, and a backward scan left with only its state cotangents has no weight-sized carry
  * serialising its steps. Sums are order-free, so reverse scans are handled alike; a zero-length
- * scan stacks nothing and the sums are zero. Symbolic T and R merge into a product dim
+ * scan stacks nothing and the sums are zero; masked scans keep their accumulators (a frozen
+ * carry row is not a zeroed output row, see {@link Accumulators}). Symbolic T and R merge into a product dim
  * ({@link Dim#product}). The rewritten scan keeps its other carries and outputs in order and
  * appends the stacked factors; the dead in-loop contributions are left for dead-code
- * elimination. Assumes a verified graph; scans nested in bodies are rewritten too. Memory: the
+ * elimination. Assumes a verified graph. Scans nested in bodies are rewritten too, but each
+ * scan is judged on its original body: an outer accumulator that adds an inner scan's final
+ * carry is no sinkable form, and stays even when the inner scan's accumulator is sunk. Memory: the
  * stacked factors cost what the factors cost, (T, R, M) and (T, R, N); contributions of any other
  * form stay in the loop, as stacking them would cost T copies of the accumulator.
  */

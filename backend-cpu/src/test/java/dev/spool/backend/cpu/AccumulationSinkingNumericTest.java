@@ -198,6 +198,37 @@ class AccumulationSinkingNumericTest {
         assertEquals(List.of(1), carries(WITH.run(g)));
     }
 
+    /** A scan whose body runs a reverse scan: the gradient's inner backward scan is sunk too. */
+    @Test
+    void nestedScansAreSunk() {
+        var b = new Builder();
+        Value xs = b.input("x", F64, "T", "U", "B", 3);
+        Value w = b.input("w", F64, 4, 3);
+        Value u = b.input("u", F64, 4, 4);
+        ScanResult outer = b.scan(List.of(b.input("h0", F64, "B", 4)), List.of(xs), (c, s) -> {
+            ScanResult inner = b.scan(ScanOptions.DEFAULT.reverse(), List.of(c.get(0)), List.of(s.get(0)), (c2, s2) -> {
+                Value h = b.tanh(b.add(b.linear(s2.get(0), w, null), b.linear(c2.get(0), u, null)));
+                return Step.of(List.of(h), List.of(h));
+            });
+            return Step.of(inner.carries(), List.of(b.sum(inner.outputs().get(0), 0)));
+        });
+        Value loss = b.add(weighted(b, outer.outputs().get(0), "ry"), weighted(b, outer.carries().get(0), "rh"));
+        Graph g = Grad.of(b.build("loss", loss), "loss", List.of("x", "h0", "w", "u"));
+        var rnd = new Random(12);
+        assertSame(g, Map.of("x", random(rnd, 3, 2, 2, 3), "h0", random(rnd, 2, 4), "w", random(rnd, 4, 3), "u", random(rnd, 4, 4),
+                "ry", random(rnd, 3, 2, 4), "rh", random(rnd, 2, 4)), WITH);
+        assertEquals(innerCarries(WITHOUT.run(g)) - 2, innerCarries(WITH.run(g)), "dW and dU leave the inner backward scan");
+        // The outer backward scan is judged on its original body, where dW_outer += (inner scan's dW) is
+        // no sinkable form, so its accumulators stay: sinking is not iterated bottom-up.
+        assertEquals(List.of(1, 3), carries(WITH.run(g)));
+    }
+
+    /** Carries of the scans nested in top-level scan bodies. */
+    private static int innerCarries(Graph g) {
+        return g.nodes().stream().filter(n -> n.op() instanceof ScanOp).flatMap(n -> ((ScanOp) n.op()).body().nodes().stream())
+                .filter(n -> n.op() instanceof ScanOp).mapToInt(n -> ((ScanOp) n.op()).numCarries()).sum();
+    }
+
     @Test
     void sinkingComposesWithPushOut() {
         Pipeline both = new Pipeline(List.of(new VerifyPass(), new DeadCodeElimination(), new AccumulationSinking(),
