@@ -5,7 +5,9 @@ import java.util.Map;
 
 /**
  * Union-find over symbolic dims. Inference asks it to make two dims equal: two symbols join one
- * class, a symbol meeting a size is bound to it, two different sizes are an error.
+ * class, a symbol meeting a size or a product (of other symbols) is bound to it, two different
+ * sizes are an error. A product resolves factor by factor; two products are equal only when they
+ * resolve to the same product (no factoring is attempted).
  *
  * <pre>{@code
  * var u = new DimUnifier();
@@ -18,6 +20,9 @@ public final class DimUnifier {
 
     /** The representative of d: a size when its class is bound, else the class's root symbol. */
     public Dim resolve(Dim d) {
+        if (d instanceof Dim.Prod p) {
+            return Dim.product(p.factors().stream().map(this::resolve).toArray(Dim[]::new));
+        }
         if (!(d instanceof Dim.Sym s)) {
             return d;
         }
@@ -54,14 +59,15 @@ public final class DimUnifier {
         if (ra.equals(rb)) {
             return ra;
         }
-        if (ra instanceof Dim.Sym sa) {
+        if (ra instanceof Dim.Sym sa && !rb.factors().contains(sa)) {
             parent.put(sa.name(), rb);
             return rb;
         }
-        if (rb instanceof Dim.Sym sb) {
+        if (rb instanceof Dim.Sym sb && !ra.factors().contains(sb)) {
             parent.put(sb.name(), ra);
             return ra;
         }
+        // Two different sizes, a symbol against a product of itself, or products not known equal.
         throw new ShapeException("dimension " + ra + " does not match " + rb);
     }
 

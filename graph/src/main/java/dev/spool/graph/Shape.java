@@ -55,18 +55,24 @@ public record Shape(List<Dim> dims) {
     public int[] sizes(Map<String, Integer> bindings) {
         int[] out = new int[dims.size()];
         for (int i = 0; i < out.length; i++) {
-            Dim d = dims.get(i);
-            if (d instanceof Dim.Sym s) {
-                Integer v = bindings.get(s.name());
-                if (v == null) {
-                    throw new IllegalStateException("symbolic dimension " + s.name() + " of shape " + this + " is not bound");
-                }
-                out[i] = v;
-            } else {
-                out[i] = d.size();
+            long size = 1;
+            for (Dim d : dims.get(i).factors()) {
+                size *= d instanceof Dim.Sym s ? bound(s, bindings) : d.size();
             }
+            if (size > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("dimension " + dims.get(i) + " of shape " + this + " is too large under " + bindings);
+            }
+            out[i] = (int) size;
         }
         return out;
+    }
+
+    private int bound(Dim.Sym s, Map<String, Integer> bindings) {
+        Integer v = bindings.get(s.name());
+        if (v == null) {
+            throw new IllegalStateException("symbolic dimension " + s.name() + " of shape " + this + " is not bound");
+        }
+        return v;
     }
 
     public Shape map(UnaryOperator<Dim> f) {

@@ -38,4 +38,43 @@ class DimUnifierTest {
         var e = assertThrows(IllegalStateException.class, () -> s.sizes(Map.of("T", 35)));
         assertTrue(e.getMessage().contains("B"), e.getMessage());
     }
+
+    @Test
+    void productsAreCanonicalAndFoldSizes() {
+        Dim tb = Dim.product(Dim.of("T"), Dim.of("B"));
+        assertEquals(tb, Dim.product(Dim.of("B"), Dim.of("T")));
+        assertEquals("B*T", tb.toString());
+        assertEquals("6*B", Dim.product(Dim.of(2), Dim.of("B"), Dim.of(3)).toString());
+        assertEquals(Dim.of(12), Dim.product(Dim.of(3), Dim.of(4)));
+        assertEquals(Dim.of("B"), Dim.product(Dim.of(1), Dim.of("B")));
+        assertEquals(Dim.of(0), Dim.product(Dim.of(0), Dim.of("B")));
+        assertEquals(java.util.List.of(Dim.of("B"), Dim.of("T")), tb.factors());
+        assertFalse(tb.isFixed());
+        assertThrows(IllegalArgumentException.class, () -> new Dim.Prod(1, java.util.List.of(new Dim.Sym("T"), new Dim.Sym("B"))));
+    }
+
+    @Test
+    void productsResolveFactorwiseAndBindSymbols() {
+        var u = new DimUnifier();
+        Dim tb = Dim.product(Dim.of("T"), Dim.of("B"));
+        u.unify(Dim.of("N"), tb);
+        assertEquals(tb, u.resolve(Dim.of("N")));
+        u.unify(Dim.of("B"), Dim.of(4));
+        assertEquals(Dim.product(Dim.of(4), Dim.of("T")), u.resolve(Dim.of("N")));
+        u.unify(Dim.of("T"), Dim.of(5));
+        assertEquals(Dim.of(20), u.resolve(Dim.of("N")));
+        var v = new DimUnifier();
+        assertFalse(v.tryUnify(Dim.of("T"), tb), "T cannot equal T*B");
+        assertFalse(v.tryUnify(Dim.of(6), tb), "a size is not proven equal to a symbolic product");
+        assertTrue(v.tryUnify(tb, Dim.product(Dim.of("B"), Dim.of("T"))));
+    }
+
+    @Test
+    void productSizesMultiplyTheirBindings() {
+        Shape s = new Shape(java.util.List.of(Dim.product(Dim.of(2), Dim.of("T"), Dim.of("B")), Dim.of(3)));
+        assertEquals("(2*B*T, 3)", s.toString());
+        assertEquals(java.util.List.of(60, 3), java.util.Arrays.stream(s.sizes(Map.of("T", 5, "B", 6))).boxed().toList());
+        assertEquals(java.util.List.of(0, 3), java.util.Arrays.stream(s.sizes(Map.of("T", 0, "B", 6))).boxed().toList());
+        assertThrows(IllegalStateException.class, () -> s.sizes(Map.of("T", 5)));
+    }
 }

@@ -11,8 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Same elements, new shape (row-major order kept). The target may contain symbols; the rule
- * cancels symbols common to both shapes and requires the remaining sizes to have equal products.
+ * Same elements, new shape (row-major order kept). The target may contain symbols and products
+ * of them ({@code (T*B, 4)} merges a (T, B, 4) tensor's leading axes); the rule splits products
+ * into factors, cancels symbols common to both shapes and requires the remaining sizes to have
+ * equal products.
  */
 public record Reshape(Shape target) implements Primitive {
     @Override
@@ -39,8 +41,8 @@ public record Reshape(Shape target) implements Primitive {
     public List<TensorType> infer(List<TensorType> in, DimUnifier dims) {
         Rules.arity(name(), in, 1);
         TensorType x = in.get(0);
-        List<Dim> from = new ArrayList<>(dims.resolve(x.shape()).dims());
-        List<Dim> to = new ArrayList<>(dims.resolve(target).dims());
+        List<Dim> from = factors(dims.resolve(x.shape()));
+        List<Dim> to = factors(dims.resolve(target));
         for (Dim d : List.copyOf(to)) {
             if (d instanceof Dim.Sym && from.remove(d)) {
                 to.remove(d);
@@ -51,6 +53,13 @@ public record Reshape(Shape target) implements Primitive {
             throw new ShapeException("reshape: cannot reshape " + x + " to " + target + " (element counts differ or cannot be proven equal)");
         }
         return List.of(new TensorType(x.dtype(), target));
+    }
+
+    /** The shape's dims with products split into their factors, e.g. (T*B, 4) -> [T, B, 4]. */
+    private static List<Dim> factors(Shape s) {
+        List<Dim> out = new ArrayList<>();
+        s.dims().forEach(d -> out.addAll(d.factors()));
+        return out;
     }
 
     @Override

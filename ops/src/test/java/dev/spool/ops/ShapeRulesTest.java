@@ -1,6 +1,7 @@
 package dev.spool.ops;
 
 import dev.spool.graph.DType;
+import dev.spool.graph.Dim;
 import dev.spool.graph.GraphException;
 import dev.spool.graph.Shape;
 import dev.spool.graph.TensorType;
@@ -85,6 +86,21 @@ class ShapeRulesTest {
         assertTrue(error(() -> b.slice(x, 1, 0, 1)).contains("axis 1 of F32(2, B, 6) is symbolic"));
         assertTrue(error(() -> b.reshape(x, "B", 13)).contains("cannot reshape F32(2, B, 6) to (B, 13)"));
         assertTrue(error(() -> b.transpose(x, 0, 0, 1)).contains("is not a permutation"));
+    }
+
+    @Test
+    void reshapeMergesSymbolicAxesIntoAProduct() {
+        var b = new Builder();
+        Value x = b.input("x", F32, "T", "B", 6);
+        Dim tb = Dim.product(Dim.of("T"), Dim.of("B"));
+        Value flat = b.reshape(x, tb, 6);
+        assertEquals("(B*T, 6)", flat.shape().toString());
+        assertEquals(Shape.of("T", "B", 2, 3), b.reshape(flat, "T", "B", 2, 3).shape());
+        Value y = b.input("y", F32, "T", "B", 4);
+        assertEquals(Shape.of(6, 4), b.matmul(flat, b.reshape(y, tb, 4), true, false).shape());
+        Value fixedT = b.input("z", F32, 5, "B", 6);
+        assertEquals("(5*B, 6)", b.reshape(fixedT, Dim.product(Dim.of(5), Dim.of("B")), 6).shape().toString());
+        assertTrue(error(() -> b.reshape(x, Dim.product(Dim.of("T"), Dim.of("N")), 6)).contains("cannot reshape"));
     }
 
     @Test

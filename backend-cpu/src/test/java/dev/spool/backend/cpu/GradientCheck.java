@@ -1,5 +1,6 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.compiler.Pipeline;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.ops.autodiff.Grad;
@@ -16,8 +17,13 @@ final class GradientCheck {
     }
 
     static void check(Graph g, String loss, Map<String, Tensor> feeds, List<String> wrt, double tol) {
+        check(g, loss, feeds, wrt, tol, Pipeline.standard());
+    }
+
+    /** As above, with the gradient graph compiled through {@code pipeline}. */
+    static void check(Graph g, String loss, Map<String, Tensor> feeds, List<String> wrt, double tol, Pipeline pipeline) {
         Graph withGrads = Grad.of(g, loss, wrt);
-        Map<String, Tensor> analytic = CpuBackend.compile(withGrads).run(feeds);
+        Map<String, Tensor> analytic = CpuBackend.compile(withGrads, pipeline).run(feeds);
         CpuProgram forward = CpuBackend.compile(g);
         double eps = 1e-6;
         for (String name : wrt) {
