@@ -42,9 +42,9 @@ class InspectCommandTest {
         String[] r = run("inspect", "--cell", "lstm", "--grad", "--no-pass", "pushout");
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("2 scans"), r[1]);
-        assertTrue(r[1].contains("passes: [verify, simplify, simplify, fusion]"), r[1]);
+        assertTrue(r[1].contains("passes: [verify, simplify, sink, simplify, simplify, fusion]"), r[1]);
         String[] bad = run("inspect", "--no-pass", "fuse");
         assertEquals("2", bad[0]);
-        assertTrue(bad[2].contains("unknown pass 'fuse'; passes are [fusion, memplan, pushout, simplify, verify]"), bad[2]);
+        assertTrue(bad[2].contains("unknown pass 'fuse'; passes are [fusion, memplan, pushout, simplify, sink, verify]"), bad[2]);
     }
 }

@@ -36,7 +36,8 @@ public final class Pipeline {
     public static final String MEMORY_PLANNING = "memplan";
 
     public static Pipeline standard() {
-        return new Pipeline(List.of(new VerifyPass(), new Simplify(), new ScanPushOut(), new Simplify(), new ElementwiseFusion()));
+        return new Pipeline(List.of(new VerifyPass(), new Simplify(), new ScanPushOut(), new AccumulationSinking(), new Simplify(),
+                new ScanPushOut(), new Simplify(), new ElementwiseFusion()));
     }
 
     public List<Pass> passes() {

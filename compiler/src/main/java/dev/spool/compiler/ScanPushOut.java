@@ -10,6 +10,7 @@ import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
 import dev.spool.ops.MatMul;
+import dev.spool.ops.OpCode;
 import dev.spool.ops.OpKind;
 import dev.spool.ops.Primitive;
 import dev.spool.ops.rewrite.Key;
@@ -23,13 +24,15 @@ import java.util.Map;
 
 /**
  * Scan push-out: body work that does not depend on the carries leaves the loop. A body node whose
- * inputs come only from invariants is computed once before the scan (loop-invariant code motion);
- * one that also reads per-step slices is computed for all steps at once on the stacked sequences
- * and enters the body as a new sequence — so the input projection {@code x_t W^T} of every step
- * becomes one GEMM over (T·B, I). Only ops that batch over a leading time axis move: pointwise ops
- * whose per-step operands share a rank (invariant operands no wider), and a matmul of a per-step
- * rank-2 left operand by an invariant rank-2 right one. Top-level scans only; semantics (reverse,
- * masks) are unchanged since masked steps discard whatever the pushed-out work computed for them.
+ * inputs come only from invariants is computed once before the scan (loop-invariant code motion).
+ * A contraction or lookup that also reads per-step slices — a matmul of a per-step rank-2 left
+ * operand by an invariant rank-2 right one, a one-hot of per-step indices, a gather from an
+ * invariant table — is computed for all steps at once on the stacked sequences, with the per-step
+ * pointwise work it reads, and enters the body as a new sequence: the input projection
+ * {@code x_t W^T} of every step becomes one GEMM over (T·B, I), or one row lookup for one-hot
+ * inputs. Other per-step pointwise work stays in the loop, where fusion folds it into the step's
+ * kernels. Top-level scans only; semantics (reverse, masks) are unchanged since masked steps
+ * discard whatever the pushed-out work computed for them.
  */
 public final class ScanPushOut implements Pass {
 
@@ -67,9 +70,11 @@ public final class ScanPushOut implements Pass {
         for (int i = 0; i < scan.numInvariants(); i++) {
             outer.put(Key.Orig.of(body.params().get(nc + ns + i)), operands.get(nc + ns + i));
         }
+        java.util.Set<Key> batched = batchedWork(body, dep);
         List<Key> moved = new ArrayList<>();
         for (Node m : body.nodes()) {
-            if (m.outputs().size() == 1 && dep.get(new Key.Orig(m.id(), 0)) != Dep.CARRIED && m.op() instanceof Primitive) {
+            Key key = new Key.Orig(m.id(), 0);
+            if (m.outputs().size() == 1 && (dep.get(key) == Dep.INVARIANT || batched.contains(key)) && m.op() instanceof Primitive) {
                 List<Value> ins = m.inputs().stream().map(v -> outer.get(Key.Orig.of(v))).toList();
                 Key k = new Key.Orig(m.id(), 0);
                 outer.put(k, b.apply1(m.op(), ins.toArray(Value[]::new)));
@@ -132,6 +137,32 @@ public final class ScanPushOut implements Pass {
         return dep;
     }
 
+    /**
+     * The per-step work worth batching over all steps: the contractions and lookups (matmul, one-hot,
+     * gather) and the per-step values they read. Per-step elementwise work feeding nothing of the kind
+     * stays in the loop, where fusion computes it with the step's other elementwise work in one pass
+     * instead of materialising it over (T, B, ...).
+     */
+    private static java.util.Set<Key> batchedWork(Graph body, Map<Key, Dep> dep) {
+        java.util.Set<Key> out = new java.util.HashSet<>();
+        List<Node> nodes = body.nodes();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node m = nodes.get(i);
+            Key k = new Key.Orig(m.id(), 0);
+            if (dep.get(k) != Dep.PER_STEP || !(m.op() instanceof Primitive p)) {
+                continue;
+            }
+            if (p.kind() != OpKind.ELEMENTWISE || out.contains(k)) {
+                out.add(k);
+                for (Value in : m.inputs()) {
+                    out.add(Key.Orig.of(in));
+                }
+            }
+        }
+        out.removeIf(k -> dep.get(k) != Dep.PER_STEP);
+        return out;
+    }
+
     /** Whether computing m on (T, ...) stacked per-step operands gives the stacked per-step results. */
     private static boolean batchesOverTime(Primitive p, Node m, Map<Key, Dep> dep) {
         if (p.kind() == OpKind.ELEMENTWISE) {
@@ -149,6 +180,13 @@ public final class ScanPushOut implements Pass {
                 }
             }
             return maxInvariantRank <= stepRank;
+        }
+        if (p.code() == OpCode.ONE_HOT) {
+            return true; // one_hot(i_t) for all t is one_hot of the stacked indices
+        }
+        if (p.code() == OpCode.GATHER) {
+            // Rows of an invariant table picked by per-step indices: one gather of the stacked indices.
+            return dep.get(Key.Orig.of(m.inputs().get(0))) == Dep.INVARIANT;
         }
         if (p instanceof MatMul mm) {
             TensorType a = m.inputs().get(0).type();

@@ -26,7 +26,7 @@ final class CompiledPlan {
     private final int[] loop;
     private final List<String> kernelSources;
 
-    CompiledPlan(Program program, boolean reuseMemory, int lanes) {
+    CompiledPlan(Program program, boolean reuseMemory, int lanes, Profile profile) {
         this.memory = MemoryPlanner.plan(program, reuseMemory);
         Program p = memory.program();
         if (memory.arenaBytes() > Integer.MAX_VALUE - 64) {
@@ -39,7 +39,7 @@ final class CompiledPlan {
                 write(b.constant(), (int) memory.offsets()[b.id()]);
             }
         }
-        StepBuilder builder = new StepBuilder(p, memory.offsets(), mem, lanes);
+        StepBuilder builder = new StepBuilder(p, memory.offsets(), mem, lanes, profile);
         this.steps = builder.build(p.code());
         this.kernelSources = List.copyOf(builder.kernelSources());
         this.loop = new int[depth(p.code()) + 1];

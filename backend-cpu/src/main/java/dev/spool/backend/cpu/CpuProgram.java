@@ -26,6 +26,7 @@ public final class CpuProgram {
 
     private final Graph graph;
     private final boolean reuseMemory;
+    private Profile profile;
     private final Map<Map<String, Integer>, CompiledPlan> plans = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Map<String, Integer>, CompiledPlan> e) {
@@ -58,10 +59,22 @@ public final class CpuProgram {
     private CompiledPlan plan(Map<String, Integer> dims) {
         CompiledPlan p = plans.get(dims);
         if (p == null) {
-            p = new CompiledPlan(Lowering.lower(graph, dims), reuseMemory, VectorSupport.floatLanes());
+            p = new CompiledPlan(Lowering.lower(graph, dims), reuseMemory, VectorSupport.floatLanes(), profile);
             plans.put(Map.copyOf(dims), p);
         }
         return p;
+    }
+
+    /**
+     * Turns on per-instruction timing for plans prepared from now on and returns the profile
+     * (call before the first run).
+     */
+    public synchronized Profile profile() {
+        if (profile == null) {
+            profile = new Profile();
+            plans.clear();
+        }
+        return profile;
     }
 
     /** The lowered, memory-planned program for these dims (for inspection). */

@@ -22,13 +22,15 @@ final class StepBuilder implements Instr.Visitor<Step> {
     private final Blas.Operands blas;
     private final int lanes;
     private final List<String> kernelSources = new ArrayList<>();
+    private final Profile profile;
 
-    StepBuilder(Program program, long[] offsets, ByteBuffer mem, int lanes) {
+    StepBuilder(Program program, long[] offsets, ByteBuffer mem, int lanes, Profile profile) {
         this.program = program;
         this.offsets = offsets;
         this.mem = mem;
         this.blas = new Blas.Operands(mem);
         this.lanes = lanes;
+        this.profile = profile;
     }
 
     Step[] build(List<Instr> code) {
@@ -36,7 +38,7 @@ final class StepBuilder implements Instr.Visitor<Step> {
         for (Instr i : code) {
             Step s = i.accept(this);
             if (s != null) {
-                out.add(s);
+                out.add(profile == null ? s : profile.wrap(s, i));
             }
         }
         return out.toArray(Step[]::new);
@@ -57,11 +59,6 @@ final class StepBuilder implements Instr.Visitor<Step> {
 
     private Step.Address address(View v) {
         return Step.Address.of(v, offsets[v.buffer()], size(v));
-    }
-
-    private static Step.Walk walk(int[] shape, View... operands) {
-        int[] sizes = new int[operands.length];
-        return new Step.Walk(KernelLayout.of(shape, List.of(operands)), sizes);
     }
 
     private Step.Walk walkOf(int[] shape, View... operands) {

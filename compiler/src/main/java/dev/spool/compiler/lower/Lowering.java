@@ -67,14 +67,19 @@ public final class Lowering {
      */
     public static Program lower(Graph graph, Map<String, Integer> dims) {
         Graph g = graph.mapDims(d -> {
-            if (d instanceof Dim.Sym s) {
-                Integer v = dims.get(s.name());
-                if (v == null) {
-                    throw new InputException("symbolic dimension " + s.name() + " is not bound; bound are " + dims.keySet());
+            long size = 1;
+            for (Dim f : d.factors()) {
+                if (f instanceof Dim.Sym s) {
+                    Integer v = dims.get(s.name());
+                    if (v == null) {
+                        throw new InputException("symbolic dimension " + s.name() + " is not bound; bound are " + dims.keySet());
+                    }
+                    size *= v;
+                } else {
+                    size *= f.size();
                 }
-                return Dim.of(v);
             }
-            return d;
+            return Dim.of(Math.toIntExact(size));
         });
         Lowering l = new Lowering();
         Scope top = l.new Scope(0, new HashMap<>());
