@@ -15,6 +15,7 @@ import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
 import dev.spool.ops.Fill;
 import dev.spool.ops.Reshape;
+import dev.spool.ops.ScatterAdd;
 import dev.spool.ops.rewrite.Key;
 import dev.spool.ops.rewrite.Replay;
 
@@ -28,12 +29,13 @@ import java.util.Set;
 
 /**
  * Accumulation sinking (what cuDNN does for LSTM weight gradients, here for any cell): a carry
- * that only sums per-step contributions, {@code acc' = acc + Σ a_tᵀ b_t + Σ reduce_sum(x_t, [0])}
+ * that only sums per-step contributions, {@code acc' = acc + Σ a_tᵀ b_t + Σ reduce_sum(x_t, [0]) + Σ scatter_add(i_t, u_t)}
  * (see {@link Accumulators} for the exact match), leaves the scan. The scan instead outputs the
  * factors stacked over steps (none when a factor is a slice of a sequence, which is used directly,
  * or already a step output), and after the loop
  * <pre>
  * acc = acc_init + reshape(A, (T*R, M))ᵀ · reshape(B, (T*R, N)) + reduce_sum(X, axes=[0, 1])
+ *           + scatter_add(reshape(I, (T*R)), reshape(U, (T*R, N)))
  * </pre>
  * (no {@code acc_init +} when it is a zero {@code fill}). One GEMM over all steps' rows replaces
  * T small ones, and a backward scan left with only its state cotangents has no weight-sized carry
@@ -178,17 +180,28 @@ public final class AccumulationSinking implements Pass {
     private static Value total(Builder b, List<Term> terms, Map<Value, Value> outer) {
         Value total = null;
         for (Term t : terms) {
-            Value sum = t instanceof Term.Outer o
-                    ? b.matmul(rows(b, outer.get(o.a())), rows(b, outer.get(o.b())), true, false)
-                    : b.sum(outer.get(((Term.RowSum) t).x()), 0, 1);
+            Value sum;
+            if (t instanceof Term.Outer o) {
+                sum = b.matmul(rows(b, outer.get(o.a())), rows(b, outer.get(o.b())), true, false);
+            } else if (t instanceof Term.Scatter sc) {
+                sum = b.apply1(new ScatterAdd(sc.rows()), rows(b, outer.get(sc.indices())), rows(b, outer.get(sc.updates())));
+                if (sc.transposed()) {
+                    sum = b.transpose(sum, 1, 0);
+                }
+            } else {
+                sum = b.sum(outer.get(((Term.RowSum) t).x()), 0, 1);
+            }
             total = total == null ? sum : b.add(total, sum);
         }
         return total;
     }
 
-    /** (T, R, K) viewed as (T*R, K): every step's rows in one matrix. */
+    /** (T, R, ...) viewed as (T*R, ...): every step's rows in one tensor. */
     private static Value rows(Builder b, Value stacked) {
         Shape s = b.typeOf(stacked).shape();
-        return b.apply1(new Reshape(Shape.of(Dim.product(s.dim(0), s.dim(1)), s.dim(2))), stacked);
+        List<Dim> dims = new ArrayList<>();
+        dims.add(Dim.product(s.dim(0), s.dim(1)));
+        dims.addAll(s.dims().subList(2, s.rank()));
+        return b.apply1(new Reshape(new Shape(dims)), stacked);
     }
 }

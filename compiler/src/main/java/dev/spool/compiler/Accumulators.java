@@ -10,6 +10,8 @@ import dev.spool.ops.BinaryFn;
 import dev.spool.ops.MatMul;
 import dev.spool.ops.Reduce;
 import dev.spool.ops.ReduceFn;
+import dev.spool.ops.ScatterAdd;
+import dev.spool.ops.Transpose;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,8 +29,10 @@ import java.util.Set;
  * result, whose leaves are {@code acc} itself, read nowhere else (so no contribution depends on
  * it), and one or more terms;</li>
  * <li>every term is {@code matmul[transA](a_t, b_t)} of rank-2 per-step factors (R, M) and (R, N)
- * ({@link Term.Outer}), or {@code reduce_sum(x_t)} over axis 0 only ({@link Term.RowSum}), with
- * per-step operands: a value that depends on a carry or a slice;</li>
+ * ({@link Term.Outer}), {@code reduce_sum(x_t)} over axis 0 only ({@link Term.RowSum}), or
+ * {@code scatter_add(i_t, u_t)}, possibly transposed ({@link Term.Scatter}: the weight gradient of a
+ * one-hot input once simplification has turned its matmul into a scatter), with per-step operands:
+ * a value that depends on a carry or a slice;</li>
  * <li>the scan is not masked.</li>
  * </ul>
  * Every other carry is {@link Keep kept}, with the reason. Both term forms have a batched
@@ -47,7 +51,7 @@ public final class Accumulators {
     }
 
     /** A per-step contribution whose sum over steps is one batched op after the loop. */
-    public sealed interface Term permits Term.Outer, Term.RowSum {
+    public sealed interface Term permits Term.Outer, Term.RowSum, Term.Scatter {
         /** {@code matmul[transA](a, b)}: a_tᵀ b_t; over all steps, one GEMM over T·R rows. */
         record Outer(Value a, Value b) implements Term {
         }
@@ -56,9 +60,22 @@ public final class Accumulators {
         record RowSum(Value x) implements Term {
         }
 
+        /**
+         * {@code scatter_add[rows](i, u)} with indices i (R) and rows u (R, N...), transposed (a 2-D
+         * result read as its transpose) or not; over all steps, one scatter of T·R rows.
+         */
+        record Scatter(Value indices, Value updates, int rows, boolean transposed) implements Term {
+        }
+
         /** The per-step values to be available, stacked, after the loop. */
         default List<Value> factors() {
-            return this instanceof Outer o ? List.of(o.a(), o.b()) : List.of(((RowSum) this).x());
+            if (this instanceof Outer o) {
+                return List.of(o.a(), o.b());
+            }
+            if (this instanceof Scatter sc) {
+                return List.of(sc.indices(), sc.updates());
+            }
+            return List.of(((RowSum) this).x());
         }
     }
 
@@ -149,6 +166,13 @@ public final class Accumulators {
         if (n.op() instanceof Reduce r && r.fn() == ReduceFn.SUM && !r.keepDims() && ins.get(0).type().rank() >= 1
                 && r.axesFor(ins.get(0).type().rank()).equals(Set.of(0))) {
             return new Term.RowSum(ins.get(0));
+        }
+        if (n.op() instanceof Transpose t && t.perm().equals(List.of(1, 0)) && term(body, ins.get(0), varying) instanceof Term.Scatter sc
+                && !sc.transposed()) {
+            return new Term.Scatter(sc.indices(), sc.updates(), sc.rows(), true);
+        }
+        if (n.op() instanceof ScatterAdd sa && ins.get(0).type().rank() == 1) {
+            return new Term.Scatter(ins.get(0), ins.get(1), sa.rows(), false);
         }
         return null;
     }

@@ -23,6 +23,12 @@ import java.util.Map;
  */
 public final class CpuProgram {
     private static final int MAX_PLANS = 8;
+    /**
+     * Vector operations plus operands per generated kernel: past about this many, C2 stops
+     * intrinsifying some Vector API calls in the loop and the kernel gets 2–3× slower per element
+     * (measured on the LSTM cell), so larger fused groups are split (see {@link Lowering.Options}).
+     */
+    static final Lowering.Options LOWERING = new Lowering.Options(36);
 
     private final Graph graph;
     private final boolean reuseMemory;
@@ -59,7 +65,7 @@ public final class CpuProgram {
     private CompiledPlan plan(Map<String, Integer> dims) {
         CompiledPlan p = plans.get(dims);
         if (p == null) {
-            p = new CompiledPlan(Lowering.lower(graph, dims), reuseMemory, VectorSupport.floatLanes(), profile);
+            p = new CompiledPlan(Lowering.lower(graph, dims, LOWERING), reuseMemory, VectorSupport.floatLanes(), profile);
             plans.put(Map.copyOf(dims), p);
         }
         return p;
@@ -89,7 +95,7 @@ public final class CpuProgram {
 
     /** The lowered program before memory planning. */
     public Program lowered(Map<String, Integer> dims) {
-        return Lowering.lower(graph, dims);
+        return Lowering.lower(graph, dims, LOWERING);
     }
 
     @Override

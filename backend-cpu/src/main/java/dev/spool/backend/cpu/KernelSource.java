@@ -56,14 +56,18 @@ final class KernelSource {
         this.lanes = lanes;
     }
 
-    /** The source of a kernel for expr over layout, vectorised when possible and {@code maxLanes} (F32 lanes) > 0. */
-    static String generate(Graph expr, KernelLayout layout, int maxFloatLanes) {
+    /** Generated source and the vector width its innermost loop uses (0 for scalar code). */
+    record Code(String source, int lanes) {
+    }
+
+    /** The kernel for expr over layout, vectorised when possible and {@code maxFloatLanes} (F32 lanes) > 0. */
+    static Code generate(Graph expr, KernelLayout layout, int maxFloatLanes) {
         int lanes = 0;
         DType ft = vectorType(expr, layout);
         if (ft != null && maxFloatLanes > 0) {
             lanes = chooseLanes(layout.inner(), ft == DType.F32 ? maxFloatLanes : maxFloatLanes / 2);
         }
-        return new KernelSource(expr, layout, lanes).source();
+        return new Code(new KernelSource(expr, layout, lanes).source(), lanes);
     }
 
     /**

@@ -91,9 +91,11 @@ final class StepBuilder implements Instr.Visitor<Step> {
         if (layout.isEmpty()) {
             return null;
         }
-        String source = KernelSource.generate(k.expr(), layout, lanes);
+        KernelSource.Code code = KernelSource.generate(k.expr(), layout, lanes);
+        String source = code.source();
         kernelSources.add(source);
-        CpuKernel kernel = KernelCompiler.compile(source);
+        int[] sizes = operands.stream().mapToInt(this::size).toArray();
+        CpuKernel kernel = KernelCompiler.compile(code, layout, sizes);
         int r = layout.rank();
         int[] args = new int[r + operands.size() * (1 + r)];
         System.arraycopy(layout.sizes(), 0, args, 0, r);

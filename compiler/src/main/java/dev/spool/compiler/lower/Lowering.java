@@ -56,8 +56,19 @@ import java.util.Set;
 public final class Lowering {
     private final List<Buffer> buffers = new ArrayList<>();
     private final List<Program.Feed> feeds = new ArrayList<>();
+    private final Options options;
 
-    private Lowering() {
+    /**
+     * What the target backend wants from lowering. {@code maxKernelCost}: a fused group costing more
+     * (see {@link KernelSplit#cost}) is split into several kernels, the values crossing a split
+     * passing through memory; the CPU's JIT compiles large Vector API loops poorly, a GPU would not.
+     */
+    public record Options(int maxKernelCost) {
+        public static final Options DEFAULT = new Options(Integer.MAX_VALUE);
+    }
+
+    private Lowering(Options options) {
+        this.options = options;
     }
 
     /**
@@ -66,6 +77,11 @@ public final class Lowering {
      * <pre>{@code Program p = Lowering.lower(graph, Map.of("T", 35, "B", 32));}</pre>
      */
     public static Program lower(Graph graph, Map<String, Integer> dims) {
+        return lower(graph, dims, Options.DEFAULT);
+    }
+
+    /** As {@link #lower(Graph, Map)}, for a backend with the given {@link Options}. */
+    public static Program lower(Graph graph, Map<String, Integer> dims, Options options) {
         Graph g = graph.mapDims(d -> {
             long size = 1;
             for (Dim f : d.factors()) {
@@ -81,7 +97,7 @@ public final class Lowering {
             }
             return Dim.of(Math.toIntExact(size));
         });
-        Lowering l = new Lowering();
+        Lowering l = new Lowering(options);
         Scope top = l.new Scope(0, new HashMap<>());
         for (Value p : g.params()) {
             Source src = g.source(p);
@@ -299,18 +315,35 @@ public final class Lowering {
         private void lowerKernel(Node n, Primitive p, List<View> ins) {
             Graph expr = p instanceof Fused f ? f.body() : singleOpExpression(n);
             int[] shape = n.outputs().get(0).shape().sizes();
-            List<View> inputs = ins.stream().map(v -> v.broadcastTo(shape)).toList();
-            List<View> outputs = new ArrayList<>();
-            List<Integer> outputOf = new ArrayList<>();
-            for (int i = 0; i < n.outputs().size(); i++) {
-                for (View d : destinations(n.output(i))) {
-                    outputs.add(d);
-                    outputOf.add(i);
-                }
+            Map<Value, View> at = new HashMap<>();
+            for (int i = 0; i < ins.size(); i++) {
+                at.put(expr.params().get(i), ins.get(i).broadcastTo(shape));
             }
-            code.add(new Instr.Kernel(multiDestination(expr, outputOf), inputs, outputs, shape));
+            // Each group output goes to every destination of the node's output; the first is read back if needed.
+            Map<Value, List<View>> dests = new HashMap<>();
             for (int i = 0; i < n.outputs().size(); i++) {
-                env.put(new Key.Orig(n.id(), i), outputs.get(outputOf.indexOf(i)));
+                dests.computeIfAbsent(expr.results().get(i), v -> new ArrayList<>()).addAll(destinations(n.output(i)));
+            }
+            for (KernelSplit.Part part : KernelSplit.parts(expr, options.maxKernelCost())) {
+                List<View> inputs = part.inputs().stream().map(at::get).toList();
+                List<View> outputs = new ArrayList<>();
+                List<Value> written = new ArrayList<>();
+                for (Value v : part.outputs()) {
+                    List<View> d = dests.get(v);
+                    if (d == null) {
+                        int[] sh = shape;
+                        d = List.of(View.contiguous(newBuffer(v.dtype(), sh, "%" + n.id() + " part", null, false).id(), sh));
+                    }
+                    for (View view : d) {
+                        outputs.add(view);
+                        written.add(v);
+                    }
+                    at.put(v, d.get(0));
+                }
+                code.add(new Instr.Kernel(part.expression(written), inputs, outputs, shape));
+            }
+            for (int i = 0; i < n.outputs().size(); i++) {
+                env.put(new Key.Orig(n.id(), i), at.get(expr.results().get(i)));
             }
         }
 
@@ -627,23 +660,6 @@ public final class Lowering {
         }
         Value r = b.apply1(n.op(), params.toArray(Value[]::new));
         return b.build("out0", r);
-    }
-
-    /**
-     * The expression with one result per destination (a value written to several places, e.g. a
-     * step output that is also the next carry, is stored by the same kernel to each).
-     */
-    private static Graph multiDestination(Graph expr, List<Integer> outputOf) {
-        if (outputOf.size() == expr.results().size()) {
-            return expr;
-        }
-        List<Value> rs = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < outputOf.size(); i++) {
-            rs.add(expr.results().get(outputOf.get(i)));
-            names.add("out" + i);
-        }
-        return new Graph(expr.nodes(), expr.params(), rs, names);
     }
 
     /** For debugging and inspect: the buffers by name. */
