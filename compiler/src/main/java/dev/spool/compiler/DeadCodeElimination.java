@@ -17,7 +17,8 @@ import java.util.Set;
 
 /**
  * Removes nodes whose outputs no result depends on, and per-step outputs of a scan that nothing
- * reads (so the body work feeding only them dies too), recursively inside scan bodies. A body's
+ * reads (so the body work feeding only them dies too) or that repeat another output of the same
+ * body value (autodiff stacks a cell's output again as its residual), recursively inside scan bodies. A body's
  * params stay (they are the scan's interface), as do all sources of the graph (its signature) and
  * a scan's carries (each feeds the next step). Builders and autodiff leave such dead work behind:
  * {@code c_n} of a layer whose caller reads only h, or the gradient a backward scan computes for a
@@ -73,10 +74,18 @@ public final class DeadCodeElimination implements Pass {
         List<Value> results = new ArrayList<>(body.results().subList(0, nc));
         List<String> names = new ArrayList<>(body.resultNames().subList(0, nc));
         List<TensorType> outputs = new ArrayList<>(n.outputs().subList(0, nc));
+        Map<Value, Integer> kept = new HashMap<>();
         for (int k = nc; k < n.outputs().size(); k++) {
             if (live.contains(new Key.Orig(n.id(), k))) {
+                Value v = body.results().get(k);
+                Integer same = kept.get(v);
+                if (same != null) {
+                    renumbered.put(new Key.Orig(n.id(), k), same); // the same body value stacked twice
+                    continue;
+                }
+                kept.put(v, outputs.size());
                 renumbered.put(new Key.Orig(n.id(), k), outputs.size());
-                results.add(body.results().get(k));
+                results.add(v);
                 names.add("output" + (outputs.size() - nc));
                 outputs.add(n.outputs().get(k));
             }

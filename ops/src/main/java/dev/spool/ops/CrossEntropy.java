@@ -49,11 +49,9 @@ public record CrossEntropy() implements Primitive {
         }
         TensorType logits = fwd.inputType(0);
         TensorType targets = fwd.inputType(1);
-        int classes = logits.shape().dim(logits.rank() - 1).size();
         // (softmax(logits) - one_hot(targets)) * g / N, with N counted at run time (it may be symbolic).
-        Value p = b.softmax(fwd.input(0), -1);
-        Value diff = b.sub(p, b.oneHot(fwd.input(1), classes, logits.dtype()));
         Value count = b.sum(b.fill(1, logits.dtype(), targets.shape().dims().toArray()));
-        return java.util.Arrays.asList(b.mul(diff, b.div(g, count)), null);
+        Value grad = b.apply1(new CrossEntropyGrad(), fwd.input(0), fwd.input(1), b.div(g, count));
+        return java.util.Arrays.asList(grad, null);
     }
 }

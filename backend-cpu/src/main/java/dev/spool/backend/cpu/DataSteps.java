@@ -71,7 +71,9 @@ final class DataSteps {
         public void row(int[] at) {
             int inner = walk.inner();
             int s = walk.innerStride(0);
-            if (dtype == DType.F32) {
+            if (dtype == DType.F32 && s == 4 && VectorSupport.floatLanes() > 0) {
+                VectorRows.fill(m, at[0], inner, (float) value);
+            } else if (dtype == DType.F32) {
                 float v = (float) value;
                 for (int j = 0; j < inner; j++) {
                     m.putFloat(at[0] + j * s, v);
@@ -193,8 +195,13 @@ final class DataSteps {
             int u = updates.at(loop);
             int o = out.at(loop);
             int es = dtype.byteSize();
-            for (int i = 0; i < rows * width; i++) {
-                Elements.put(m, dtype, o + i * es, 0);
+            boolean vector = dtype == DType.F32 && VectorSupport.floatLanes() > 0;
+            if (vector) {
+                VectorRows.fill(m, o, rows * width, 0);
+            } else {
+                for (int i = 0; i < rows * width; i++) {
+                    Elements.put(m, dtype, o + i * es, 0);
+                }
             }
             int is = indexType.byteSize();
             for (int i = 0; i < count; i++) {
@@ -204,7 +211,9 @@ final class DataSteps {
                 }
                 int dst = o + (int) r * width * es;
                 int src = u + i * width * es;
-                if (dtype == DType.F32) {
+                if (vector) {
+                    VectorRows.addRow(m, src, dst, width);
+                } else if (dtype == DType.F32) {
                     for (int j = 0; j < width; j++) {
                         m.putFloat(dst + 4 * j, m.getFloat(dst + 4 * j) + m.getFloat(src + 4 * j));
                     }
@@ -241,8 +250,12 @@ final class DataSteps {
             int ix = indices.at(loop);
             int o = out.at(loop);
             int es = dtype.byteSize();
-            for (int i = 0; i < count * depth; i++) {
-                Elements.put(m, dtype, o + i * es, 0);
+            if (dtype == DType.F32 && VectorSupport.floatLanes() > 0) {
+                VectorRows.fill(m, o, count * depth, 0);
+            } else {
+                for (int i = 0; i < count * depth; i++) {
+                    Elements.put(m, dtype, o + i * es, 0);
+                }
             }
             for (int i = 0; i < count; i++) {
                 long r = Elements.getLong(m, indexType, ix + i * indexType.byteSize());

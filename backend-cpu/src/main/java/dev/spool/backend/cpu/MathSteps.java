@@ -29,6 +29,9 @@ final class MathSteps {
         private final double[] acc;
         private final long[] iacc;
         private final int count;
+        /** Whether the walk is rows × columns summed over rows with contiguous columns: one vector column sum. */
+        private final boolean columns;
+        private final float[] scratch = new float[64];
         private boolean writing;
         private int next;
 
@@ -43,6 +46,8 @@ final class MathSteps {
             this.acc = new double[outCount];
             this.iacc = new long[outCount];
             this.count = count;
+            this.columns = VectorSupport.floatLanes() > 0 && dtype == DType.F32 && fn != ReduceFn.MAX && walk.sizes.length == 2
+                    && walk.byteStrides[1][0] == 0 && walk.byteStrides[1][1] == 1 && walk.byteStrides[0][1] == 4;
         }
 
         public void run(int[] loop) {
@@ -50,9 +55,13 @@ final class MathSteps {
             Arrays.fill(acc, fn == ReduceFn.MAX ? Double.NEGATIVE_INFINITY : 0);
             Arrays.fill(iacc, fn == ReduceFn.MAX ? Long.MIN_VALUE : 0);
             writing = false;
-            walk.at[0] = in.at(loop);
-            walk.at[1] = 0;
-            walk.run(this);
+            if (columns) {
+                VectorRows.columnSums(m, in.at(loop), walk.byteStrides[0][0], walk.sizes[0], walk.sizes[1], acc, scratch);
+            } else {
+                walk.at[0] = in.at(loop);
+                walk.at[1] = 0;
+                walk.run(this);
+            }
             if (fn == ReduceFn.MEAN && !ints) {
                 for (int i = 0; i < acc.length; i++) {
                     acc[i] /= count;
@@ -141,6 +150,10 @@ final class MathSteps {
         public void row(int[] at) {
             int si = walk.innerStride(0);
             int so = walk.innerStride(1);
+            if (dtype == DType.F32 && inStride == 4 && outStride == 4 && VectorSupport.floatLanes() > 0) {
+                VectorRows.softmax(m, at[0], si, at[1], so, walk.inner(), n, log);
+                return;
+            }
             for (int r = 0; r < walk.inner(); r++) {
                 int p = at[0] + r * si;
                 int q = at[1] + r * so;
@@ -171,6 +184,8 @@ final class MathSteps {
         private final Address out;
         private final int rows;
         private final int classes;
+        private final int[] target;
+        private final float[] sums;
 
         CrossEntropy(ByteBuffer m, DType dtype, Address logits, Address targets, DType targetType, Address out, int rows, int classes) {
             this.m = m;
@@ -181,18 +196,28 @@ final class MathSteps {
             this.out = out;
             this.rows = rows;
             this.classes = classes;
+            this.target = new int[rows];
+            this.sums = new float[rows];
         }
 
         public void run(int[] loop) {
             int l = logits.at(loop);
             int t = targets.at(loop);
             int es = dtype.byteSize();
+            for (int r = 0; r < rows; r++) {
+                long c = Elements.getLong(m, targetType, t + r * targetType.byteSize());
+                if (c < 0 || c >= classes) {
+                    throw new IndexOutOfBoundsException("cross_entropy: target " + c + " at row " + r + " is outside [0, " + classes + ")");
+                }
+                target[r] = (int) c;
+            }
+            if (dtype == DType.F32 && VectorSupport.floatLanes() > 0) {
+                double total = VectorRows.crossEntropy(m, l, rows, classes, target, sums);
+                Elements.put(m, dtype, out.at(loop), rows == 0 ? Double.NaN : total / rows);
+                return;
+            }
             double total = 0;
             for (int r = 0; r < rows; r++) {
-                long target = Elements.getLong(m, targetType, t + r * targetType.byteSize());
-                if (target < 0 || target >= classes) {
-                    throw new IndexOutOfBoundsException("cross_entropy: target " + target + " at row " + r + " is outside [0, " + classes + ")");
-                }
                 int row = l + r * classes * es;
                 double max = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < classes; j++) {
@@ -202,9 +227,85 @@ final class MathSteps {
                 for (int j = 0; j < classes; j++) {
                     s += Math.exp(Elements.get(m, dtype, row + j * es) - max);
                 }
-                total += max + Math.log(s) - Elements.get(m, dtype, row + (int) target * es);
+                total += max + Math.log(s) - Elements.get(m, dtype, row + target[r] * es);
             }
             Elements.put(m, dtype, out.at(loop), rows == 0 ? Double.NaN : total / rows);
+        }
+    }
+
+    /** (softmax(logits) - one_hot(targets)) * scale for contiguous (rows, C) logits; the gradient of mean cross-entropy. */
+    static final class CrossEntropyGrad implements Step {
+        private final ByteBuffer m;
+        private final DType dtype;
+        private final Address logits;
+        private final Address targets;
+        private final DType targetType;
+        private final Address scale;
+        private final Address out;
+        private final Address loss;
+        private final int rows;
+        private final int classes;
+        private final int[] target;
+        private final float[] sums;
+
+        CrossEntropyGrad(ByteBuffer m, DType dtype, Address logits, Address targets, DType targetType, Address scale, Address out, Address loss,
+                         int rows, int classes) {
+            this.m = m;
+            this.dtype = dtype;
+            this.logits = logits;
+            this.targets = targets;
+            this.targetType = targetType;
+            this.scale = scale;
+            this.out = out;
+            this.loss = loss;
+            this.rows = rows;
+            this.classes = classes;
+            this.target = new int[rows];
+            this.sums = new float[rows];
+        }
+
+        public void run(int[] loop) {
+            int l = logits.at(loop);
+            int t = targets.at(loop);
+            int o = out.at(loop);
+            double k = Elements.get(m, dtype, scale.at(loop));
+            for (int r = 0; r < rows; r++) {
+                long c = Elements.getLong(m, targetType, t + r * targetType.byteSize());
+                if (c < 0 || c >= classes) {
+                    throw new IndexOutOfBoundsException("cross_entropy: target " + c + " at row " + r + " is outside [0, " + classes + ")");
+                }
+                target[r] = (int) c;
+            }
+            if (dtype == DType.F32 && VectorSupport.floatLanes() > 0) {
+                double total = VectorRows.crossEntropyGrad(m, l, o, rows, classes, target, (float) k, loss != null, sums);
+                if (loss != null) {
+                    Elements.put(m, dtype, loss.at(loop), rows == 0 ? Double.NaN : total / rows);
+                }
+                return;
+            }
+            int es = dtype.byteSize();
+            double total = 0;
+            for (int r = 0; r < rows; r++) {
+                int row = l + r * classes * es;
+                int dst = o + r * classes * es;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < classes; j++) {
+                    max = Math.max(max, Elements.get(m, dtype, row + j * es));
+                }
+                double s = 0;
+                for (int j = 0; j < classes; j++) {
+                    s += Math.exp(Elements.get(m, dtype, row + j * es) - max);
+                }
+                double lse = max + Math.log(s);
+                total += lse - Elements.get(m, dtype, row + target[r] * es);
+                for (int j = 0; j < classes; j++) {
+                    double p = Math.exp(Elements.get(m, dtype, row + j * es) - lse);
+                    Elements.put(m, dtype, dst + j * es, (p - (j == target[r] ? 1 : 0)) * k);
+                }
+            }
+            if (loss != null) {
+                Elements.put(m, dtype, loss.at(loop), rows == 0 ? Double.NaN : total / rows);
+            }
         }
     }
 }

@@ -111,4 +111,21 @@ final class ReductionKernels {
         }
         return Tensor.scalar(logits.dtype(), rows == 0 ? Double.NaN : total / rows);
     }
+
+    /** (softmax(logits) - one_hot(targets)) * scale, row by row over the last axis. */
+    static Tensor crossEntropyGrad(Tensor logits, Tensor targets, Tensor scale) {
+        int c = logits.dim(logits.rank() - 1);
+        Tensor p = softmax(logits, logits.rank() - 1, false);
+        double k = scale.getDouble(0);
+        for (int r = 0; r < targets.size(); r++) {
+            long t = targets.getLong(r);
+            if (t < 0 || t >= c) {
+                throw new IndexOutOfBoundsException("cross_entropy: target " + t + " at row " + r + " is outside [0, " + c + ")");
+            }
+            for (int j = 0; j < c; j++) {
+                p.setDouble(r * c + j, (p.getDouble(r * c + j) - (j == t ? 1 : 0)) * k);
+            }
+        }
+        return p;
+    }
 }

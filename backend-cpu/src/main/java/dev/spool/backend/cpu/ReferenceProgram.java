@@ -221,6 +221,7 @@ public final class ReferenceProgram {
                 yield (s, d) -> s[o] = ReductionKernels.softmax(s[in[0]], axis, sm.log());
             }
             case CROSS_ENTROPY -> (s, d) -> s[o] = ReductionKernels.crossEntropy(s[in[0]], s[in[1]]);
+            case CROSS_ENTROPY_GRAD -> (s, d) -> s[o] = ReductionKernels.crossEntropyGrad(s[in[0]], s[in[1]], s[in[2]]);
             case PAD -> {
                 var pad = (Pad) p;
                 int axis = Math.floorMod(pad.axis(), outShape.rank());

@@ -153,6 +153,11 @@ final class StepBuilder implements Instr.Visitor<Step> {
                 address(c.out()), c.logits().dim(0), c.logits().dim(1));
     }
 
+    public Step visit(Instr.CrossEntropyGrad c) {
+        return new MathSteps.CrossEntropyGrad(mem, dtype(c.logits()), address(c.logits()), address(c.targets()), dtype(c.targets()),
+                address(c.scale()), address(c.out()), c.loss() == null ? null : address(c.loss()), c.logits().dim(0), c.logits().dim(1));
+    }
+
     public Step visit(Instr.Gather g) {
         return new DataSteps.Gather(mem, address(g.table()), g.table().dim(0), g.table().dim(1) * size(g.table()), address(g.indices()),
                 dtype(g.indices()), g.indices().size(), address(g.out()));

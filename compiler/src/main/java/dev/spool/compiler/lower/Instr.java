@@ -34,6 +34,8 @@ public sealed interface Instr {
 
         R visit(CrossEntropy i);
 
+        R visit(CrossEntropyGrad i);
+
         R visit(Gather i);
 
         R visit(ScatterAdd i);
@@ -136,6 +138,25 @@ public sealed interface Instr {
 
         public List<View> writes() {
             return List.of(out);
+        }
+    }
+
+    /**
+     * {@code out} (rows, C) = (softmax(logits) - one_hot(targets)) * scale, for contiguous logits and
+     * a scalar scale; with a {@code loss} view (else null), also the mean cross-entropy, from the same
+     * pass over the rows.
+     */
+    record CrossEntropyGrad(View logits, View targets, View scale, View out, View loss) implements Instr {
+        public <R> R accept(Visitor<R> v) {
+            return v.visit(this);
+        }
+
+        public List<View> reads() {
+            return List.of(logits, targets, scale);
+        }
+
+        public List<View> writes() {
+            return loss == null ? List.of(out) : List.of(out, loss);
         }
     }
 

@@ -132,6 +132,14 @@ public final class Lowering {
         /** Destinations fixed before the producer is lowered: stacked output rows, carry slots. */
         final Map<Key, List<View>> homes;
         final List<Instr> code = new ArrayList<>();
+        /** Per node id, the nodes reading its outputs, in graph order (for patterns spanning two nodes). */
+        final Map<Integer, List<Node>> consumers = new HashMap<>();
+        /** Node positions in the graph being lowered. */
+        final Map<Integer, Integer> position = new HashMap<>();
+        /** Nodes already lowered as part of an earlier node's instructions. */
+        final Set<Integer> absorbed = new HashSet<>();
+        /** cross_entropy_grad node id -> the view of the loss its instruction also computes. */
+        final Map<Integer, View> pendingLoss = new HashMap<>();
 
         Scope(int depth, Map<Key, List<View>> homes) {
             this.depth = depth;
@@ -147,8 +155,15 @@ public final class Lowering {
         }
 
         void lowerNodes(Graph g) {
+            for (int i = 0; i < g.nodes().size(); i++) {
+                Node n = g.nodes().get(i);
+                position.put(n.id(), position.size());
+                for (Value in : n.inputs()) {
+                    consumers.computeIfAbsent(in.node(), k -> new ArrayList<>()).add(n);
+                }
+            }
             for (Node n : g.nodes()) {
-                if (n.op() instanceof Source) {
+                if (n.op() instanceof Source || absorbed.contains(n.id())) {
                     continue;
                 }
                 if (n.op() instanceof Constant c) {
@@ -287,11 +302,28 @@ public final class Lowering {
                     place(out, dst);
                 }
                 case CROSS_ENTROPY -> {
+                    Node grad = crossEntropyPartner(n);
+                    if (grad != null) {
+                        // Computed with its gradient by one instruction there (one pass over the logits).
+                        View dst = destinations(out).get(0);
+                        pendingLoss.put(grad.id(), dst);
+                        place(out, dst);
+                        return;
+                    }
                     View logits = contiguous(ins.get(0), n.inputs().get(0).dtype());
                     int classes = logits.dim(logits.rank() - 1);
                     View dst = destinations(out).get(0);
                     code.add(new Instr.CrossEntropy(logits.reshape(new int[] {logits.size() / Math.max(1, classes), classes}),
                             flat(ins.get(1), n.inputs().get(1).dtype()), dst));
+                    place(out, dst);
+                }
+                case CROSS_ENTROPY_GRAD -> {
+                    View logits = contiguous(ins.get(0), n.inputs().get(0).dtype());
+                    int classes = logits.dim(logits.rank() - 1);
+                    int rows = logits.size() / Math.max(1, classes);
+                    View dst = contiguousDestination(out);
+                    code.add(new Instr.CrossEntropyGrad(logits.reshape(new int[] {rows, classes}), flat(ins.get(1), n.inputs().get(1).dtype()),
+                            ins.get(2), dst.reshape(new int[] {rows, classes}), pendingLoss.remove(n.id())));
                     place(out, dst);
                 }
                 case FILL -> {
@@ -305,6 +337,55 @@ public final class Lowering {
                     place(out, dst);
                 }
             }
+        }
+
+        /**
+         * The cross_entropy_grad node of the same logits and targets as cross_entropy node n, when the
+         * loss is read by nothing before that node (so computing it there is safe), else null.
+         */
+        private Node crossEntropyPartner(Node n) {
+            Node partner = null;
+            for (Node c : consumers.getOrDefault(n.inputs().get(0).node(), List.of())) {
+                if (c.op() instanceof Primitive p && p.code() == OpCode.CROSS_ENTROPY_GRAD && c.inputs().get(0).equals(n.inputs().get(0))
+                        && c.inputs().get(1).equals(n.inputs().get(1))) {
+                    partner = c;
+                }
+            }
+            if (partner == null || !partner.outputs().get(0).dtype().isFloat()) {
+                return null;
+            }
+            int at = position.get(partner.id());
+            for (Node c : consumers.getOrDefault(n.id(), List.of())) {
+                if (position.get(c.id()) <= at) {
+                    return null;
+                }
+            }
+            return partner;
+        }
+
+        /**
+         * The bias add that is the only reader of matmul node n's output, when the bias is a row
+         * broadcast along every leading axis (e.g. {@code x Wᵀ + b}), else null; such a pair is one
+         * GEMM accumulating onto the broadcast bias ("addmm").
+         */
+        private Node biasAdd(Node n) {
+            List<Node> users = consumers.getOrDefault(n.id(), List.of());
+            if (users.size() != 1 || homes.containsKey(Key.Orig.of(n.output(0)))) {
+                return null;
+            }
+            Node add = users.get(0);
+            if (!(add.op() instanceof dev.spool.ops.Binary bin) || bin.fn() != dev.spool.ops.BinaryFn.ADD
+                    || !add.outputs().get(0).equals(n.outputs().get(0)) || add.inputs().get(0).equals(add.inputs().get(1))) {
+                return null;
+            }
+            Value bias = add.inputs().get(0).node() == n.id() ? add.inputs().get(1) : add.inputs().get(0);
+            int[] shape = bias.shape().sizes();
+            for (int i = 0; i < shape.length - 1; i++) {
+                if (shape[i] != 1) {
+                    return null;
+                }
+            }
+            return add;
         }
 
         /** A 1-D contiguous view of x's elements. */
@@ -358,9 +439,18 @@ public final class Lowering {
             }
             View a = ins.get(0);
             View b = ins.get(1);
-            View dst = destinations(out).get(0);
+            Node add = biasAdd(n);
+            Value result = add == null ? out : add.output(0);
+            View dst = destinations(result).get(0);
             if (!dst.isContiguous() && dst.strides()[dst.rank() - 1] != 1) {
-                dst = contiguousDestination(out);
+                dst = contiguousDestination(result);
+            }
+            double beta = 0;
+            if (add != null) {
+                Value bias = add.inputs().get(0).node() == n.id() ? add.inputs().get(1) : add.inputs().get(0);
+                code.add(new Instr.Copy(view(bias).broadcastTo(dst.shape()), dst));
+                absorbed.add(add.id());
+                beta = 1;
             }
             int ra = a.rank();
             int rb = b.rank();
@@ -371,7 +461,7 @@ public final class Lowering {
             View c2 = a2 != null ? foldRows(dst) : null;
             if (a2 != null && c2 != null) {
                 // (..., M, K) x (K, N): the batch folds into M, one GEMM (e.g. all time steps at once).
-                gemm(dt, a2, b, c2, false, mm.transB(), a2.dim(0), nn, k);
+                gemm(dt, a2, b, c2, false, mm.transB(), a2.dim(0), nn, k, beta);
             } else {
                 int[] batch = Arrays.copyOf(dst.shape(), dst.rank() - 2);
                 int count = 1;
@@ -380,7 +470,7 @@ public final class Lowering {
                 }
                 int[] pos = new int[batch.length];
                 for (int i = 0; i < count; i++) {
-                    gemm(dt, matrixAt(a, pos), matrixAt(b, pos), matrixAt(dst, pos), mm.transA(), mm.transB(), m, nn, k);
+                    gemm(dt, matrixAt(a, pos), matrixAt(b, pos), matrixAt(dst, pos), mm.transA(), mm.transB(), m, nn, k, beta);
                     for (int ax = batch.length - 1; ax >= 0; ax--) {
                         if (++pos[ax] < batch[ax]) {
                             break;
@@ -389,7 +479,7 @@ public final class Lowering {
                     }
                 }
             }
-            place(out, dst);
+            place(result, dst);
         }
 
         /** The 2-D matrix of a batched view at batch position pos (right-aligned, broadcasting size-1 axes). */
@@ -423,14 +513,17 @@ public final class Lowering {
         }
 
         /** Emits one GEMM; a column-major operand view is its transpose in row-major, so it flips the flag. */
-        private void gemm(DType dt, View a, View b, View c, boolean ta, boolean tb, int m, int n, int k) {
+        private void gemm(DType dt, View a, View b, View c, boolean ta, boolean tb, int m, int n, int k, double beta) {
             Operand oa = operand(a, ta, dt);
             Operand ob = operand(b, tb, dt);
             View cc = rowMajorOrNull(c);
             if (cc == null) {
                 cc = View.contiguous(newBuffer(dt, c.shape(), "gemm-out", null, false).id(), c.shape());
+                if (beta != 0) {
+                    code.add(new Instr.Copy(c, cc));
+                }
             }
-            code.add(new Instr.Gemm(dt, oa.matrix(), ob.matrix(), cc, oa.transposed(), ob.transposed(), m, n, k, 0, 1, 0, 0, 0));
+            code.add(new Instr.Gemm(dt, oa.matrix(), ob.matrix(), cc, oa.transposed(), ob.transposed(), m, n, k, beta, 1, 0, 0, 0));
             if (!cc.equals(c)) {
                 code.add(new Instr.Copy(cc, c));
             }

@@ -74,6 +74,11 @@ public final class ProgramPrinter {
                 return "cross_entropy " + c.logits() + ", " + c.targets() + " -> " + c.out();
             }
 
+            public String visit(Instr.CrossEntropyGrad c) {
+                return "cross_entropy_grad " + c.logits() + ", " + c.targets() + " × " + c.scale() + " -> " + c.out()
+                        + (c.loss() == null ? "" : ", loss " + c.loss());
+            }
+
             public String visit(Instr.Gather g) {
                 return "gather " + g.table() + "[" + g.indices() + "] -> " + g.out();
             }

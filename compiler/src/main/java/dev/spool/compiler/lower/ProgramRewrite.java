@@ -46,6 +46,11 @@ final class ProgramRewrite {
                 return new Instr.CrossEntropy(f.apply(c.logits()), f.apply(c.targets()), f.apply(c.out()));
             }
 
+            public Instr visit(Instr.CrossEntropyGrad c) {
+                return new Instr.CrossEntropyGrad(f.apply(c.logits()), f.apply(c.targets()), f.apply(c.scale()), f.apply(c.out()),
+                        c.loss() == null ? null : f.apply(c.loss()));
+            }
+
             public Instr visit(Instr.Gather g) {
                 return new Instr.Gather(f.apply(g.table()), f.apply(g.indices()), f.apply(g.out()));
             }

@@ -1,0 +1,298 @@
+package dev.spool.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Vector API row kernels for F32 data in the arena: softmax and log-softmax of contiguous rows,
+ * cross-entropy, column sums and row additions. A row is covered by full vectors and one masked
+ * vector for its remainder (in JDK 17 a masked load within bounds is a full load and a blend), so a
+ * softmax over 28 classes is two vectors and one reduction per pass, not 28 scalar steps. Stores of
+ * a remainder are scalar. Only referenced when {@link VectorSupport#floatLanes()} is non-zero, so
+ * JVMs without {@code jdk.incubator.vector} never load it.
+ */
+final class VectorRows {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private VectorRows() {
+    }
+
+    /** Max of row (n floats at byte address p); the remainder is masked to -inf. */
+    private static float rowMax(ByteBuffer m, int p, int n, VectorMask<Float> tail) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            acc = acc.max(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE));
+        }
+        if (j < n) {
+            acc = acc.max(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).blend(Float.NEGATIVE_INFINITY, tail.not()));
+        }
+        return acc.reduceLanes(VectorOperators.MAX);
+    }
+
+    /**
+     * Softmax (or log-softmax) of {@code rows} contiguous rows of n floats from in to out (byte
+     * addresses, row strides in bytes). Sums accumulate in float within a row.
+     */
+    static void softmax(ByteBuffer m, int in, int inRow, int out, int outRow, int rows, int n, boolean log) {
+        VectorMask<Float> tail = S.indexInRange(n - n % L, n);
+        for (int r = 0; r < rows; r++) {
+            int p = in + r * inRow;
+            int q = out + r * outRow;
+            float max = rowMax(m, p, n, tail);
+            FloatVector sum = FloatVector.zero(S);
+            int j = 0;
+            for (; j + L <= n; j += L) {
+                FloatVector e = FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).sub(max).lanewise(VectorOperators.EXP);
+                sum = sum.add(e);
+                if (!log) {
+                    e.intoByteBuffer(m, q + 4 * j, LE);
+                }
+            }
+            if (j < n) {
+                FloatVector e = FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).sub(max).lanewise(VectorOperators.EXP);
+                sum = sum.add(e, tail);
+                if (!log) {
+                    storeRemainder(m, e, q + 4 * j, n - j, r + 1 < rows && outRow == 4 * n);
+                }
+            }
+            float s = sum.reduceLanes(VectorOperators.ADD);
+            if (log) {
+                float lse = max + (float) Math.log(s);
+                scaleOrShift(m, p, q, n, tail, 1, -lse, r + 1 < rows && outRow == 4 * n);
+            } else {
+                scaleOrShift(m, q, q, n, tail, 1 / s, 0, r + 1 < rows && outRow == 4 * n);
+            }
+        }
+    }
+
+    /** q[j] = p[j] * scale + shift over one row; {@code spill}: the remainder may be stored as a full vector. */
+    private static void scaleOrShift(ByteBuffer m, int p, int q, int n, VectorMask<Float> tail, float scale, float shift, boolean spill) {
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).fma(scale, shift).intoByteBuffer(m, q + 4 * j, LE);
+        }
+        if (j < n) {
+            storeRemainder(m, FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).fma(scale, shift), q + 4 * j, n - j, spill);
+        }
+    }
+
+    /**
+     * Stores the first {@code count} lanes of v at byte address q: as a full vector when the lanes
+     * after them may be overwritten (the next row, written later), else lane by lane.
+     */
+    private static void storeRemainder(ByteBuffer m, FloatVector v, int q, int count, boolean spill) {
+        if (spill) {
+            v.intoByteBuffer(m, q, LE);
+            return;
+        }
+        for (int k = 0; k < count; k++) {
+            m.putFloat(q + 4 * k, v.lane(k));
+        }
+    }
+
+    /**
+     * Σ over rows of logsumexp(row) − row[target] (rows contiguous, n classes), in double; targets
+     * are already checked. The per-row logs are taken together at the end, 16 at a time
+     * ({@code sums} holds one float per row).
+     */
+    static double crossEntropy(ByteBuffer m, int logits, int rows, int n, int[] target, float[] sums) {
+        VectorMask<Float> tail = S.indexInRange(n - n % L, n);
+        double total = 0;
+        for (int r = 0; r < rows; r++) {
+            int p = logits + 4 * r * n;
+            float max = rowMax(m, p, n, tail);
+            FloatVector sum = FloatVector.zero(S);
+            int j = 0;
+            for (; j + L <= n; j += L) {
+                sum = sum.add(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).sub(max).lanewise(VectorOperators.EXP));
+            }
+            if (j < n) {
+                sum = sum.add(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).sub(max).lanewise(VectorOperators.EXP), tail);
+            }
+            sums[r] = sum.reduceLanes(VectorOperators.ADD);
+            total += max - m.getFloat(p + 4 * target[r]);
+        }
+        return total + sumOfLogs(sums, rows);
+    }
+
+    /** Σ log(x[i]) for i < count, the logs taken a vector at a time. */
+    private static double sumOfLogs(float[] x, int count) {
+        double total = 0;
+        int i = 0;
+        for (; i + L <= count; i += L) {
+            total += FloatVector.fromArray(S, x, i).lanewise(VectorOperators.LOG).reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < count; i++) {
+            total += Math.log(x[i]);
+        }
+        return total;
+    }
+
+    /**
+     * acc[j] += Σ_r row r, column j, for {@code rows} rows of n floats at byte address p with byte
+     * row stride; blocks of rows are summed in float vectors and added to the double accumulators.
+     */
+    static void columnSums(ByteBuffer m, int p, int rowStride, int rows, int n, double[] acc, float[] scratch) {
+        final int block = 256;
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            int r1 = Math.min(rows, r0 + block);
+            int j = 0;
+            for (; j + L <= n; j += L) {
+                FloatVector s = FloatVector.zero(S);
+                for (int r = r0; r < r1; r++) {
+                    s = s.add(FloatVector.fromByteBuffer(S, m, p + r * rowStride + 4 * j, LE));
+                }
+                s.intoArray(scratch, 0);
+                for (int k = 0; k < L; k++) {
+                    acc[j + k] += scratch[k];
+                }
+            }
+            for (; j < n; j++) {
+                float s = 0;
+                for (int r = r0; r < r1; r++) {
+                    s += m.getFloat(p + r * rowStride + 4 * j);
+                }
+                acc[j] += s;
+            }
+        }
+    }
+
+    /** dst[j] += src[j] over n floats. */
+    static void addRow(ByteBuffer m, int src, int dst, int n) {
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            FloatVector.fromByteBuffer(S, m, dst + 4 * j, LE).add(FloatVector.fromByteBuffer(S, m, src + 4 * j, LE))
+                    .intoByteBuffer(m, dst + 4 * j, LE);
+        }
+        for (; j < n; j++) {
+            m.putFloat(dst + 4 * j, m.getFloat(dst + 4 * j) + m.getFloat(src + 4 * j));
+        }
+    }
+
+    /** n floats of value v from byte address p. */
+    static void fill(ByteBuffer m, int p, int n, float v) {
+        FloatVector b = FloatVector.broadcast(S, v);
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            b.intoByteBuffer(m, p + 4 * j, LE);
+        }
+        for (; j < n; j++) {
+            m.putFloat(p + 4 * j, v);
+        }
+    }
+
+    /**
+     * out = (softmax(logits) - one_hot(target)) * scale for contiguous rows of n floats, and (when
+     * {@code loss}) Σ over rows of logsumexp(row) − row[target], from one pass: each row's max and
+     * exponentials once, the probabilities as exp(x − max) · (scale / sum), the logs batched. A row's
+     * remainder is stored as a full vector, spilling into the next row (written after it), except on
+     * the last row.
+     */
+    static double crossEntropyGrad(ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss, float[] sums) {
+        if (n > L && n <= 2 * L) {
+            return crossEntropyGradTwoVectors(m, logits, out, rows, n, target, scale, loss, sums);
+        }
+        VectorMask<Float> tail = S.indexInRange(n - n % L, n);
+        double total = 0;
+        for (int r = 0; r < rows; r++) {
+            int p = logits + 4 * r * n;
+            int q = out + 4 * r * n;
+            boolean spill = r + 1 < rows;
+            float max = rowMax(m, p, n, tail);
+            FloatVector sum = FloatVector.zero(S);
+            int j = 0;
+            for (; j + L <= n; j += L) {
+                FloatVector e = FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).sub(max).lanewise(VectorOperators.EXP);
+                sum = sum.add(e);
+                e.intoByteBuffer(m, q + 4 * j, LE);
+            }
+            if (j < n) {
+                FloatVector e = FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).sub(max).lanewise(VectorOperators.EXP);
+                sum = sum.add(e, tail);
+                storeRemainder(m, e, q + 4 * j, n - j, spill);
+            }
+            float s = sum.reduceLanes(VectorOperators.ADD);
+            scaleOrShift(m, q, q, n, tail, scale / s, 0, spill);
+            int at = q + 4 * target[r];
+            m.putFloat(at, m.getFloat(at) - scale);
+            if (loss) {
+                sums[r] = s;
+                total += max - m.getFloat(p + 4 * target[r]);
+            }
+        }
+        return loss ? total + sumOfLogs(sums, rows) : 0;
+    }
+
+    /**
+     * {@link #crossEntropyGrad} for rows of L+1..2L classes (a character vocabulary): each row is two
+     * vectors kept in registers from load to store, and two rows are interleaved so one row's
+     * reductions overlap the other's arithmetic.
+     */
+    private static double crossEntropyGradTwoVectors(ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss,
+                                                     float[] sums) {
+        VectorMask<Float> tail = S.indexInRange(L, n);
+        FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        double total = 0;
+        int r = 0;
+        for (; r + 1 < rows; r += 2) {
+            int p = logits + 4 * r * n;
+            int q = out + 4 * r * n;
+            FloatVector a0 = FloatVector.fromByteBuffer(S, m, p, LE);
+            FloatVector a1 = FloatVector.fromByteBuffer(S, m, p + 4 * L, LE).blend(negInf, tail.not());
+            FloatVector b0 = FloatVector.fromByteBuffer(S, m, p + 4 * n, LE);
+            FloatVector b1 = FloatVector.fromByteBuffer(S, m, p + 4 * (n + L), LE, tail).blend(negInf, tail.not());
+            float ma = a0.max(a1).reduceLanes(VectorOperators.MAX);
+            float mb = b0.max(b1).reduceLanes(VectorOperators.MAX);
+            FloatVector ea0 = a0.sub(ma).lanewise(VectorOperators.EXP);
+            FloatVector ea1 = a1.sub(ma).lanewise(VectorOperators.EXP);
+            FloatVector eb0 = b0.sub(mb).lanewise(VectorOperators.EXP);
+            FloatVector eb1 = b1.sub(mb).lanewise(VectorOperators.EXP);
+            float sa = ea0.add(ea1).reduceLanes(VectorOperators.ADD);
+            float sb = eb0.add(eb1).reduceLanes(VectorOperators.ADD);
+            float ka = scale / sa;
+            float kb = scale / sb;
+            // Row a's second vector spills into row b, which is stored after it.
+            ea0.mul(ka).intoByteBuffer(m, q, LE);
+            ea1.mul(ka).intoByteBuffer(m, q + 4 * L, LE);
+            eb0.mul(kb).intoByteBuffer(m, q + 4 * n, LE);
+            storeRemainder(m, eb1.mul(kb), q + 4 * (n + L), n - L, r + 2 < rows);
+            int ta = q + 4 * target[r];
+            int tb = q + 4 * (n + target[r + 1]);
+            m.putFloat(ta, m.getFloat(ta) - scale);
+            m.putFloat(tb, m.getFloat(tb) - scale);
+            if (loss) {
+                sums[r] = sa;
+                sums[r + 1] = sb;
+                total += ma - m.getFloat(p + 4 * target[r]) + mb - m.getFloat(p + 4 * (n + target[r + 1]));
+            }
+        }
+        for (; r < rows; r++) {
+            int p = logits + 4 * r * n;
+            int q = out + 4 * r * n;
+            FloatVector a0 = FloatVector.fromByteBuffer(S, m, p, LE);
+            FloatVector a1 = FloatVector.fromByteBuffer(S, m, p + 4 * L, LE, tail).blend(negInf, tail.not());
+            float ma = a0.max(a1).reduceLanes(VectorOperators.MAX);
+            FloatVector ea0 = a0.sub(ma).lanewise(VectorOperators.EXP);
+            FloatVector ea1 = a1.sub(ma).lanewise(VectorOperators.EXP);
+            float sa = ea0.add(ea1).reduceLanes(VectorOperators.ADD);
+            float ka = scale / sa;
+            ea0.mul(ka).intoByteBuffer(m, q, LE);
+            storeRemainder(m, ea1.mul(ka), q + 4 * L, n - L, false);
+            int ta = q + 4 * target[r];
+            m.putFloat(ta, m.getFloat(ta) - scale);
+            if (loss) {
+                sums[r] = sa;
+                total += ma - m.getFloat(p + 4 * target[r]);
+            }
+        }
+        return loss ? total + sumOfLogs(sums, rows) : 0;
+    }
+}
