@@ -57,11 +57,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "5", description = "Timed steps per workload, >= 5 for the contract (default: ${DEFAULT-VALUE}).")
     int timed;
 
-    @Option(names = "--warmup", defaultValue = "8", description = "Untimed warm-up steps; the JIT needs several (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "10", description = "Untimed warm-up steps, at least (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--metrics", paramLabel = "FILE.json", description = "Write {name: {ms_per_step, tokens_per_s}, sgemm_gflops} as JSON.")
+    @Option(names = "--warmup-seconds", defaultValue = "6", paramLabel = "S",
+            description = "Keep warming up until this much time has passed: the JIT compiles the kernels in the background (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
+    @Option(names = "--metrics", paramLabel = "FILE.json",
+            description = "Write {name: {ms_per_step, tokens_per_s, inference_ms_per_step, inference_tokens_per_s}, sgemm_gflops} as JSON.")
     Path metrics;
+
+    @Mixin
+    CompilerOptions compiler;
 
     @Mixin
     CommonOptions common;
@@ -74,12 +82,14 @@ final class BenchCommand implements Callable<Integer> {
         if (!suite.equals("anchors")) {
             throw new ErrorReporter.UserError("--suite must be anchors, got '" + suite + "' (scan-vs-unroll arrives with the optimising compiler)");
         }
-        if (timed < 1 || warmup < 0) {
-            throw new ErrorReporter.UserError("--steps must be >= 1 and --warmup >= 0, got " + timed + " and " + warmup);
+        if (timed < 1 || warmup < 0 || !(warmupSeconds >= 0)) {
+            throw new ErrorReporter.UserError("--steps must be >= 1, --warmup and --warmup-seconds >= 0; got " + timed + ", " + warmup + " and "
+                    + warmupSeconds);
         }
         if (metrics != null) {
             AtomicFiles.checkWritable(metrics);
         }
+        compiler.pipeline();
         PrintWriter out = spec.commandLine().getOut();
         double gflops = GemmRate.sgemmGflops(1024, 5);
         out.printf("sgemm 1024^3: %.1f GFLOP/s%n", gflops);
@@ -88,12 +98,19 @@ final class BenchCommand implements Callable<Integer> {
             if (only != null && !w.name().contains(only)) {
                 continue;
             }
-            double ms = medianStepMs(w);
-            double tokens = (double) w.batch() * w.steps() / (ms / 1e3);
-            out.printf("%-22s %9.1f ms/step %10.0f tokens/s  %5.1f GFLOP/s (%.0f%% of sgemm)%n", w.name(), ms, tokens,
-                    flops(w) / (ms / 1e3) / 1e9, 100 * flops(w) / (ms / 1e3) / 1e9 / gflops);
+            Timings t = time(w);
+            double tokens = (double) w.batch() * w.steps() / (t.trainMs() / 1e3);
+            double inferenceTokens = (double) w.batch() * w.steps() / (t.inferenceMs() / 1e3);
+            out.printf("%-22s %9.1f ms/step %10.0f tokens/s  %5.1f GFLOP/s (%.0f%% of sgemm)  inference %8.1f ms %10.0f tokens/s%n", w.name(),
+                    t.trainMs(), tokens, flops(w) / (t.trainMs() / 1e3) / 1e9, 100 * flops(w) / (t.trainMs() / 1e3) / 1e9 / gflops, t.inferenceMs(),
+                    inferenceTokens);
             out.flush();
-            json.put(w.name(), Map.of("ms_per_step", ms, "tokens_per_s", tokens));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("ms_per_step", t.trainMs());
+            entry.put("tokens_per_s", tokens);
+            entry.put("inference_ms_per_step", t.inferenceMs());
+            entry.put("inference_tokens_per_s", inferenceTokens);
+            json.put(w.name(), entry);
         }
         json.put("sgemm_gflops", gflops);
         if (metrics != null) {
@@ -103,13 +120,18 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private double medianStepMs(Workload w) {
+    /** Median milliseconds of a training step and of a forward-only (logits) pass. */
+    record Timings(double trainMs, double inferenceMs) {
+    }
+
+    private Timings time(Workload w) {
         RecurrentConfig rnn = new RecurrentConfig(w.cell(), 28, w.hidden(), 1, false, false, DType.F32);
         LanguageModel lm = new LanguageModel(rnn);
         SplittableRandom rnd = new SplittableRandom(0);
         Map<String, Tensor> params = new LinkedHashMap<>(Initializer.recurrent(rnn, rnd));
         params.putAll(Initializer.linear("linear.", w.hidden(), 28, DType.F32, rnd));
-        CpuProgram train = CpuBackend.compile(lm.trainingGraph());
+        CpuProgram train = CpuBackend.compile(lm.trainingGraph(w.steps(), 0), compiler.pipeline());
+        CpuProgram logits = CpuBackend.compile(compiler.bindSteps(lm.logitsGraph(), w.steps()), compiler.pipeline());
         Sgd sgd = new Sgd(1, 0, 0);
         long[] tokens = new long[w.batch() * w.steps()];
         long[] targets = new long[tokens.length];
@@ -118,9 +140,7 @@ final class BenchCommand implements Callable<Integer> {
             targets[i] = rnd.nextInt(28);
         }
         int[] shape = {w.steps(), w.batch()};
-        double[] ms = new double[timed];
-        for (int s = -warmup; s < timed; s++) {
-            long t0 = System.nanoTime();
+        double trainMs = median(() -> {
             Map<String, Tensor> feeds = new HashMap<>(params);
             feeds.put("tokens", Tensor.ofLongs(shape, tokens));
             feeds.put("targets", Tensor.ofLongs(shape, targets));
@@ -129,9 +149,26 @@ final class BenchCommand implements Callable<Integer> {
             params.keySet().forEach(k -> grads.put(k, r.get("grad." + k)));
             GradientClipping.clipGlobalNorm(grads, 1.0);
             sgd.step(params, grads);
-            if (s >= 0) {
-                ms[s] = (System.nanoTime() - t0) / 1e6;
-            }
+        });
+        double inferenceMs = median(() -> {
+            Map<String, Tensor> feeds = new HashMap<>(params);
+            feeds.put("tokens", Tensor.ofLongs(shape, tokens));
+            logits.run(feeds);
+        });
+        return new Timings(trainMs, inferenceMs);
+    }
+
+    /** Median of {@code --steps} timed runs after at least {@code --warmup} runs and {@code --warmup-seconds}. */
+    private double median(Runnable step) {
+        long warmUntil = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        for (int s = 0; s < warmup || System.nanoTime() < warmUntil; s++) {
+            step.run();
+        }
+        double[] ms = new double[timed];
+        for (int s = 0; s < timed; s++) {
+            long t0 = System.nanoTime();
+            step.run();
+            ms[s] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(ms);
         return ms[timed / 2];

@@ -70,14 +70,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--dump", description = "Print the graph that runs (with --grad: forward and backward scans) to stdout.")
     boolean dump;
 
-    @Option(names = "--mode", defaultValue = "scan", paramLabel = "scan|unroll", description = "Loop strategy (default: ${DEFAULT-VALUE}).")
-    String mode;
-
     @Option(names = "--backend", defaultValue = "cpu", paramLabel = "cpu|cuda", description = "Where to run (default: ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--repeat", defaultValue = "1", description = "Run the forward pass this many times and report the median time (default: ${DEFAULT-VALUE}).")
     int repeat;
+
+    @Mixin
+    CompilerOptions compiler;
 
     @Mixin
     CommonOptions common;
@@ -102,10 +102,11 @@ final class EvalCommand implements Callable<Integer> {
         Graph g = grad ? RecurrentLayer.gradientGraph(cfg, in.containsKey("lengths"), in.containsKey("grad_h_n"), in.containsKey("grad_c_n"),
                 checkpoint, checkpoint > 1 ? steps : null)
                 : RecurrentLayer.graph(cfg, in.containsKey("h0"), in.containsKey("lengths"));
+        g = compiler.bindSteps(g, steps);
         if (dump) {
             spec.commandLine().getOut().print(g);
         }
-        CpuProgram program = CpuBackend.compile(g);
+        CpuProgram program = compile(g);
         double compileMs = (System.nanoTime() - t0) / 1e6;
         Map<String, Tensor> feeds = new HashMap<>(w);
         feeds.putAll(in);
@@ -146,8 +147,16 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
+    private CpuProgram compile(Graph g) {
+        try {
+            return CpuBackend.compile(g, compiler.pipeline());
+        } catch (dev.spool.graph.GraphException e) {
+            throw new ErrorReporter.UserError(e.getMessage());
+        }
+    }
+
     private void checkOptions() {
-        PendingFeatures.checkMode(mode, false);
+        compiler.pipeline();
         PendingFeatures.checkBackend(backend);
         if (checkpoint < 0 || checkpoint > 0 && !grad) {
             throw new ErrorReporter.UserError("--checkpoint K needs --grad and K >= 1, got " + checkpoint + (grad ? "" : " without --grad"));

@@ -1,13 +1,19 @@
 package dev.spool.cli;
 
+import dev.spool.backend.cpu.CpuBackend;
+import dev.spool.backend.cpu.CpuProgram;
 import dev.spool.compiler.Pass;
 import dev.spool.compiler.Pipeline;
+import dev.spool.compiler.lower.MemoryPlanner;
+import dev.spool.compiler.lower.ProgramPrinter;
 import dev.spool.graph.DType;
 import dev.spool.graph.DotPrinter;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Node;
 import dev.spool.graph.ScanOp;
+import dev.spool.ops.Fused;
 import dev.spool.nn.CellType;
+import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.RecurrentLayer;
 import picocli.CommandLine.Command;
@@ -18,21 +24,29 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
-/** {@code spool inspect}: a layer's graph (or its gradient graph) after each compiler pass. */
+/**
+ * {@code spool inspect}: what the compiler does to a layer's graph (or its gradient graph, or the
+ * char LM's training step): the graph after each pass, the fusion groups, the lowered program, the
+ * memory plan with its peak bytes, and the generated kernel source.
+ */
 @Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Print a recurrent layer's graph after each compiler pass (with --grad: the forward and backward scans).",
-        footer = {"", "Examples:", "  spool inspect --cell lstm --grad", "  spool inspect --cell gru --no-pass pushout --dot gru.dot"})
+        description = {"Show what the compiler does to a recurrent layer's graph (with --grad: its gradient graph; with --lm: the char LM's",
+                "training step): the graph after each pass, the fusion groups, the lowered program, the memory plan and the kernels."},
+        footer = {"", "Examples:", "  spool inspect --cell lstm --grad", "  spool inspect --cell gru --no-pushout --dot gru.dot",
+                "  spool inspect --lm --cell lstm --hidden 8 --show fusion,memory,kernels"})
 final class InspectCommand implements Callable<Integer> {
+    private static final Set<String> SECTIONS = Set.of("passes", "fusion", "program", "memory", "kernels");
 
     @Option(names = "--cell", defaultValue = "rnn", paramLabel = "rnn|rnn-relu|gru|lstm|myrnn", description = "The cell (default: ${DEFAULT-VALUE}).")
     String cell;
 
-    @Option(names = "--input", defaultValue = "3", description = "Input features (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--input", defaultValue = "3", description = "Input features; with --lm, the vocabulary size (default: ${DEFAULT-VALUE}).")
     int input;
 
     @Option(names = "--hidden", defaultValue = "4", description = "Hidden units (default: ${DEFAULT-VALUE}).")
@@ -50,11 +64,25 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--grad", description = "Inspect the gradient graph (what eval --grad runs).")
     boolean grad;
 
-    @Option(names = "--no-pass", paramLabel = "NAME", split = ",", description = "Turn passes off by name (e.g. pushout, dce).")
-    List<String> disabled;
+    @Option(names = "--lm", description = "Inspect the char language model's training step (what train and bench run).")
+    boolean lm;
+
+    @Option(names = "--batch", defaultValue = "2", description = "Batch size B to lower the program for (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--steps", defaultValue = "3", description = "Sequence length T to lower the program for (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--show", split = ",", paramLabel = "SECTION",
+            description = "What to print: passes (the graph after each pass), fusion, program, memory, kernels"
+                    + " (default: passes,fusion,program,memory).")
+    List<String> show = List.of("passes", "fusion", "program", "memory");
 
     @Option(names = "--dot", paramLabel = "FILE.dot", description = "Also write the final graph as Graphviz DOT.")
     Path dot;
+
+    @Mixin
+    CompilerOptions compiler;
 
     @Mixin
     CommonOptions common;
@@ -65,34 +93,97 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CellType c = CommonOptions.cell(cell);
-        if (input < 1 || hidden < 1 || layers < 1) {
-            throw new ErrorReporter.UserError("--input, --hidden and --layers must be >= 1");
+        if (input < 1 || hidden < 1 || layers < 1 || batch < 1 || steps < 1) {
+            throw new ErrorReporter.UserError("--input, --hidden, --layers, --batch and --steps must be >= 1");
+        }
+        Set<String> sections = new LinkedHashSet<>(show);
+        if (!SECTIONS.containsAll(sections)) {
+            sections.removeAll(SECTIONS);
+            throw new ErrorReporter.UserError("--show: unknown section " + sections + "; sections are passes, fusion, program, memory, kernels");
         }
         if (dot != null) {
             AtomicFiles.checkWritable(dot);
         }
-        RecurrentConfig cfg = new RecurrentConfig(c, input, hidden, layers, bidirectional, false, DType.F32);
-        Graph g = grad ? RecurrentLayer.gradientGraph(cfg, lengths, true, c.hasCellState()) : RecurrentLayer.graph(cfg, false, lengths);
-        Pipeline pipeline = disabled == null ? Pipeline.standard() : Pipeline.standard().without(new HashSet<>(disabled));
+        Pipeline pipeline = compiler.pipeline();
+        Graph g = compiler.bindSteps(graph(c), steps);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("== input: %s%n%s", summary(g), g);
+        if (sections.contains("passes")) {
+            out.printf("== input: %s%n%s", summary(g), g);
+        }
         for (Pass p : pipeline.passes()) {
-            g = p.run(g);
-            out.printf("%n== after %s: %s%n%s", p.name(), summary(g), g);
+            g = run(p, g);
+            if (sections.contains("passes")) {
+                out.printf("%n== after %s: %s%n%s", p.name(), summary(g), g);
+            }
+        }
+        out.printf("passes: %s%n", pipeline.describe());
+        if (sections.contains("fusion")) {
+            out.printf("%n== fusion groups%n");
+            fusionGroups(g, "", out);
+        }
+        Map<String, Integer> dims = Map.of("B", batch, "T", steps);
+        CpuProgram program = CpuBackend.compile(g, new Pipeline(List.of()));
+        MemoryPlanner.Plan plan = pipeline.plansMemory() ? program.memoryPlan(dims) : MemoryPlanner.plan(program.lowered(dims), false);
+        if (sections.contains("program")) {
+            out.printf("%n== program for B=%d, T=%d%n%s", batch, steps, ProgramPrinter.print(plan.program()));
+        }
+        if (sections.contains("memory")) {
+            out.printf("%n== memory plan%s%n%s", pipeline.plansMemory() ? "" : " (memplan off: every buffer its own memory)", plan.describe());
+        }
+        if (sections.contains("kernels")) {
+            List<String> kernels = program.kernelSources(dims);
+            out.printf("%n== %d generated kernels%n", kernels.size());
+            for (int i = 0; i < kernels.size(); i++) {
+                out.printf("-- kernel %d%n%s", i, kernels.get(i));
+            }
         }
         if (dot != null) {
             AtomicFiles.writeString(dot, DotPrinter.print(g));
             out.printf("wrote %s%n", dot);
         }
-        out.printf("passes: %s%n", Arrays.toString(pipeline.passes().stream().map(Pass::name).toArray()));
         return 0;
+    }
+
+    private Graph graph(CellType c) {
+        if (lm) {
+            if (c == CellType.RNN_RELU || c == CellType.MYRNN) {
+                throw new ErrorReporter.UserError("--lm trains rnn, gru or lstm, got --cell " + cell);
+            }
+            RecurrentConfig rnn = new RecurrentConfig(c, input, hidden, layers, bidirectional, false, DType.F32);
+            return new LanguageModel(rnn).trainingGraph(steps, 0);
+        }
+        RecurrentConfig cfg = new RecurrentConfig(c, input, hidden, layers, bidirectional, false, DType.F32);
+        return grad ? RecurrentLayer.gradientGraph(cfg, lengths, true, c.hasCellState()) : RecurrentLayer.graph(cfg, false, lengths);
+    }
+
+    private static Graph run(Pass p, Graph g) {
+        try {
+            return p.run(g);
+        } catch (dev.spool.graph.GraphException e) {
+            throw new ErrorReporter.UserError(p.name() + ": " + e.getMessage());
+        }
+    }
+
+    /** One line per fused group: where it is, how many ops, operands and outputs. */
+    private static void fusionGroups(Graph g, String path, PrintWriter out) {
+        for (Node n : g.nodes()) {
+            if (n.op() instanceof Fused f) {
+                long ops = f.body().nodes().size() - f.body().params().size();
+                out.printf("  %s%s: %d nodes, %d operands, %d outputs: %s%n", path, n.label(), ops, n.inputs().size(), n.outputs().size(),
+                        f.attributes());
+            } else if (n.op() instanceof ScanOp s) {
+                fusionGroups(s.body(), path + n.label() + "/", out);
+            }
+        }
     }
 
     /** e.g. {@code 23 nodes, 2 scans (41 body nodes)}. */
     private static String summary(Graph g) {
         long scans = g.nodes().stream().filter(n -> n.op() instanceof ScanOp).count();
         long bodyNodes = g.nodes().stream().filter(n -> n.op() instanceof ScanOp).mapToLong(n -> count(((ScanOp) n.op()).body())).sum();
-        return g.nodes().size() + " nodes, " + scans + " scan" + (scans == 1 ? "" : "s") + " (" + bodyNodes + " body nodes)";
+        long fused = countFused(g);
+        return g.nodes().size() + " nodes, " + scans + " scan" + (scans == 1 ? "" : "s") + " (" + bodyNodes + " body nodes)"
+                + (fused > 0 ? ", " + fused + " fused groups" : "");
     }
 
     private static long count(Graph g) {
@@ -100,6 +191,18 @@ final class InspectCommand implements Callable<Integer> {
         for (Node m : g.nodes()) {
             if (m.op() instanceof ScanOp s) {
                 n += count(s.body());
+            }
+        }
+        return n;
+    }
+
+    private static long countFused(Graph g) {
+        long n = 0;
+        for (Node m : g.nodes()) {
+            if (m.op() instanceof Fused) {
+                n++;
+            } else if (m.op() instanceof ScanOp s) {
+                n += countFused(s.body());
             }
         }
         return n;

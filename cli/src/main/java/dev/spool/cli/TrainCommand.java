@@ -3,6 +3,7 @@ package dev.spool.cli;
 import com.google.gson.GsonBuilder;
 import dev.spool.backend.cpu.CpuBackend;
 import dev.spool.backend.cpu.CpuProgram;
+import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.ScanMemory;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
@@ -77,9 +78,6 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed for initialisation, shuffling and sampling (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--mode", defaultValue = "scan", paramLabel = "scan|unroll|auto", description = "Loop strategy (default: ${DEFAULT-VALUE}).")
-    String mode;
-
     @Option(names = "--backend", defaultValue = "cpu", paramLabel = "cpu|cuda", description = "Where to run (default: ${DEFAULT-VALUE}).")
     String backend;
 
@@ -109,6 +107,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean quiet;
 
     @Mixin
+    CompilerOptions compiler;
+
+    @Mixin
     CommonOptions common;
 
     @Spec
@@ -125,8 +126,9 @@ final class TrainCommand implements Callable<Integer> {
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<String, Tensor> params = new LinkedHashMap<>(Initializer.recurrent(rnn, rnd));
         params.putAll(Initializer.linear("linear.", hidden * rnn.directions(), data.vocab().size(), DType.F32, rnd));
-        CpuProgram train = CpuBackend.compile(lm.trainingGraph(steps, checkpoint));
-        CpuProgram loss = CpuBackend.compile(lm.lossGraph());
+        Pipeline pipeline = compiler.pipeline();
+        CpuProgram train = CpuBackend.compile(lm.trainingGraph(steps, checkpoint), pipeline);
+        CpuProgram loss = CpuBackend.compile(lm.lossGraph(steps), pipeline);
         Optimizer opt = optimizer.equals("adam") ? new Adam(lr, 0.9, 0.999, 1e-8, 0) : new Sgd(lr, 0, 0);
 
         out.printf("training %s (%d parameters) on %,d windows of %d steps, batch %d, %d epochs, %s lr %s%n",
@@ -255,7 +257,7 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpoint < 0 || checkpoint > 1 && steps % checkpoint != 0) {
             throw new ErrorReporter.UserError("--checkpoint must be a divisor of --steps " + steps + ", got " + checkpoint);
         }
-        PendingFeatures.checkMode(mode, true);
+        compiler.pipeline();
         PendingFeatures.checkBackend(backend);
         for (Path p : new Path[] {save, plot, metrics}) {
             if (p != null) {

@@ -23,13 +23,15 @@ class BenchCommandTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(out), new PrintWriter(err), "bench", "--suite", "anchors", "--only", "rnn_h32",
-                "--steps", "1", "--warmup", "0", "--metrics", json.toString());
+                "--steps", "1", "--warmup", "0", "--warmup-seconds", "0", "--metrics", json.toString());
         assertEquals(0, code, err.toString());
         JsonObject m = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertTrue(m.get("sgemm_gflops").getAsDouble() > 0);
         JsonObject w = m.getAsJsonObject("rnn_h32_b1024_t32");
         double ms = w.get("ms_per_step").getAsDouble();
         assertEquals(1024 * 32 / (ms / 1e3), w.get("tokens_per_s").getAsDouble(), 1e-6 * w.get("tokens_per_s").getAsDouble());
+        double inference = w.get("inference_ms_per_step").getAsDouble();
+        assertEquals(1024 * 32 / (inference / 1e3), w.get("inference_tokens_per_s").getAsDouble(), 1e-6 * w.get("inference_tokens_per_s").getAsDouble());
     }
 
     @Test

@@ -262,8 +262,43 @@ class EvalCommandTest {
         Path w = d.resolve("weights.safetensors");
         Path x = d.resolve("inputs.safetensors");
         assertBadInput(eval("rnn", w, x, "--grad"), "--grad needs tensor 'grad_output' (5, 3, 4)");
-        assertBadInput(eval("rnn", w, x, "--mode", "unroll"), "--mode unroll is not yet supported");
         assertBadInput(eval("rnn", w, x, "--backend", "cuda"), "--backend cuda is not yet supported");
+    }
+
+    @Test
+    void badCompilerFlagsAreRefused() {
+        Path d = fixture("rnn-l1-uni-tm-nolen-f32");
+        Path w = d.resolve("weights.safetensors");
+        Path x = d.resolve("inputs.safetensors");
+        assertBadInput(eval("rnn", w, x, "--mode", "loop"), "--mode must be scan, unroll or auto, got 'loop'");
+        assertBadInput(eval("rnn", w, x, "--unroll", "0"), "--unroll K needs K >= 1");
+        assertBadInput(eval("rnn", w, x, "--no-pass", "fuse"), "unknown pass 'fuse'", "fusion");
+        assertBadInput(eval("rnn", w, x, "--passes", "simplify,bogus"), "unknown pass 'bogus'");
+    }
+
+    /** Unrolled (fully, by 2 with a remainder, masked by lengths) and pass-stripped gradients all match PyTorch. */
+    @Test
+    void everyLoopStrategyAndPassListReproducesPyTorchGradients() throws IOException {
+        Path dir = fixture("gru-l2-bi-bf-len-f64");
+        Map<String, Tensor> want = SafeTensors.read(dir.resolve("expected_grad.safetensors"));
+        List<List<String>> variants = List.of(List.of("--mode", "unroll"), List.of("--unroll", "2"), List.of("--no-fusion", "--no-sink"),
+                List.of("--passes", "verify"), List.of("--no-memplan", "--no-pushout"));
+        for (List<String> v : variants) {
+            List<String> args = new ArrayList<>(List.of("--layers", "2", "--bidirectional", "--batch-first", "--dtype", "f64", "--grad"));
+            args.addAll(v);
+            Result r = eval("gru", dir.resolve("weights.safetensors"), dir.resolve("grad_inputs.safetensors"), args.toArray(String[]::new));
+            assertEquals(0, r.code(), v + ": " + r.err());
+            Map<String, Tensor> got = SafeTensors.read(tmp.resolve("y.safetensors"));
+            assertEquals(new java.util.TreeSet<>(want.keySet()), new java.util.TreeSet<>(got.keySet()), v.toString());
+            for (String k : want.keySet()) {
+                double[] e = want.get(k).toDoubles();
+                double[] g = got.get(k).toDoubles();
+                for (int i = 0; i < e.length; i++) {
+                    assertEquals(e[i], g[i], 1e-9 * Math.max(1, Math.abs(e[i])), v + " " + k + "[" + i + "]");
+                }
+            }
+            Files.delete(tmp.resolve("y.safetensors"));
+        }
     }
 
     @Test

@@ -119,7 +119,9 @@ class TrainCommandTest {
         assertBadInput(spool("train", "--optimizer", "rmsprop"), "--optimizer must be sgd or adam");
         assertBadInput(spool("train", "--cell", "rnn-relu"), "--cell must be rnn, gru or lstm");
         assertBadInput(spool("train", "--checkpoint", "5"), "--checkpoint must be a divisor of --steps 32");
-        assertBadInput(spool("train", "--mode", "unroll"), "--mode unroll is not yet supported");
+        assertBadInput(spool("train", "--mode", "loop"), "--mode must be scan, unroll or auto");
+        assertBadInput(spool("train", "--unroll", "-2"), "--unroll K needs K >= 1");
+        assertBadInput(spool("train", "--no-pass", "nonsense"), "unknown pass 'nonsense'");
         assertBadInput(spool("train", "--backend", "cuda"), "--backend cuda is not yet supported");
     }
 

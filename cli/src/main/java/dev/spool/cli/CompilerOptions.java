@@ -1,0 +1,109 @@
+package dev.spool.cli;
+
+import dev.spool.compiler.Pipeline;
+import dev.spool.graph.Dim;
+import dev.spool.graph.Graph;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * How a command compiles its graphs (a picocli mixin): the loop strategy and the compiler passes.
+ * {@code --mode unroll} unrolls every scan fully, {@code --unroll K} by K steps; {@code --passes}
+ * names the exact pass list and {@code --no-<pass>} turns one pass off.
+ */
+final class CompilerOptions {
+    @Option(names = "--mode", defaultValue = "scan", paramLabel = "scan|unroll|auto",
+            description = "Loops as scans, fully unrolled, or auto (scan, the faster on every measured workload; see bench scan-vs-unroll)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--unroll", paramLabel = "K", description = "Unroll every loop by K steps (the remainder unrolled after); implies --mode unroll.")
+    Integer unroll;
+
+    @Option(names = "--passes", split = ",", paramLabel = "NAME",
+            description = "Run exactly these compiler passes, in this order (verify always runs first): verify, simplify, pushout, sink, unroll,"
+                    + " fusion, dce, memplan.")
+    List<String> passes;
+
+    @Option(names = "--no-pass", split = ",", paramLabel = "NAME", description = "Turn compiler passes off by name.")
+    List<String> disabled = new ArrayList<>();
+
+    @Option(names = "--no-simplify", description = "Turn simplification (CSE, folding, algebraic rules) off.")
+    boolean noSimplify;
+
+    @Option(names = "--no-pushout", description = "Turn scan push-out off.")
+    boolean noPushout;
+
+    @Option(names = "--no-sink", description = "Turn accumulation sinking off.")
+    boolean noSink;
+
+    @Option(names = "--no-fusion", description = "Turn elementwise fusion off.")
+    boolean noFusion;
+
+    @Option(names = "--no-memplan", description = "Turn memory planning (buffer reuse, in-place kernels) off.")
+    boolean noMemplan;
+
+    /** Whether loops are unrolled (by {@link #unrollFactor()}). */
+    boolean unrolls() {
+        check();
+        return unroll != null || mode.equals("unroll");
+    }
+
+    /** 0 for a full unroll. */
+    int unrollFactor() {
+        return unroll == null ? 0 : unroll;
+    }
+
+    /** The pipeline these options ask for; a bad name or value is a usage error. */
+    Pipeline pipeline() {
+        check();
+        try {
+            Pipeline p = passes != null ? Pipeline.named(passes, unrollFactor())
+                    : unrolls() ? Pipeline.unrolling(unrollFactor()) : Pipeline.standard();
+            Set<String> off = new LinkedHashSet<>(disabled);
+            addIf(off, noSimplify, "simplify");
+            addIf(off, noPushout, "pushout");
+            addIf(off, noSink, "sink");
+            addIf(off, noFusion, "fusion");
+            addIf(off, noMemplan, Pipeline.MEMORY_PLANNING);
+            return off.isEmpty() ? p : p.without(off);
+        } catch (IllegalArgumentException e) {
+            throw new ErrorReporter.UserError("--passes/--no-pass: " + e.getMessage());
+        }
+    }
+
+    private static void addIf(Set<String> s, boolean on, String name) {
+        if (on) {
+            s.add(name);
+        }
+    }
+
+    /**
+     * The graph with its time dim {@code T} bound to {@code steps} when loops are unrolled (an
+     * unrolled loop needs a fixed length); unchanged otherwise.
+     */
+    Graph bindSteps(Graph g, int steps) {
+        if (!unrolls()) {
+            return g;
+        }
+        return g.mapDims(d -> d instanceof Dim.Sym s && s.name().equals("T") ? Dim.of(steps) : d);
+    }
+
+    private void check() {
+        if (!mode.equals("scan") && !mode.equals("unroll") && !mode.equals("auto")) {
+            throw new ErrorReporter.UserError("--mode must be scan, unroll or auto, got '" + mode + "'");
+        }
+        if (unroll != null && unroll < 1) {
+            throw new ErrorReporter.UserError("--unroll K needs K >= 1 (use --mode unroll to unroll fully), got " + unroll);
+        }
+    }
+
+    /** A summary for reports, e.g. {@code scan, passes [verify, simplify, …]}. */
+    String describe() {
+        return (unrolls() ? unroll == null ? "unrolled" : "unrolled by " + unroll : "scan") + ", passes " + pipeline().describe();
+    }
+}
