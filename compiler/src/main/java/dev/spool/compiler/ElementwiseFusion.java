@@ -297,6 +297,9 @@ public final class ElementwiseFusion implements Pass {
                 outputs.add(k);
             }
         }
+        if (outputs.isEmpty()) {
+            return; // nothing reads the group (dead code when simplify is off): it is dropped, not fused
+        }
         Map<String, Value> named = new LinkedHashMap<>();
         for (int i = 0; i < outputs.size(); i++) {
             named.put("out" + i, inner.get(outputs.get(i)));

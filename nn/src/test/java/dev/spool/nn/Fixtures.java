@@ -4,7 +4,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.spool.graph.DType;
+import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
+import dev.spool.graph.TensorType;
 import dev.spool.graph.io.SafeTensors;
 
 import java.io.IOException;
@@ -12,6 +14,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,10 +39,51 @@ public final class Fixtures {
             }
         }
 
+        /** The layer's configuration, read off the weights' shapes. */
+        public RecurrentConfig config() {
+            Map<String, TensorType> types = new LinkedHashMap<>();
+            read("weights.safetensors").forEach((k, v) -> types.put(k, v.type()));
+            return RecurrentConfig.fromWeights(cell, types, layers, bidirectional, batchFirst, dtype);
+        }
+
+        /** The forward layer graph and its feeds (weights and {@code inputs.safetensors}). */
+        public Problem forward() {
+            Map<String, Tensor> inputs = read("inputs.safetensors");
+            RecurrentConfig cfg = config();
+            RecurrentLayer.checkInputs(cfg, inputs);
+            Map<String, Tensor> feeds = new HashMap<>(read("weights.safetensors"));
+            feeds.putAll(inputs);
+            return new Problem(cfg, RecurrentLayer.graph(cfg, inputs.containsKey("h0"), inputs.containsKey("lengths")), feeds);
+        }
+
+        /**
+         * The gradient graph and its feeds ({@code grad_inputs.safetensors}, zero initial states where
+         * the fixture has none, since the gradient graph always takes them).
+         */
+        public Problem gradient() {
+            Map<String, Tensor> inputs = read("grad_inputs.safetensors");
+            RecurrentConfig cfg = config();
+            RecurrentLayer.checkInputs(cfg, inputs, true);
+            Graph g = RecurrentLayer.gradientGraph(cfg, inputs.containsKey("lengths"), inputs.containsKey("grad_h_n"), inputs.containsKey("grad_c_n"));
+            Map<String, Tensor> feeds = new HashMap<>(read("weights.safetensors"));
+            feeds.putAll(inputs);
+            int batch = inputs.get("input").dim(batchFirst ? 0 : 1);
+            int[] state = {layers * cfg.directions(), batch, cfg.hiddenSize()};
+            feeds.putIfAbsent("h0", Tensor.zeros(dtype, state));
+            if (cell.hasCellState()) {
+                feeds.putIfAbsent("c0", Tensor.zeros(dtype, state));
+            }
+            return new Problem(cfg, g, feeds);
+        }
+
         /** Relative tolerance of the comparison: 1e-5 for f32, 1e-12 for f64. */
         public double tolerance() {
             return dtype == DType.F32 ? 1e-5 : 1e-12;
         }
+    }
+
+    /** A graph to run, the layer it was built for, and the tensors to feed it. */
+    public record Problem(RecurrentConfig config, Graph graph, Map<String, Tensor> feeds) {
     }
 
     public static Path root() {

@@ -23,16 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RecurrentLayerTest {
 
     static Map<String, Tensor> runCase(Fixtures.Case c) {
-        Map<String, Tensor> weights = c.read("weights.safetensors");
-        Map<String, Tensor> inputs = c.read("inputs.safetensors");
-        Map<String, TensorType> types = new LinkedHashMap<>();
-        weights.forEach((k, v) -> types.put(k, v.type()));
-        RecurrentConfig cfg = RecurrentConfig.fromWeights(c.cell(), types, c.layers(), c.bidirectional(), c.batchFirst(), c.dtype());
-        RecurrentLayer.checkInputs(cfg, inputs);
-        Graph g = RecurrentLayer.graph(cfg, inputs.containsKey("h0"), inputs.containsKey("lengths"));
-        Map<String, Tensor> feeds = new HashMap<>(weights);
-        feeds.putAll(inputs);
-        return CpuBackend.compile(g).run(feeds);
+        Fixtures.Problem p = c.forward();
+        return CpuBackend.compile(p.graph()).run(p.feeds());
     }
 
     @TestFactory
@@ -52,22 +44,8 @@ class RecurrentLayerTest {
     @TestFactory
     Stream<DynamicTest> gradientsMatchPyTorchOnEveryFixture() {
         return Fixtures.all().stream().filter(c -> !c.name().equals("rnn-basics")).map(c -> DynamicTest.dynamicTest(c.name(), () -> {
-            Map<String, Tensor> weights = c.read("weights.safetensors");
-            Map<String, Tensor> inputs = c.read("grad_inputs.safetensors");
-            Map<String, TensorType> types = new LinkedHashMap<>();
-            weights.forEach((k, v) -> types.put(k, v.type()));
-            RecurrentConfig cfg = RecurrentConfig.fromWeights(c.cell(), types, c.layers(), c.bidirectional(), c.batchFirst(), c.dtype());
-            RecurrentLayer.checkInputs(cfg, inputs, true);
-            Graph g = RecurrentLayer.gradientGraph(cfg, inputs.containsKey("lengths"), inputs.containsKey("grad_h_n"), inputs.containsKey("grad_c_n"));
-            Map<String, Tensor> feeds = new HashMap<>(weights);
-            feeds.putAll(inputs);
-            int batch = inputs.get("input").dim(c.batchFirst() ? 0 : 1);
-            int[] state = {c.layers() * cfg.directions(), batch, cfg.hiddenSize()};
-            feeds.putIfAbsent("h0", Tensor.zeros(c.dtype(), state));
-            if (c.cell().hasCellState()) {
-                feeds.putIfAbsent("c0", Tensor.zeros(c.dtype(), state));
-            }
-            Map<String, Tensor> got = CpuBackend.compile(g).run(feeds);
+            Fixtures.Problem p = c.gradient();
+            Map<String, Tensor> got = CpuBackend.compile(p.graph()).run(p.feeds());
             Map<String, Tensor> want = c.read("expected_grad.safetensors");
             assertEquals(new java.util.TreeSet<>(want.keySet()), new java.util.TreeSet<>(got.keySet()));
             // f64 gradients to 1e-9 relative; f32 accumulates rounding through the reversed scan, so 1e-4.
@@ -82,22 +60,13 @@ class RecurrentLayerTest {
     @TestFactory
     Stream<DynamicTest> gradientsMatchFiniteDifferencesOnEveryLayerConfiguration() {
         return Fixtures.all().stream().filter(c -> c.dtype() == DType.F64).map(c -> DynamicTest.dynamicTest(c.name(), () -> {
-            Map<String, Tensor> weights = c.read("weights.safetensors");
-            Map<String, Tensor> inputs = new HashMap<>(c.read("grad_inputs.safetensors"));
-            Map<String, TensorType> types = new LinkedHashMap<>();
-            weights.forEach((k, v) -> types.put(k, v.type()));
-            RecurrentConfig cfg = RecurrentConfig.fromWeights(c.cell(), types, c.layers(), c.bidirectional(), c.batchFirst(), c.dtype());
-            Graph grads = RecurrentLayer.gradientGraph(cfg, inputs.containsKey("lengths"), inputs.containsKey("grad_h_n"), inputs.containsKey("grad_c_n"));
-            Map<String, Tensor> feeds = new HashMap<>(weights);
-            feeds.putAll(inputs);
-            int batch = inputs.get("input").dim(c.batchFirst() ? 0 : 1);
-            int[] state = {c.layers() * cfg.directions(), batch, cfg.hiddenSize()};
-            feeds.putIfAbsent("h0", Tensor.zeros(DType.F64, state));
-            if (c.cell().hasCellState()) {
-                feeds.putIfAbsent("c0", Tensor.zeros(DType.F64, state));
-            }
+            Fixtures.Problem p = c.gradient();
+            Map<String, Tensor> feeds = p.feeds();
+            RecurrentConfig cfg = p.config();
+            Graph grads = p.graph();
+            boolean lengths = feeds.containsKey("lengths");
             Map<String, Tensor> got = CpuBackend.compile(grads).run(feeds);
-            dev.spool.backend.cpu.CpuProgram forward = CpuBackend.compile(RecurrentLayer.graph(cfg, true, inputs.containsKey("lengths")));
+            dev.spool.backend.cpu.CpuProgram forward = CpuBackend.compile(RecurrentLayer.graph(cfg, true, lengths));
             var rnd = new java.util.Random(c.name().hashCode());
             for (String wrt : got.keySet()) {
                 if (!wrt.startsWith("grad.")) {
