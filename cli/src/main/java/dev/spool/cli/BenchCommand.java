@@ -5,8 +5,10 @@ import dev.spool.backend.cpu.CpuBackend;
 import dev.spool.backend.cpu.CpuProgram;
 import dev.spool.backend.cpu.GemmRate;
 import dev.spool.graph.DType;
+import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.nn.CellType;
+import dev.spool.nn.GruFromOps;
 import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.train.GradientClipping;
@@ -31,16 +33,28 @@ import java.util.concurrent.Callable;
 /**
  * {@code spool bench --suite anchors}: one training step (forward, backward, clip 1.0, SGD lr 1) of
  * a one-hot character LM on random data for the anchor workloads; median of the timed steps.
+ * {@code --suite cells} times user-defined cells against the built-in cell of the same FLOPs (a GRU
+ * written from ops, {@link GruFromOps}, against the GRU; MyRNN against the tanh RNN) and prints the
+ * ratio: the compiler sees only ops, so a custom cell should cost what the built-in one does.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Time one training step (forward, backward, clip 1, SGD lr 1) of a one-hot char LM (vocab 28, linear head,",
-                "mean cross-entropy, random data) per anchor workload: median of the timed steps after warm-up."},
-        footer = {"", "Example:", "  spool bench --suite anchors --metrics bench.json"})
+                "mean cross-entropy, random data) per anchor workload: median of the timed steps after warm-up.",
+                "--suite cells: user-defined cells (a GRU written from ops, MyRNN) against the built-in cell of the same FLOPs."},
+        footer = {"", "Examples:", "  spool bench --suite anchors --metrics bench.json", "  spool bench --suite cells"})
 final class BenchCommand implements Callable<Integer> {
 
     /** An anchor workload: cell, hidden size, batch and steps. */
     record Workload(String name, CellType cell, int hidden, int batch, int steps) {
     }
+
+    /** A user-defined cell and the built-in cell with the same FLOPs it is compared with. */
+    record CellPair(String name, Workload builtIn, boolean gruFromOps) {
+    }
+
+    static final List<CellPair> CELLS = List.of(
+            new CellPair("gru-from-ops_h256_b32_t35", new Workload("gru_h256_b32_t35", CellType.GRU, 256, 32, 35), true),
+            new CellPair("myrnn_h256_b32_t35", new Workload("rnn_h256_b32_t35", CellType.RNN, 256, 32, 35), false));
 
     static final List<Workload> ANCHORS = List.of(
             new Workload("rnn_h32_b1024_t32", CellType.RNN, 32, 1024, 32),
@@ -48,7 +62,7 @@ final class BenchCommand implements Callable<Integer> {
             new Workload("lstm_h256_b32_t35", CellType.LSTM, 256, 32, 35),
             new Workload("lstm_h1024_b64_t100", CellType.LSTM, 1024, 64, 100));
 
-    @Option(names = "--suite", defaultValue = "anchors", paramLabel = "anchors", description = "Workload suite (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--suite", defaultValue = "anchors", paramLabel = "anchors|cells", description = "Workload suite (default: ${DEFAULT-VALUE}).")
     String suite;
 
     @Option(names = "--only", paramLabel = "NAME", description = "Run only the workloads whose name contains NAME.")
@@ -79,8 +93,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!suite.equals("anchors")) {
-            throw new ErrorReporter.UserError("--suite must be anchors, got '" + suite + "' (scan-vs-unroll arrives with the optimising compiler)");
+        if (!suite.equals("anchors") && !suite.equals("cells")) {
+            throw new ErrorReporter.UserError("--suite must be anchors or cells, got '" + suite + "'");
         }
         if (timed < 1 || warmup < 0 || !(warmupSeconds >= 0)) {
             throw new ErrorReporter.UserError("--steps must be >= 1, --warmup and --warmup-seconds >= 0; got " + timed + ", " + warmup + " and "
@@ -94,11 +108,25 @@ final class BenchCommand implements Callable<Integer> {
         double gflops = GemmRate.sgemmGflops(1024, 5);
         out.printf("sgemm 1024^3: %.1f GFLOP/s%n", gflops);
         Map<String, Object> json = new LinkedHashMap<>();
+        if (suite.equals("cells")) {
+            cells(out, json);
+        } else {
+            anchors(out, gflops, json);
+        }
+        json.put("sgemm_gflops", gflops);
+        if (metrics != null) {
+            AtomicFiles.writeString(metrics, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
+            out.printf("wrote %s%n", metrics);
+        }
+        return 0;
+    }
+
+    private void anchors(PrintWriter out, double gflops, Map<String, Object> json) {
         for (Workload w : ANCHORS) {
             if (only != null && !w.name().contains(only)) {
                 continue;
             }
-            Timings t = time(w);
+            Timings t = time(Model.builtIn(w), w);
             double tokens = (double) w.batch() * w.steps() / (t.trainMs() / 1e3);
             double inferenceTokens = (double) w.batch() * w.steps() / (t.inferenceMs() / 1e3);
             out.printf("%-22s %9.1f ms/step %10.0f tokens/s  %5.1f GFLOP/s (%.0f%% of sgemm)  inference %8.1f ms %10.0f tokens/s%n", w.name(),
@@ -112,26 +140,63 @@ final class BenchCommand implements Callable<Integer> {
             entry.put("inference_tokens_per_s", inferenceTokens);
             json.put(w.name(), entry);
         }
-        json.put("sgemm_gflops", gflops);
-        if (metrics != null) {
-            AtomicFiles.writeString(metrics, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
-            out.printf("wrote %s%n", metrics);
+    }
+
+    /** Each user-defined cell and its built-in twin, timed back to back; the ratio is custom / built-in. */
+    private void cells(PrintWriter out, Map<String, Object> json) {
+        for (CellPair p : CELLS) {
+            if (only != null && !p.name().contains(only)) {
+                continue;
+            }
+            Workload w = p.builtIn();
+            Timings builtIn = time(Model.builtIn(w), w);
+            Timings custom = time(p.gruFromOps() ? Model.gruFromOps(w) : Model.builtIn(new Workload(p.name(), CellType.MYRNN, w.hidden(),
+                    w.batch(), w.steps())), w);
+            out.printf("%-26s %8.1f ms/step vs %-18s %8.1f ms/step: %.2fx (inference %.1f vs %.1f ms: %.2fx)%n", p.name(), custom.trainMs(),
+                    w.name(), builtIn.trainMs(), custom.trainMs() / builtIn.trainMs(), custom.inferenceMs(), builtIn.inferenceMs(),
+                    custom.inferenceMs() / builtIn.inferenceMs());
+            out.flush();
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("built_in", w.name());
+            entry.put("ms_per_step", custom.trainMs());
+            entry.put("built_in_ms_per_step", builtIn.trainMs());
+            entry.put("ratio", custom.trainMs() / builtIn.trainMs());
+            entry.put("inference_ratio", custom.inferenceMs() / builtIn.inferenceMs());
+            json.put(p.name(), entry);
         }
-        return 0;
+    }
+
+    /** A language model to time: its initial parameters and its training and logits graphs (time dim symbolic in the latter). */
+    record Model(Map<String, Tensor> params, Graph training, Graph logits) {
+        static Model builtIn(Workload w) {
+            LanguageModel lm = new LanguageModel(new RecurrentConfig(w.cell(), 28, w.hidden(), 1, false, false, DType.F32));
+            return new Model(initialParameters(w), lm.trainingGraph(w.steps(), 0), lm.logitsGraph());
+        }
+
+        /** The GRU written from ops, starting from the built-in GRU's initial weights (the same function). */
+        static Model gruFromOps(Workload w) {
+            GruFromOps gru = new GruFromOps(28, w.hidden(), DType.F32);
+            return new Model(gru.fromPyTorch(initialParameters(w)), gru.trainingGraph(w.steps()), gru.logitsGraph("T"));
+        }
+
+        private static Map<String, Tensor> initialParameters(Workload w) {
+            RecurrentConfig rnn = new RecurrentConfig(w.cell(), 28, w.hidden(), 1, false, false, DType.F32);
+            SplittableRandom rnd = new SplittableRandom(0);
+            Map<String, Tensor> params = new LinkedHashMap<>(Initializer.recurrent(rnn, rnd));
+            params.putAll(Initializer.linear("linear.", w.hidden(), 28, DType.F32, rnd));
+            return params;
+        }
     }
 
     /** Median milliseconds of a training step and of a forward-only (logits) pass. */
     record Timings(double trainMs, double inferenceMs) {
     }
 
-    private Timings time(Workload w) {
-        RecurrentConfig rnn = new RecurrentConfig(w.cell(), 28, w.hidden(), 1, false, false, DType.F32);
-        LanguageModel lm = new LanguageModel(rnn);
-        SplittableRandom rnd = new SplittableRandom(0);
-        Map<String, Tensor> params = new LinkedHashMap<>(Initializer.recurrent(rnn, rnd));
-        params.putAll(Initializer.linear("linear.", w.hidden(), 28, DType.F32, rnd));
-        CpuProgram train = CpuBackend.compile(lm.trainingGraph(w.steps(), 0), compiler.pipeline());
-        CpuProgram logits = CpuBackend.compile(compiler.bindSteps(lm.logitsGraph(), w.steps()), compiler.pipeline());
+    private Timings time(Model m, Workload w) {
+        Map<String, Tensor> params = new LinkedHashMap<>(m.params());
+        CpuProgram train = CpuBackend.compile(m.training(), compiler.pipeline());
+        CpuProgram logits = CpuBackend.compile(compiler.bindSteps(m.logits(), w.steps()), compiler.pipeline());
+        SplittableRandom rnd = new SplittableRandom(1);
         Sgd sgd = new Sgd(1, 0, 0);
         long[] tokens = new long[w.batch() * w.steps()];
         long[] targets = new long[tokens.length];

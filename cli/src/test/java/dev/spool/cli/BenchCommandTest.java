@@ -44,9 +44,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void cellsSuiteComparesEachCustomCellWithItsBuiltInTwin() throws Exception {
+        Path json = tmp.resolve("cells.json");
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "bench", "--suite", "cells", "--only", "myrnn",
+                "--steps", "1", "--warmup", "0", "--warmup-seconds", "0", "--metrics", json.toString());
+        assertEquals(0, code, err.toString());
+        JsonObject w = JsonParser.parseString(Files.readString(json)).getAsJsonObject().getAsJsonObject("myrnn_h256_b32_t35");
+        assertEquals("rnn_h256_b32_t35", w.get("built_in").getAsString());
+        assertEquals(w.get("ms_per_step").getAsDouble() / w.get("built_in_ms_per_step").getAsDouble(), w.get("ratio").getAsDouble(), 1e-9);
+    }
+
+    @Test
     void unknownSuiteIsRefused() {
         StringWriter err = new StringWriter();
         assertEquals(2, Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "bench", "--suite", "scan-vs-unroll"));
-        assertTrue(err.toString().contains("--suite must be anchors"), err.toString());
+        assertTrue(err.toString().contains("--suite must be anchors or cells"), err.toString());
     }
 }
