@@ -3,7 +3,9 @@
 
 Run with Debian's PyTorch (apt-get install -y python3-torch libopenblas0-pthread):
     /usr/bin/python3 tools/train_torch.py [--cell rnn|gru|lstm] [--hidden 32] [--layers 1] [--bidirectional]
-        [--batch 1024] [--steps 32] [--epochs 100] [--lr 1] [--clip 1] [--seed 0] [--metrics FILE.json]
+        [--batch 1024] [--steps 32] [--epochs 100] [--lr 1] [--clip 1] [--seed 0] [--metrics FILE.json] [--threads N]
+--threads sets torch's intra-op threads (default: all cores); OpenBLAS takes its own from OPENBLAS_NUM_THREADS,
+and the two multiply: tools/compare_training.sh tries several settings and keeps PyTorch's best.
 Same recipe and metrics as `spool train`: d2l's TimeMachine windows (10,000 train, shuffled each
 epoch; 5,000 validation), one-hot time-major inputs, zero initial state per batch, linear head, mean
 cross-entropy, plain SGD, d2l global-norm clipping (g *= clip/norm when norm > clip). Perplexities are
@@ -75,9 +77,10 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--text", default=TEXT)
     ap.add_argument("--metrics")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
     a = ap.parse_args()
     torch.manual_seed(a.seed)
-    torch.set_num_threads(os.cpu_count())
+    torch.set_num_threads(a.threads)
     vocab, index, X, Y = load(a.text, a.steps)
     xtr, ytr, xva, yva = X[:10000], Y[:10000], X[10000:15000], Y[10000:15000]
     model = RNNLM(a.cell, len(vocab), a.hidden, a.layers, a.bidirectional)
