@@ -379,6 +379,9 @@ public final class Lowering {
                 return null;
             }
             Value bias = add.inputs().get(0).node() == n.id() ? add.inputs().get(1) : add.inputs().get(0);
+            if (!env.containsKey(Key.Orig.of(bias))) {
+                return null; // the bias is computed after the product: it cannot be the GEMM's starting value
+            }
             int[] shape = bias.shape().sizes();
             for (int i = 0; i < shape.length - 1; i++) {
                 if (shape[i] != 1) {
