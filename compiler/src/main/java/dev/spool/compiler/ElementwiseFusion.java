@@ -148,7 +148,9 @@ public final class ElementwiseFusion implements Pass {
             }
             // A candidate group reachable from outside the merge (through an input that is not merged,
             // or from another candidate through an outside path) stays apart; excluding it makes what
-            // it depends on reachable from outside too, so this repeats until nothing changes.
+            // it depends on reachable from outside too, so this repeats until nothing changes. Of two
+            // candidates joined by an outside path the upstream one is excluded: the downstream one can
+            // still be merged (it waits for the path anyway), while excluding it would exclude both.
             BitSet external = new BitSet();
             for (boolean changed = true; changed; ) {
                 changed = false;
@@ -159,10 +161,14 @@ public final class ElementwiseFusion implements Pass {
                         external.or(reach.get(k));
                     }
                 }
+                BitSet downstreamReach = new BitSet();
                 for (int r = merge.nextSetBit(0); r >= 0; r = merge.nextSetBit(r + 1)) {
                     BitSet out = roots(outside[r], parent);
                     out.clear(r);
-                    if (external.get(r) || out.intersects(merge)) {
+                    downstreamReach.or(out);
+                }
+                for (int r = merge.nextSetBit(0); r >= 0; r = merge.nextSetBit(r + 1)) {
+                    if (external.get(r) || downstreamReach.get(r)) {
                         merge.clear(r);
                         changed = true;
                     }

@@ -262,6 +262,32 @@ class ElementwiseFusionTest {
 
     // Exactness ------------------------------------------------------------------------------------
 
+    /**
+     * y = tanh(x) + sigmoid(tanh(x) W): y may join sigmoid's group (both wait for the product), not
+     * tanh's (that group must run before the product, y after it). The largest legal group is
+     * {sigmoid, add}.
+     */
+    @Test
+    void aConsumerJoinsTheDownstreamGroupWhenItCannotJoinBoth() {
+        Builder b = new Builder();
+        Value x = b.input("x", F64, B, H);
+        Value w = b.parameter("w", F64, H, H);
+        Value a = b.tanh(x);
+        Value s = b.sigmoid(b.matmul(a, w));
+        Value y = b.add(a, s);
+        Graph g = b.build("y", y);
+        int[] root = ElementwiseFusion.group(g);
+        int ia = g.nodes().indexOf(g.node(a.node()));
+        int is = g.nodes().indexOf(g.node(s.node()));
+        int iy = g.nodes().indexOf(g.node(y.node()));
+        assertEquals(root[is], root[iy], "add should join the sigmoid's group");
+        assertNotEquals(root[ia], root[iy], "tanh cannot be in add's group: the product sits between them");
+        Graph f = fuse(g);
+        Fused k = TestPrograms.fused(f).get(0);
+        assertEquals(Map.of("sigmoid", 1, "add", 1), counts(k.body()));
+        assertEquals(Map.of("tanh", 1, "matmul", 1, "fused", 1), counts(f));
+    }
+
     /** Two chains meeting only at the end, each behind its own product: everything after the products is one group. */
     @Test
     void independentChainsMergeAtTheirJoin() {
