@@ -326,6 +326,18 @@ class ElementwiseFusionTest {
     }
 
     @Test
+    void literalsCopiedIntoAKernelAreNotAlsoEmittedOutside() {
+        Builder b = new Builder();
+        Value x = b.input("x", F64, B, H);
+        Value y = b.add(b.mul(b.tanh(x), b.scalar(0.5, F64)), b.fill(1, F64, B, H));
+        Graph f = fuse(b.build("y", y));
+        assertEquals(1, TestPrograms.fused(f).size());
+        for (Node n : f.nodes()) {
+            assertFalse(n.op() instanceof Constant || n.op() instanceof Fill, "literal " + n + " is emitted though only the kernel reads it: " + f);
+        }
+    }
+
+    @Test
     void literalsReadOutsideAKernelStay() {
         Builder b = new Builder();
         Value x = b.input("x", F64, B, H);
