@@ -89,6 +89,28 @@ class LoweringNumericTest {
     }
 
     @Test
+    void productAlsoReadAsAResultIsNotAbsorbedByItsBiasAdd() {
+        var b = new Builder();
+        Value x = b.input("x", F64, 3, 4);
+        Value y = b.matmul(x, b.parameter("w", F64, 5, 4), false, true);
+        Graph g = b.build("y", y, "z", b.add(y, b.parameter("b", F64, 5)));
+        assertMatchesReference(g);
+    }
+
+    @Test
+    void productAlsoReadAsACarryIsNotAbsorbedByItsBiasAdd() {
+        var b = new Builder();
+        Value xs = b.input("x", F64, 4, 2, 3);
+        Value w = b.parameter("w", F64, 3, 3);
+        Value bias = b.parameter("b", F64, 3);
+        var r = b.scan(ScanOptions.DEFAULT, List.of(b.zeros(F64, 2, 3)), List.of(xs), (c, s) -> {
+            Value p = b.matmul(b.add(c.get(0), s.get(0)), w, false, true);
+            return Step.of(List.of(p), List.of(b.add(p, bias)));
+        });
+        assertMatchesReference(b.build("ys", r.outputs().get(0), "h", r.carries().get(0)));
+    }
+
+    @Test
     void carryUpdatedInPlace() {
         var b = new Builder();
         Value xs = b.input("x", F64, 4, 2, 3);

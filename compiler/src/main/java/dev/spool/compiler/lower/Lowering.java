@@ -136,6 +136,8 @@ public final class Lowering {
         final Map<Integer, List<Node>> consumers = new HashMap<>();
         /** Node positions in the graph being lowered. */
         final Map<Integer, Integer> position = new HashMap<>();
+        /** The results of the graph being lowered (a top-level result, a scan body's next carry or step output). */
+        final Set<Key> results = new HashSet<>();
         /** Nodes already lowered as part of an earlier node's instructions. */
         final Set<Integer> absorbed = new HashSet<>();
         /** cross_entropy_grad node id -> the view of the loss its instruction also computes. */
@@ -155,6 +157,7 @@ public final class Lowering {
         }
 
         void lowerNodes(Graph g) {
+            g.results().forEach(r -> results.add(Key.Orig.of(r)));
             for (int i = 0; i < g.nodes().size(); i++) {
                 Node n = g.nodes().get(i);
                 position.put(n.id(), position.size());
@@ -364,13 +367,13 @@ public final class Lowering {
         }
 
         /**
-         * The bias add that is the only reader of matmul node n's output, when the bias is a row
+         * The bias add that is the only reader of matmul node n's output (which is no result either), when the bias is a row
          * broadcast along every leading axis (e.g. {@code x Wᵀ + b}), else null; such a pair is one
          * GEMM accumulating onto the broadcast bias ("addmm").
          */
         private Node biasAdd(Node n) {
             List<Node> users = consumers.getOrDefault(n.id(), List.of());
-            if (users.size() != 1 || homes.containsKey(Key.Orig.of(n.output(0)))) {
+            if (users.size() != 1 || homes.containsKey(Key.Orig.of(n.output(0))) || results.contains(Key.Orig.of(n.output(0)))) {
                 return null;
             }
             Node add = users.get(0);
