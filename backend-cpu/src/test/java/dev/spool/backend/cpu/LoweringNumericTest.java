@@ -122,6 +122,28 @@ class LoweringNumericTest {
     }
 
     @Test
+    void carryUpdatedInPlaceWhileASliceOfItIsAnotherCarry() {
+        var b = new Builder();
+        Value xs = b.input("x", F64, 4, 2, 3);
+        var r = b.scan(ScanOptions.DEFAULT, List.of(b.input("h0", F64, 2, 3), b.input("s0", F64, 2, 1)), List.of(xs), (c, s) -> {
+            Value h = b.add(c.get(0), s.get(0));
+            return Step.of(List.of(h, b.slice(c.get(0), 1, 1, 2)), List.of());
+        });
+        assertMatchesReference(b.build("h", r.carries().get(0), "s", r.carries().get(1)));
+    }
+
+    @Test
+    void carryUpdatedInPlaceWhileASliceOfItIsAStepOutput() {
+        var b = new Builder();
+        Value xs = b.input("x", F64, 4, 2, 3);
+        var r = b.scan(ScanOptions.DEFAULT, List.of(b.input("h0", F64, 2, 3)), List.of(xs), (c, s) -> {
+            Value h = b.add(c.get(0), s.get(0));
+            return Step.of(List.of(h), List.of(b.slice(c.get(0), 1, 0, 2)));
+        });
+        assertMatchesReference(b.build("h", r.carries().get(0), "ys", r.outputs().get(0)));
+    }
+
+    @Test
     void productFeedingABiasAddInsideAScan() {
         var b = new Builder();
         Value xs = b.input("x", F64, 4, 2, 3);

@@ -609,7 +609,7 @@ public final class Lowering {
                     Value next = body.results().get(i);
                     if (next.equals(body.params().get(i))) {
                         coalesced.add(i); // the carry passes through unchanged
-                    } else if (canWriteInPlace(body, i, nc)) {
+                    } else if (canWriteInPlace(body, i, nc, options.maxKernelCost())) {
                         bodyHomes.computeIfAbsent(Key.Orig.of(next), k -> new ArrayList<>()).add(slots.get(i));
                         coalesced.add(i);
                     }
@@ -643,9 +643,10 @@ public final class Lowering {
             for (int i = 0; i < nc; i++) {
                 next.add(inner.view(body.results().get(i)));
             }
-            // A next value read from another carry's slot is saved first: the slots change below.
+            // A next value read from a carry's slot (the slot or a view of it) is saved first: the slots change below.
             for (int i = 0; i < nc; i++) {
-                if (!coalesced.contains(i) && slots.contains(next.get(i))) {
+                int buffer = next.get(i).buffer();
+                if (!coalesced.contains(i) && slots.stream().anyMatch(slot -> slot.buffer() == buffer)) {
                     View tmp = View.contiguous(newBuffer(body.results().get(i).dtype(), next.get(i).shape(), "carry-save", null, false).id(),
                             next.get(i).shape());
                     inner.code.add(new Instr.Copy(next.get(i), tmp));
@@ -687,8 +688,10 @@ public final class Lowering {
      * Whether carry i's next value can be written into its slot by its producer: the producer writes
      * (it is not a view), and every read of the old value, directly or through a view of it, happens
      * before the producer, or is the producer itself reading it elementwise at the same index.
+     * A view of the old value that is a result (another carry's next value, copied at the end of the
+     * step, or a step output copied after the producer) would read the overwritten slot, so it blocks it too.
      */
-    private static boolean canWriteInPlace(Graph body, int carry, int nc) {
+    private static boolean canWriteInPlace(Graph body, int carry, int nc, int maxKernelCost) {
         Value param = body.params().get(carry);
         Value next = body.results().get(carry);
         Node producer = body.node(next.node());
@@ -723,6 +726,10 @@ public final class Lowering {
             }
             if (m.op() instanceof Primitive mp && isView(mp.code())) {
                 aliases.add(new Key.Orig(m.id(), 0));
+                int r = body.results().indexOf(m.output(0));
+                if (r >= 0 && (r < nc || idx > at)) {
+                    return false;
+                }
                 continue;
             }
             if (idx < at) {
