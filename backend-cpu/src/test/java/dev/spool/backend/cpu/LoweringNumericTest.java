@@ -144,6 +144,24 @@ class LoweringNumericTest {
     }
 
     @Test
+    void carryUpdatedInPlaceWhenItsKernelIsSplit() {
+        // One fused group writes h' = tanh(h + x) early and reads the old h again at its end; at the CPU's
+        // kernel budget the group is cut into several kernels, and the later ones must still see the old h.
+        var b = new Builder();
+        Value xs = b.input("x", F64, 4, 2, 3);
+        var r = b.scan(ScanOptions.DEFAULT, List.of(b.input("h0", F64, 2, 3)), List.of(xs), (c, s) -> {
+            Value h = c.get(0);
+            Value next = b.tanh(b.add(h, s.get(0)));
+            Value y = next;
+            for (int i = 0; i < 12; i++) {
+                y = b.sigmoid(b.add(y, s.get(0)));
+            }
+            return Step.of(List.of(next), List.of(b.mul(y, h)));
+        });
+        assertMatchesReference(b.build("h", r.carries().get(0), "ys", r.outputs().get(0)));
+    }
+
+    @Test
     void productFeedingABiasAddInsideAScan() {
         var b = new Builder();
         Value xs = b.input("x", F64, 4, 2, 3);

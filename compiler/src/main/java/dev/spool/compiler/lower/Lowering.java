@@ -687,7 +687,8 @@ public final class Lowering {
     /**
      * Whether carry i's next value can be written into its slot by its producer: the producer writes
      * (it is not a view), and every read of the old value, directly or through a view of it, happens
-     * before the producer, or is the producer itself reading it elementwise at the same index.
+     * before the producer, or is the producer itself reading it elementwise at the same index (and,
+     * for a fused group cut into several kernels, no kernel after the one writing the value reads it).
      * A view of the old value that is a result (another carry's next value, copied at the end of the
      * step, or a step output copied after the producer) would read the overwritten slot, so it blocks it too.
      */
@@ -738,11 +739,31 @@ public final class Lowering {
             boolean sameIndex = idx == at && mp(m) == OpKind.ELEMENTWISE && direct
                     && m.inputs().stream().noneMatch(in -> aliases.contains(Key.Orig.of(in)) && !in.equals(param))
                     && producer.outputs().get(next.index()).equals(param.type());
-            if (!sameIndex) {
+            if (!sameIndex || producer.op() instanceof Fused f && readAfterWrite(f.body(), producer, next.index(), param, maxKernelCost)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Whether a kernel of the fused group {@code expr} after the one writing result {@code out} reads {@code param}. */
+    private static boolean readAfterWrite(Graph expr, Node producer, int out, Value param, int maxKernelCost) {
+        List<KernelSplit.Part> parts = KernelSplit.parts(expr, maxKernelCost);
+        Value written = expr.results().get(out);
+        Set<Value> reading = new HashSet<>();
+        for (int k = 0; k < producer.inputs().size(); k++) {
+            if (producer.inputs().get(k).equals(param)) {
+                reading.add(expr.params().get(k));
+            }
+        }
+        boolean after = false;
+        for (KernelSplit.Part part : parts) {
+            if (after && part.inputs().stream().anyMatch(reading::contains)) {
+                return true;
+            }
+            after |= part.outputs().contains(written);
+        }
+        return false;
     }
 
     private static OpKind mp(Node m) {
