@@ -58,6 +58,21 @@ class MemoryPlannerTest {
     }
 
     @Test
+    void aKernelWritesInPlaceOverAnInputThatDiesThere() {
+        MemoryPlanner.Plan plan = MemoryPlanner.plan(twoKernels(View.contiguous(1, SQ), false));
+        assertEquals(1, outputBuffer(plan.program(), 1), "y = t + t should reuse t's buffer");
+        assertNoLiveOverlap(plan);
+    }
+
+    @Test
+    void noInPlaceOverATransposedReadOfTheSameBuffer() {
+        // y = t + tᵀ: writing y[0][1] into t would change t[0][1] before it is read as tᵀ[1][0].
+        MemoryPlanner.Plan plan = MemoryPlanner.plan(twoKernels(View.contiguous(1, SQ).transpose(new int[] {1, 0}), false));
+        assertEquals(2, outputBuffer(plan.program(), 1));
+        assertNoLiveOverlap(plan);
+    }
+
+    @Test
     void noInPlaceOverABroadcastReadOfTheSameBuffer() {
         View row = View.contiguous(1, SQ).slice(0, 0, 1).broadcastTo(SQ);
         MemoryPlanner.Plan plan = MemoryPlanner.plan(twoKernels(row, false));
