@@ -156,7 +156,9 @@ public final class ElementwiseFusion implements Pass {
             }
             // A candidate group reachable from outside the merge (through an input that is not merged,
             // or from another candidate through an outside path) stays apart; excluding it makes what
-            // it depends on reachable from outside too, so this repeats until nothing changes.
+            // it depends on reachable from outside too, so this repeats until nothing changes. Of two
+            // candidates joined by an outside path the upstream one is excluded: the downstream one can
+            // still be merged (it waits for the path anyway), while excluding it would exclude both.
             BitSet external = new BitSet();
             for (boolean changed = true; changed; ) {
                 changed = false;
@@ -167,10 +169,14 @@ public final class ElementwiseFusion implements Pass {
                         external.or(reach.get(k));
                     }
                 }
+                BitSet downstreamReach = new BitSet();
                 for (int r = merge.nextSetBit(0); r >= 0; r = merge.nextSetBit(r + 1)) {
                     BitSet out = roots(outside[r], parent);
                     out.clear(r);
-                    if (external.get(r) || out.intersects(merge)) {
+                    downstreamReach.or(out);
+                }
+                for (int r = merge.nextSetBit(0); r >= 0; r = merge.nextSetBit(r + 1)) {
+                    if (external.get(r) || downstreamReach.get(r)) {
                         merge.clear(r);
                         changed = true;
                     }
@@ -301,7 +307,19 @@ public final class ElementwiseFusion implements Pass {
         Set<Key> results = keys(g.results());
         Replay.ScanEmitter scans = Replay.scanWith(b, ElementwiseFusion::fuseScope);
         boolean[] done = new boolean[nodes.size()];
+        // Literals every reader of which is in a fused group are copied into those groups, not emitted.
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            List<Node> readers = consumers.getOrDefault(new Key.Orig(n.id(), 0), List.of());
+            if (copiedLiteral(n) && !results.contains(new Key.Orig(n.id(), 0)) && !readers.isEmpty() && readers.stream()
+                    .allMatch(r -> root[position.get(r.id())] >= 0 && members.get(root[position.get(r.id())]).size() > 1)) {
+                done[i] = true;
+            }
+        }
         int left = nodes.size();
+        for (boolean d : done) {
+            left -= d ? 1 : 0;
+        }
         while (left > 0) {
             boolean progress = false;
             for (int i = 0; i < nodes.size(); i++) {
@@ -327,6 +345,11 @@ public final class ElementwiseFusion implements Pass {
                 throw new IllegalStateException("elementwise fusion formed a cycle; this is a bug in the grouping");
             }
         }
+    }
+
+    /** A scalar constant or a fill: copied into each group that reads it (see {@link #emitGroup}). */
+    private static boolean copiedLiteral(Node n) {
+        return n.op() instanceof Constant c && c.value().size() == 1 || n.op() instanceof Fill;
     }
 
     private static boolean ready(List<Integer> unit, List<Node> nodes, boolean[] done, Map<Integer, Integer> position) {
@@ -361,10 +384,8 @@ public final class ElementwiseFusion implements Pass {
                 Value v = inner.get(k);
                 if (v == null) {
                     Node producer = g.node(in.node());
-                    if (producer.op() instanceof Constant c && c.value().size() == 1) {
-                        v = body.constant(c.value());
-                    } else if (producer.op() instanceof Fill) {
-                        v = body.apply1(producer.op());
+                    if (copiedLiteral(producer)) {
+                        v = producer.op() instanceof Constant c ? body.constant(c.value()) : body.apply1(producer.op());
                     } else {
                         v = body.input("in" + operands.size(), in.dtype(), in.shape().dims().toArray());
                         operands.add(env.get(k));
