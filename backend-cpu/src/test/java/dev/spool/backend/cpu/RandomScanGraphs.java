@@ -253,12 +253,12 @@ final class RandomScanGraphs {
             if (projected != null) {
                 seqs.add(projected);
             }
-            int extra = rnd.nextInt(3);
+            int extra = rnd.nextInt(2);
             Value nestedSeq = maybeNested && rnd.nextInt(4) == 0 ? data("z", false, "T", 2 + rnd.nextInt(2), "B", h) : null;
             if (nestedSeq != null) {
                 seqs.add(nestedSeq);
             }
-            int ops = 2 + rnd.nextInt(6) + extra;
+            int ops = 2 + rnd.nextInt(4) + extra;
             int outputs = 1 + rnd.nextInt(2);
             long bodySeed = rnd.nextLong();
             boolean innerReverse = rnd.nextBoolean();
