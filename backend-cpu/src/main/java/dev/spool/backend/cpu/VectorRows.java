@@ -20,6 +20,7 @@ final class VectorRows {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final FloatVector ZERO = FloatVector.zero(S);
 
     private VectorRows() {
     }
@@ -160,11 +161,13 @@ final class VectorRows {
             int r1 = Math.min(rows, r0 + block);
             int j = 0;
             for (; j + L <= n; j += L) {
-                FloatVector s = FloatVector.zero(S);
+                // One vector of sums kept in scratch, not a loop-carried vector: C2 has boxed such a
+                // vector on every row (once the JVM had run vector code of several shapes).
+                ZERO.intoArray(scratch, 0);
                 for (int r = r0; r < r1; r++) {
-                    s = s.add(FloatVector.fromByteBuffer(S, m, p + r * rowStride + 4 * j, LE));
+                    FloatVector.fromArray(S, scratch, 0).lanewise(VectorOperators.ADD, FloatVector.fromByteBuffer(S, m, p + r * rowStride + 4 * j, LE))
+                            .intoArray(scratch, 0);
                 }
-                s.intoArray(scratch, 0);
                 for (int k = 0; k < L; k++) {
                     acc[j + k] += scratch[k];
                 }
