@@ -99,6 +99,14 @@ final class VectorRows {
         return q + 4 * (n - n % L) + 4 * L <= end;
     }
 
+    /** The {@code count} floats at byte address p as the first lanes of a vector (its other lanes are not meaningful). */
+    private static FloatVector loadLast(ByteBuffer m, int p, int count, float[] scratch) {
+        for (int k = 0; k < count; k++) {
+            scratch[k] = m.getFloat(p + 4 * k);
+        }
+        return FloatVector.fromArray(S, scratch, 0);
+    }
+
     /**
      * Stores the first {@code count} lanes of v at byte address q: as a full vector when the lanes
      * after them may be overwritten (the next row, written later), else lane by lane.
@@ -255,32 +263,40 @@ final class VectorRows {
      */
     private static double crossEntropyGradTwoVectors(ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss,
                                                      float[] sums) {
-        VectorMask<Float> tail = S.indexInRange(L, n);
+        // Only full loads, a blend with a mask made once, and lanewise operations on vectors: JDK 17
+        // boxes vectors of masked loads and of the scalar forms (sub(float), mul(float)) here, a
+        // kilobyte a row, megabytes a training step.
+        VectorMask<Float> outside = S.indexInRange(0, n - L).not();
         FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        float[] last = new float[L];
         double total = 0;
         int r = 0;
         for (; r + 1 < rows; r += 2) {
             int p = logits + 4 * r * n;
             int q = out + 4 * r * n;
+            boolean inside = p + 4 * (n + 2 * L) <= m.limit();
             FloatVector a0 = FloatVector.fromByteBuffer(S, m, p, LE);
-            FloatVector a1 = FloatVector.fromByteBuffer(S, m, p + 4 * L, LE).blend(negInf, tail.not());
+            FloatVector a1 = FloatVector.fromByteBuffer(S, m, p + 4 * L, LE).blend(negInf, outside);
             FloatVector b0 = FloatVector.fromByteBuffer(S, m, p + 4 * n, LE);
-            FloatVector b1 = FloatVector.fromByteBuffer(S, m, p + 4 * (n + L), LE, tail).blend(negInf, tail.not());
-            float ma = a0.max(a1).reduceLanes(VectorOperators.MAX);
-            float mb = b0.max(b1).reduceLanes(VectorOperators.MAX);
-            FloatVector ea0 = a0.sub(ma).lanewise(VectorOperators.EXP);
-            FloatVector ea1 = a1.sub(ma).lanewise(VectorOperators.EXP);
-            FloatVector eb0 = b0.sub(mb).lanewise(VectorOperators.EXP);
-            FloatVector eb1 = b1.sub(mb).lanewise(VectorOperators.EXP);
-            float sa = ea0.add(ea1).reduceLanes(VectorOperators.ADD);
-            float sb = eb0.add(eb1).reduceLanes(VectorOperators.ADD);
-            float ka = scale / sa;
-            float kb = scale / sb;
+            FloatVector b1 = (inside ? FloatVector.fromByteBuffer(S, m, p + 4 * (n + L), LE) : loadLast(m, p + 4 * (n + L), n - L, last))
+                    .blend(negInf, outside);
+            float ma = a0.lanewise(VectorOperators.MAX, a1).reduceLanes(VectorOperators.MAX);
+            float mb = b0.lanewise(VectorOperators.MAX, b1).reduceLanes(VectorOperators.MAX);
+            FloatVector va = FloatVector.broadcast(S, ma);
+            FloatVector vb = FloatVector.broadcast(S, mb);
+            FloatVector ea0 = a0.lanewise(VectorOperators.SUB, va).lanewise(VectorOperators.EXP);
+            FloatVector ea1 = a1.lanewise(VectorOperators.SUB, va).lanewise(VectorOperators.EXP);
+            FloatVector eb0 = b0.lanewise(VectorOperators.SUB, vb).lanewise(VectorOperators.EXP);
+            FloatVector eb1 = b1.lanewise(VectorOperators.SUB, vb).lanewise(VectorOperators.EXP);
+            float sa = ea0.lanewise(VectorOperators.ADD, ea1).reduceLanes(VectorOperators.ADD);
+            float sb = eb0.lanewise(VectorOperators.ADD, eb1).reduceLanes(VectorOperators.ADD);
+            FloatVector ka = FloatVector.broadcast(S, scale / sa);
+            FloatVector kb = FloatVector.broadcast(S, scale / sb);
             // Row a's second vector spills into row b, which is stored after it.
-            ea0.mul(ka).intoByteBuffer(m, q, LE);
-            ea1.mul(ka).intoByteBuffer(m, q + 4 * L, LE);
-            eb0.mul(kb).intoByteBuffer(m, q + 4 * n, LE);
-            storeRemainder(m, eb1.mul(kb), q + 4 * (n + L), n - L, r + 2 < rows);
+            ea0.lanewise(VectorOperators.MUL, ka).intoByteBuffer(m, q, LE);
+            ea1.lanewise(VectorOperators.MUL, ka).intoByteBuffer(m, q + 4 * L, LE);
+            eb0.lanewise(VectorOperators.MUL, kb).intoByteBuffer(m, q + 4 * n, LE);
+            storeRemainder(m, eb1.lanewise(VectorOperators.MUL, kb), q + 4 * (n + L), n - L, r + 2 < rows);
             int ta = q + 4 * target[r];
             int tb = q + 4 * (n + target[r + 1]);
             m.putFloat(ta, m.getFloat(ta) - scale);
@@ -295,14 +311,15 @@ final class VectorRows {
             int p = logits + 4 * r * n;
             int q = out + 4 * r * n;
             FloatVector a0 = FloatVector.fromByteBuffer(S, m, p, LE);
-            FloatVector a1 = FloatVector.fromByteBuffer(S, m, p + 4 * L, LE, tail).blend(negInf, tail.not());
-            float ma = a0.max(a1).reduceLanes(VectorOperators.MAX);
-            FloatVector ea0 = a0.sub(ma).lanewise(VectorOperators.EXP);
-            FloatVector ea1 = a1.sub(ma).lanewise(VectorOperators.EXP);
-            float sa = ea0.add(ea1).reduceLanes(VectorOperators.ADD);
-            float ka = scale / sa;
-            ea0.mul(ka).intoByteBuffer(m, q, LE);
-            storeRemainder(m, ea1.mul(ka), q + 4 * L, n - L, false);
+            FloatVector a1 = loadLast(m, p + 4 * L, n - L, last).blend(negInf, outside);
+            float ma = a0.lanewise(VectorOperators.MAX, a1).reduceLanes(VectorOperators.MAX);
+            FloatVector va = FloatVector.broadcast(S, ma);
+            FloatVector ea0 = a0.lanewise(VectorOperators.SUB, va).lanewise(VectorOperators.EXP);
+            FloatVector ea1 = a1.lanewise(VectorOperators.SUB, va).lanewise(VectorOperators.EXP);
+            float sa = ea0.lanewise(VectorOperators.ADD, ea1).reduceLanes(VectorOperators.ADD);
+            FloatVector ka = FloatVector.broadcast(S, scale / sa);
+            ea0.lanewise(VectorOperators.MUL, ka).intoByteBuffer(m, q, LE);
+            storeRemainder(m, ea1.lanewise(VectorOperators.MUL, ka), q + 4 * L, n - L, false);
             int ta = q + 4 * target[r];
             m.putFloat(ta, m.getFloat(ta) - scale);
             if (loss) {
