@@ -122,6 +122,14 @@ public final class ElementwiseFusion implements Pass {
         BitSet[] deps = new BitSet[nodes.size()];
         BitSet[] outside = new BitSet[nodes.size()];
         boolean[] member = new boolean[nodes.size()];
+        Map<Integer, List<Integer>> members = new HashMap<>();
+        List<List<Integer>> consumers = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            consumers.add(new ArrayList<>());
+            for (Value in : nodes.get(i).inputs()) {
+                consumers.get(index.get(in.node())).add(i);
+            }
+        }
         for (int i = 0; i < nodes.size(); i++) {
             parent[i] = i;
             outside[i] = new BitSet();
@@ -148,7 +156,9 @@ public final class ElementwiseFusion implements Pass {
             }
             // A candidate group reachable from outside the merge (through an input that is not merged,
             // or from another candidate through an outside path) stays apart; excluding it makes what
-            // it depends on reachable from outside too, so this repeats until nothing changes.
+            // it depends on reachable from outside too, so this repeats until nothing changes. Of two
+            // candidates joined by an outside path the upstream one is excluded: the downstream one can
+            // still be merged (it waits for the path anyway), while excluding it would exclude both.
             BitSet external = new BitSet();
             for (boolean changed = true; changed; ) {
                 changed = false;
@@ -159,21 +169,42 @@ public final class ElementwiseFusion implements Pass {
                         external.or(reach.get(k));
                     }
                 }
+                BitSet downstreamReach = new BitSet();
                 for (int r = merge.nextSetBit(0); r >= 0; r = merge.nextSetBit(r + 1)) {
                     BitSet out = roots(outside[r], parent);
                     out.clear(r);
-                    if (external.get(r) || out.intersects(merge)) {
+                    downstreamReach.or(out);
+                }
+                for (int r = merge.nextSetBit(0); r >= 0; r = merge.nextSetBit(r + 1)) {
+                    if (external.get(r) || downstreamReach.get(r)) {
                         merge.clear(r);
                         changed = true;
                     }
                 }
             }
+            // The reachability summaries above are conservative only along the paths they track; a path
+            // through another group's members can still leave the merge and re-enter it. Keep only the
+            // candidates whose merge provably leaves the graph of groups acyclic (a topological cut).
+            BitSet safe = acyclicSubset(i, merge, member, parent, members, consumers);
+            if (!safe.equals(merge)) {
+                merge = safe;
+                external.clear();
+                for (int k = 0; k < n.inputs().size(); k++) {
+                    int j = index.get(n.inputs().get(k).node());
+                    if (!member[j] || !merge.get(find(j, parent))) {
+                        external.or(reach.get(k));
+                    }
+                }
+            }
             member[i] = true;
             outside[i].or(external);
+            List<Integer> mine = new ArrayList<>(List.of(i));
             for (int r = merge.nextSetBit(0); r >= 0; r = merge.nextSetBit(r + 1)) {
                 parent[r] = i;
                 outside[i].or(outside[r]);
+                mine.addAll(members.remove(r));
             }
+            members.put(i, mine);
             deps[i].andNot(merge);
         }
         int[] out = new int[nodes.size()];
@@ -181,6 +212,63 @@ public final class ElementwiseFusion implements Pass {
             out[i] = member[i] ? find(i, parent) : -1;
         }
         return out;
+    }
+
+    /**
+     * The candidates of {@code merge}, taken greedily in order, whose merge with node i (and the
+     * candidates kept before) creates no cycle among groups: no path leaves the merged unit and comes
+     * back, where reaching one member of another group stands for reaching all of it (the group runs
+     * as one kernel). Only nodes before i matter: later nodes cannot feed i or its producers.
+     */
+    private static BitSet acyclicSubset(int i, BitSet merge, boolean[] member, int[] parent, Map<Integer, List<Integer>> members,
+                                        List<List<Integer>> consumers) {
+        BitSet kept = new BitSet();
+        for (int r = merge.nextSetBit(0); r >= 0; r = merge.nextSetBit(r + 1)) {
+            kept.set(r);
+            if (!acyclic(i, kept, member, parent, members, consumers)) {
+                kept.clear(r);
+            }
+        }
+        return kept;
+    }
+
+    private static boolean acyclic(int i, BitSet unit, boolean[] member, int[] parent, Map<Integer, List<Integer>> members,
+                                   List<List<Integer>> consumers) {
+        boolean[] reached = new boolean[i];
+        java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>();
+        for (int r = unit.nextSetBit(0); r >= 0; r = unit.nextSetBit(r + 1)) {
+            work.addAll(members.get(r));
+        }
+        while (!work.isEmpty()) {
+            int x = work.pop();
+            for (int y : consumers.get(x)) {
+                if (y >= i) {
+                    continue;
+                }
+                int root = member[y] ? find(y, parent) : -1;
+                if (root >= 0 && unit.get(root)) {
+                    if (reached[x]) {
+                        return false; // left the unit at some member and came back
+                    }
+                    continue;
+                }
+                if (!reached[y]) {
+                    List<Integer> group = root >= 0 ? members.get(root) : List.of(y);
+                    for (int z : group) {
+                        if (!reached[z]) {
+                            reached[z] = true;
+                            work.push(z);
+                        }
+                    }
+                }
+            }
+        }
+        for (int x = 0; x < i; x++) {
+            if (reached[x] && consumers.get(x).contains(i)) {
+                return false; // node i reads a value computed after the unit's members
+            }
+        }
+        return true;
     }
 
     private static int find(int i, int[] parent) {
@@ -219,7 +307,19 @@ public final class ElementwiseFusion implements Pass {
         Set<Key> results = keys(g.results());
         Replay.ScanEmitter scans = Replay.scanWith(b, ElementwiseFusion::fuseScope);
         boolean[] done = new boolean[nodes.size()];
+        // Literals every reader of which is in a fused group are copied into those groups, not emitted.
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            List<Node> readers = consumers.getOrDefault(new Key.Orig(n.id(), 0), List.of());
+            if (copiedLiteral(n) && !results.contains(new Key.Orig(n.id(), 0)) && !readers.isEmpty() && readers.stream()
+                    .allMatch(r -> root[position.get(r.id())] >= 0 && members.get(root[position.get(r.id())]).size() > 1)) {
+                done[i] = true;
+            }
+        }
         int left = nodes.size();
+        for (boolean d : done) {
+            left -= d ? 1 : 0;
+        }
         while (left > 0) {
             boolean progress = false;
             for (int i = 0; i < nodes.size(); i++) {
@@ -245,6 +345,11 @@ public final class ElementwiseFusion implements Pass {
                 throw new IllegalStateException("elementwise fusion formed a cycle; this is a bug in the grouping");
             }
         }
+    }
+
+    /** A scalar constant or a fill: copied into each group that reads it (see {@link #emitGroup}). */
+    private static boolean copiedLiteral(Node n) {
+        return n.op() instanceof Constant c && c.value().size() == 1 || n.op() instanceof Fill;
     }
 
     private static boolean ready(List<Integer> unit, List<Node> nodes, boolean[] done, Map<Integer, Integer> position) {
@@ -279,10 +384,8 @@ public final class ElementwiseFusion implements Pass {
                 Value v = inner.get(k);
                 if (v == null) {
                     Node producer = g.node(in.node());
-                    if (producer.op() instanceof Constant c && c.value().size() == 1) {
-                        v = body.constant(c.value());
-                    } else if (producer.op() instanceof Fill) {
-                        v = body.apply1(producer.op());
+                    if (copiedLiteral(producer)) {
+                        v = producer.op() instanceof Constant c ? body.constant(c.value()) : body.apply1(producer.op());
                     } else {
                         v = body.input("in" + operands.size(), in.dtype(), in.shape().dims().toArray());
                         operands.add(env.get(k));

@@ -147,9 +147,12 @@ public record ScanOp(Graph body, int numCarries, int numSequences, int numInvari
             TensorType t = out.get(i);
             int axis = i < numCarries ? 0 : 1;
             String what = i < numCarries ? "carry " + carryName(i) : "output " + (i - numCarries);
-            if (t.rank() <= axis || !dims.tryUnify(t.shape().dim(axis), batch)) {
+            // The leading dim must already be the batch dim: unifying here would silently bind a
+            // symbolic B to whatever dim a carry or output happens to start with.
+            if (t.rank() <= axis || !dims.same(t.shape().dim(axis), batch)) {
                 throw new ShapeException("a masked scan needs the batch dim " + dims.resolve(batch) + " first in every carry and step output; "
-                        + what + " is " + t);
+                        + what + " is " + dims.resolve(t) + (t.rank() > axis ? " and " + dims.resolve(t.shape().dim(axis))
+                        + " is not known to equal the " + (masking == Masking.LENGTHS ? "lengths'" : "mask's") + " batch dim" : ""));
             }
         }
     }

@@ -43,6 +43,10 @@ public record Reshape(Shape target) implements Primitive {
         TensorType x = in.get(0);
         List<Dim> from = factors(dims.resolve(x.shape()));
         List<Dim> to = factors(dims.resolve(target));
+        if (from.contains(Dim.of(0)) && to.contains(Dim.of(0))) {
+            // Both sides are empty whatever their symbols are: (0, B, 3) -> (0, 3) binding T = 0 in (T, B, 3) -> (T*B, 3).
+            return List.of(new TensorType(x.dtype(), target));
+        }
         for (Dim d : List.copyOf(to)) {
             if (d instanceof Dim.Sym && from.remove(d)) {
                 to.remove(d);

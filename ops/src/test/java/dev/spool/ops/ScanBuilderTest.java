@@ -104,6 +104,18 @@ class ScanBuilderTest {
     }
 
     @Test
+    void lengthsDoNotBindASymbolicBatchToAnotherLeadingDim() {
+        // A (3, B) step output used to unify B := 3 silently instead of being refused.
+        var b = new Builder();
+        Value x = b.input("x", F32, "T", "B", 3);
+        Value len = b.input("len", I64, "B");
+        GraphException e = assertThrows(GraphException.class, () -> b.scan(ScanOptions.DEFAULT.lengths(len), List.of(), List.of(x),
+                (cs, s) -> Step.of(List.of(), List.of(b.transpose(s.get(0), 1, 0)))));
+        assertTrue(e.getMessage().contains("batch dim B first in every carry and step output; output 0 is F32(T, 3, B) and 3 is not known to equal the lengths' batch dim"), e.getMessage());
+        assertEquals(Shape.of("B"), b.typeOf(len).shape(), "B stays unbound");
+    }
+
+    @Test
     void scanWithoutSequencesNeedsALength() {
         var b = new Builder();
         Value c = b.input("c", F32, 2);

@@ -89,6 +89,16 @@ class ShapeRulesTest {
     }
 
     @Test
+    void reshapeOfAnEmptyTensorToAnEmptyTargetIsValidWhateverItsSymbols() {
+        var b = new Builder();
+        // (T, B, 3) -> (T*B, 3) with T bound to 0: the B factor folds away in the product, both sides stay empty.
+        Value x = b.input("x", DType.F32, 0, "B", 3);
+        assertEquals(Shape.of(0, 3), b.reshape(x, Dim.product(Dim.of(0), Dim.of("B")), 3).shape());
+        assertEquals(Shape.of(0, "B", 3), b.reshape(b.reshape(x, 0, 3), 0, "B", 3).shape());
+        assertTrue(error(() -> b.reshape(x, "B", 3)).contains("cannot reshape"));
+    }
+
+    @Test
     void reshapeMergesSymbolicAxesIntoAProduct() {
         var b = new Builder();
         Value x = b.input("x", F32, "T", "B", 6);

@@ -158,6 +158,7 @@ final class KernelSource {
             int bits = lanes * (operandTypes.get(operandTypes.size() - 1) == DType.F32 ? 32 : 64);
             sb.append("    private static final VectorSpecies S = ").append(vectorClass()).append(".SPECIES_").append(bits).append(";\n");
             sb.append("    private static final java.nio.ByteOrder LE = java.nio.ByteOrder.LITTLE_ENDIAN;\n");
+            vectorConstants(sb);
         }
         sb.append("    public void run(java.nio.ByteBuffer m, int[] a) {\n");
         int at = 0;
@@ -194,32 +195,52 @@ final class KernelSource {
         return sb.toString();
     }
 
-    /** Scalar (and vector) constants, hoisted out of every loop. */
+    /** Scalar constants, hoisted out of every loop. */
     private void constants(StringBuilder sb) {
         for (Node n : expr.nodes()) {
-            double value;
-            if (n.op() instanceof Constant c) {
-                value = c.value().getDouble(0);
-            } else if (n.op() instanceof Fill f) {
-                value = f.value();
-            } else {
+            Double value = constantValue(n);
+            if (value == null) {
                 continue;
             }
             Value v = n.output(0);
             String name = "c" + n.id();
             sb.append("        final ").append(javaType(v.dtype())).append(' ').append(name).append(" = ").append(literal(value, v.dtype())).append(";\n");
             scalar.put(v, name);
-            if (lanes > 0 && v.dtype().isFloat()) {
-                sb.append("        final ").append(vectorClass()).append(" v").append(name).append(" = ").append(vectorClass())
-                        .append(".broadcast(S, ").append(name).append(");\n");
-                vector.put(v, "v" + name);
+        }
+    }
+
+    /**
+     * Vector constants (ONE, ZERO and the expression's float constants) as static final fields:
+     * created once with the class, constants to C2, so a call never allocates them. (Broadcast in
+     * {@code run}, a vector live across the loops is boxed once per call.)
+     */
+    private void vectorConstants(StringBuilder sb) {
+        String vc = vectorClass();
+        DType t = operandTypes.get(operandTypes.size() - 1);
+        sb.append("    private static final ").append(vc).append(" ONE = ").append(vc).append(".broadcast(S, ").append(literal(1, t)).append(");\n");
+        sb.append("    private static final ").append(vc).append(" ZERO = ").append(vc).append(".zero(S);\n");
+        for (Node n : expr.nodes()) {
+            Double value = constantValue(n);
+            Value v = n.output(0);
+            if (value == null || !v.dtype().isFloat()) {
+                continue;
             }
+            String name = "vc" + n.id();
+            sb.append("    private static final ").append(vc).append(' ').append(name).append(" = ").append(vc).append(".broadcast(S, ")
+                    .append(literal(value, v.dtype())).append(");\n");
+            vector.put(v, name);
         }
-        if (lanes > 0) {
-            String one = literal(1, operandTypes.get(operandTypes.size() - 1));
-            sb.append("        final ").append(vectorClass()).append(" ONE = ").append(vectorClass()).append(".broadcast(S, ").append(one).append(");\n");
-            sb.append("        final ").append(vectorClass()).append(" ZERO = ").append(vectorClass()).append(".zero(S);\n");
+    }
+
+    /** The value of a Constant or Fill node, else null. */
+    private static Double constantValue(Node n) {
+        if (n.op() instanceof Constant c) {
+            return c.value().getDouble(0);
         }
+        if (n.op() instanceof Fill f) {
+            return f.value();
+        }
+        return null;
     }
 
     private static String literal(double v, DType t) {
@@ -342,35 +363,53 @@ final class KernelSource {
         }
     }
 
+    /**
+     * The vector expression of one op. Every operation is written as a direct call of
+     * {@code lanewise(VectorOperators.X, ...)}, {@code compare} or {@code blend}: the methods each
+     * vector shape overrides, so the call site lives in this kernel and its type profile sees only
+     * this kernel's shape. The convenience methods ({@code add}, {@code mul}, {@code neg}, {@code
+     * max}, ...) call {@code lanewise} from inside {@code FloatVector}, one call site shared by every
+     * caller in the JVM; once kernels (or VectorRows) of two widths have run, C2 inlines it
+     * bimorphically, the vector's exact type is lost, the store intrinsic fails, and every vector op
+     * allocates its box: per scan step, in steady state.
+     */
     private String vectorOp(Primitive p, List<String> a) {
         String x = a.get(0);
         return switch (p.code()) {
             case UNARY -> switch (((Unary) p).fn()) {
-                case NEG -> x + ".neg()";
-                case EXP -> x + ".lanewise(VectorOperators.EXP)";
-                case LOG -> x + ".lanewise(VectorOperators.LOG)";
-                case TANH -> x + ".lanewise(VectorOperators.TANH)";
-                case SIGMOID -> "ONE.div(" + x + ".neg().lanewise(VectorOperators.EXP).add(ONE))";
-                case RELU -> x + ".max(ZERO)";
-                case SQRT -> x + ".lanewise(VectorOperators.SQRT)";
-                case ABS -> x + ".abs()";
-                case SQUARE -> x + ".mul(" + x + ")";
-                case RECIPROCAL -> "ONE.div(" + x + ")";
+                case NEG -> unaryOp("NEG", x);
+                case EXP -> unaryOp("EXP", x);
+                case LOG -> unaryOp("LOG", x);
+                case TANH -> unaryOp("TANH", x);
+                case SIGMOID -> binaryOp("DIV", "ONE", binaryOp("ADD", unaryOp("EXP", unaryOp("NEG", x)), "ONE"));
+                case RELU -> binaryOp("MAX", x, "ZERO");
+                case SQRT -> unaryOp("SQRT", x);
+                case ABS -> unaryOp("ABS", x);
+                case SQUARE -> binaryOp("MUL", x, x);
+                case RECIPROCAL -> binaryOp("DIV", "ONE", x);
             };
             case BINARY -> switch (((Binary) p).fn()) {
-                case ADD -> x + ".add(" + a.get(1) + ")";
-                case SUB -> x + ".sub(" + a.get(1) + ")";
-                case MUL -> x + ".mul(" + a.get(1) + ")";
-                case DIV -> x + ".div(" + a.get(1) + ")";
-                case MAX -> x + ".max(" + a.get(1) + ")";
-                case MIN -> x + ".min(" + a.get(1) + ")";
-                case POW -> x + ".lanewise(VectorOperators.POW, " + a.get(1) + ")";
+                case ADD -> binaryOp("ADD", x, a.get(1));
+                case SUB -> binaryOp("SUB", x, a.get(1));
+                case MUL -> binaryOp("MUL", x, a.get(1));
+                case DIV -> binaryOp("DIV", x, a.get(1));
+                case MAX -> binaryOp("MAX", x, a.get(1));
+                case MIN -> binaryOp("MIN", x, a.get(1));
+                case POW -> binaryOp("POW", x, a.get(1));
             };
             case COMPARE -> x + ".compare(VectorOperators." + ((Compare) p).fn().name() + ", " + a.get(1) + ")";
             case WHERE -> a.get(2) + ".blend(" + a.get(1) + ", " + x + ")";
             case CAST -> x;
             default -> throw new IllegalStateException("not elementwise: " + p.name());
         };
+    }
+
+    private static String unaryOp(String op, String x) {
+        return x + ".lanewise(VectorOperators." + op + ")";
+    }
+
+    private static String binaryOp(String op, String x, String y) {
+        return x + ".lanewise(VectorOperators." + op + ", " + y + ")";
     }
 
     private String scalarOp(Primitive p, Node node, List<String> a) {

@@ -20,6 +20,7 @@ final class VectorRows {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final FloatVector ZERO = FloatVector.zero(S);
 
     private VectorRows() {
     }
@@ -43,9 +44,14 @@ final class VectorRows {
      */
     static void softmax(ByteBuffer m, int in, int inRow, int out, int outRow, int rows, int n, boolean log) {
         VectorMask<Float> tail = S.indexInRange(n - n % L, n);
+        int outEnd = out + (rows - 1) * outRow + 4 * n;
+        // Spilling into the next row is only safe when that row is written later and was not an input
+        // still to be read (no overlap of the input rows with the output rows).
+        boolean contiguous = outRow == 4 * n && (in + (rows - 1) * inRow + 4 * n <= out || outEnd <= in);
         for (int r = 0; r < rows; r++) {
             int p = in + r * inRow;
             int q = out + r * outRow;
+            boolean spill = contiguous && r + 1 < rows && mayStoreFullRemainder(q, n, outEnd);
             float max = rowMax(m, p, n, tail);
             FloatVector sum = FloatVector.zero(S);
             int j = 0;
@@ -60,15 +66,15 @@ final class VectorRows {
                 FloatVector e = FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).sub(max).lanewise(VectorOperators.EXP);
                 sum = sum.add(e, tail);
                 if (!log) {
-                    storeRemainder(m, e, q + 4 * j, n - j, r + 1 < rows && outRow == 4 * n);
+                    storeRemainder(m, e, q + 4 * j, n - j, spill);
                 }
             }
             float s = sum.reduceLanes(VectorOperators.ADD);
             if (log) {
                 float lse = max + (float) Math.log(s);
-                scaleOrShift(m, p, q, n, tail, 1, -lse, r + 1 < rows && outRow == 4 * n);
+                scaleOrShift(m, p, q, n, tail, 1, -lse, spill);
             } else {
-                scaleOrShift(m, q, q, n, tail, 1 / s, 0, r + 1 < rows && outRow == 4 * n);
+                scaleOrShift(m, q, q, n, tail, 1 / s, 0, spill);
             }
         }
     }
@@ -82,6 +88,15 @@ final class VectorRows {
         if (j < n) {
             storeRemainder(m, FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).fma(scale, shift), q + 4 * j, n - j, spill);
         }
+    }
+
+    /**
+     * Whether the remainder of a row of n floats at byte address q may be stored as a full vector
+     * without reaching {@code end} (the byte after the last float the caller may write): a row
+     * shorter than a vector spills past the next row, and on the last rows past the destination.
+     */
+    private static boolean mayStoreFullRemainder(int q, int n, int end) {
+        return q + 4 * (n - n % L) + 4 * L <= end;
     }
 
     /**
@@ -146,11 +161,13 @@ final class VectorRows {
             int r1 = Math.min(rows, r0 + block);
             int j = 0;
             for (; j + L <= n; j += L) {
-                FloatVector s = FloatVector.zero(S);
+                // One vector of sums kept in scratch, not a loop-carried vector: C2 has boxed such a
+                // vector on every row (once the JVM had run vector code of several shapes).
+                ZERO.intoArray(scratch, 0);
                 for (int r = r0; r < r1; r++) {
-                    s = s.add(FloatVector.fromByteBuffer(S, m, p + r * rowStride + 4 * j, LE));
+                    FloatVector.fromArray(S, scratch, 0).lanewise(VectorOperators.ADD, FloatVector.fromByteBuffer(S, m, p + r * rowStride + 4 * j, LE))
+                            .intoArray(scratch, 0);
                 }
-                s.intoArray(scratch, 0);
                 for (int k = 0; k < L; k++) {
                     acc[j + k] += scratch[k];
                 }
@@ -193,8 +210,8 @@ final class VectorRows {
      * out = (softmax(logits) - one_hot(target)) * scale for contiguous rows of n floats, and (when
      * {@code loss}) Σ over rows of logsumexp(row) − row[target], from one pass: each row's max and
      * exponentials once, the probabilities as exp(x − max) · (scale / sum), the logs batched. A row's
-     * remainder is stored as a full vector, spilling into the next row (written after it), except on
-     * the last row.
+     * remainder is stored as a full vector, spilling into the next rows (written after it), unless the
+     * vector would reach past the last row.
      */
     static double crossEntropyGrad(ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss, float[] sums) {
         if (n > L && n <= 2 * L) {
@@ -205,7 +222,7 @@ final class VectorRows {
         for (int r = 0; r < rows; r++) {
             int p = logits + 4 * r * n;
             int q = out + 4 * r * n;
-            boolean spill = r + 1 < rows;
+            boolean spill = r + 1 < rows && mayStoreFullRemainder(q, n, out + 4 * rows * n);
             float max = rowMax(m, p, n, tail);
             FloatVector sum = FloatVector.zero(S);
             int j = 0;

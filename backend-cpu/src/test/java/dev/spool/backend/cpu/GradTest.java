@@ -179,6 +179,89 @@ class GradTest {
         GradientCheck.check(b.build("loss", loss), "loss", feeds, List.of("xs", "w"), TOL);
     }
 
+    /**
+     * The backward body divides by the carry that entered the step. A masked scan used to stack its
+     * residuals with zeros on inactive rows, so the VJP computed 0 * (x / 0^2) = NaN there, which
+     * leaked into the weight gradient (summed over rows) although every true gradient is finite.
+     */
+    @Test
+    void maskedScanGradientIsFiniteWhenAStepIsFullyMasked() {
+        var b = new Builder();
+        Value xs = b.input("xs", F64, 4, "B", 2);
+        Value mask = b.input("mask", dev.spool.graph.DType.BOOL, 4, "B");
+        Value w = b.input("w", F64, 2);
+        Value h0 = b.input("h0", F64, "B", 2);
+        ScanResult r = b.scan(ScanOptions.DEFAULT.mask(mask), List.of(h0), List.of(xs), (c, s) -> {
+            Value h = b.add(c.get(0), b.mul(b.scalar(0.1, F64), b.tanh(b.mul(b.div(s.get(0), c.get(0)), w))));
+            return Step.of(List.of(h), List.of(b.div(s.get(0), h)));
+        });
+        Value loss = b.add(weightedSum(b, r.outputs().get(0), "ry"), weightedSum(b, r.carries().get(0), "rh"));
+        Graph g = b.build("loss", loss);
+        var rnd = new Random(21);
+        Tensor h0v = random(rnd, 2, 2);
+        for (int i = 0; i < h0v.size(); i++) {
+            h0v.setDouble(i, 1 + 0.2 * h0v.getDouble(i));
+        }
+        Map<String, Tensor> feeds = new HashMap<>(Map.of("xs", random(rnd, 4, 2, 2), "w", random(rnd, 2), "h0", h0v,
+                // step 1 is masked for both rows, row 1 also at steps 2 and 3
+                "mask", Tensor.ofBools(new int[] {4, 2}, true, true, false, false, true, false, true, false),
+                "ry", random(rnd, 4, 2, 2), "rh", random(rnd, 2, 2)));
+        List<String> wrt = List.of("xs", "w", "h0");
+        GradientCheck.check(g, "loss", feeds, wrt, TOL);
+        // Checkpointing (chunks of 2 steps, the mask split per chunk) gives the same gradients.
+        Map<String, Tensor> full = CpuBackend.compile(Grad.of(g, "loss", wrt)).run(feeds);
+        Map<String, Tensor> ck = CpuBackend.compile(Grad.of(g, "loss", wrt, 2)).run(feeds);
+        for (String k : full.keySet()) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(full.get(k).toDoubles(), ck.get(k).toDoubles(), 1e-12, k);
+        }
+    }
+
+    /**
+     * The body computes in (H, B) layout, so its residuals (the transposed carry, the tanh output)
+     * do not have the batch dim first. A masked scan can stack only batch-first outputs: its shape
+     * check bound the symbolic B to H instead, and the gradient graph was wrong for B != H.
+     */
+    @Test
+    void maskedScanGradientWithNonBatchFirstResidual() {
+        var b = new Builder();
+        Value xs = b.input("xs", F64, "T", "B", 2);
+        Value len = b.input("len", I64, "B");
+        Value w = b.input("w", F64, 2, 2);
+        Value h0 = b.input("h0", F64, "B", 2);
+        ScanResult r = b.scan(ScanOptions.DEFAULT.lengths(len).reverse(), List.of(h0), List.of(xs), (c, s) -> {
+            Value a = b.tanh(b.add(b.matmul(w, b.transpose(c.get(0), 1, 0)), b.transpose(s.get(0), 1, 0)));
+            Value h = b.transpose(a, 1, 0);
+            return Step.of(List.of(h), List.of(b.mul(h, h)));
+        });
+        Value loss = b.add(weightedSum(b, r.outputs().get(0), "ry"), weightedSum(b, r.carries().get(0), "rh"));
+        var rnd = new Random(5);
+        Map<String, Tensor> feeds = new HashMap<>(Map.of("xs", random(rnd, 3, 3, 2), "w", random(rnd, 2, 2), "h0", random(rnd, 3, 2),
+                "len", Tensor.ofLongs(new int[] {3}, 3, 1, 0), "ry", random(rnd, 3, 3, 2), "rh", random(rnd, 3, 2)));
+        GradientCheck.check(b.build("loss", loss), "loss", feeds, List.of("xs", "w", "h0"), TOL);
+    }
+
+    /** A nested scan's residuals are (U, B, H) per outer step: stacked by a masked outer scan, not batch-first. */
+    @Test
+    void maskedScanGradientWithNestedScanResidual() {
+        var b = new Builder();
+        Value zs = b.input("zs", F64, "T", 2, "B", 2);
+        Value len = b.input("len", I64, "B");
+        Value w = b.input("w", F64, 2, 2);
+        Value h0 = b.input("h0", F64, "B", 2);
+        ScanResult outer = b.scan(ScanOptions.DEFAULT.lengths(len), List.of(h0), List.of(zs), (c, s) -> {
+            ScanResult inner = b.scan(List.of(c.get(0)), List.of(s.get(0)), (c2, s2) -> {
+                Value h = b.tanh(b.add(b.matmul(c2.get(0), w), s2.get(0)));
+                return Step.of(List.of(h), List.of(b.mul(h, s2.get(0))));
+            });
+            return Step.of(inner.carries(), List.of(b.sum(inner.outputs().get(0), 0)));
+        });
+        Value loss = b.add(weightedSum(b, outer.outputs().get(0), "ry"), weightedSum(b, outer.carries().get(0), "rh"));
+        var rnd = new Random(8);
+        Map<String, Tensor> feeds = new HashMap<>(Map.of("zs", random(rnd, 3, 2, 3, 2), "w", random(rnd, 2, 2), "h0", random(rnd, 3, 2),
+                "len", Tensor.ofLongs(new int[] {3}, 2, 3, 0), "ry", random(rnd, 3, 3, 2), "rh", random(rnd, 3, 2)));
+        GradientCheck.check(b.build("loss", loss), "loss", feeds, List.of("zs", "w", "h0"), TOL);
+    }
+
     /** Random elementwise/matmul bodies: each op reads random earlier values of the step. */
     @TestFactory
     Stream<DynamicTest> randomScanBodiesMatchFiniteDifferences() {

@@ -161,7 +161,7 @@ class UnrollNumericTest {
         return tests.stream();
     }
 
-    /** xs: (T, 3, B, 1); the inner scan (length 3, opposite direction) sums x·scale into the outer carry. */
+    /** xs: (T, 3, B, 1); the inner scan (length 3, opposite direction) sums x·scale into the outer carry; inner: (T, B, 3, 1). */
     private static Graph nested(Object steps, boolean reverse, Masking m) {
         var b = new Builder();
         Value xs = b.input("xs", F64, steps, 3, "B", 1);
@@ -172,7 +172,8 @@ class UnrollNumericTest {
                 Value next = b.tanh(b.add(c2.get(0), b.mul(scale, s2.get(0))));
                 return Step.of(List.of(next), List.of(b.mul(next, s2.get(0))));
             });
-            return Step.of(in.carries(), List.of(in.outputs().get(0), in.carries().get(0)));
+            // The inner outputs (3, B, 1) go out batch-first, as a masked outer scan requires.
+            return Step.of(in.carries(), List.of(b.transpose(in.outputs().get(0), 1, 0, 2), in.carries().get(0)));
         });
         Value loss = b.add(b.sum(outer.carries().get(0)), b.sum(b.mul(outer.outputs().get(0), outer.outputs().get(0))));
         return b.build("loss", loss, "total", outer.carries().get(0), "inner", outer.outputs().get(0), "partial", outer.outputs().get(1));

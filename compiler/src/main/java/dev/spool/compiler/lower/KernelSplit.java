@@ -65,51 +65,32 @@ final class KernelSplit {
         return n.op() instanceof Unary u && u.fn() == UnaryFn.SIGMOID ? 4 : 1;
     }
 
-    /** The parts of expr, each costing at most maxCost (ops plus operands) unless a single node already does. */
+    /**
+     * The parts of expr, each costing at most maxCost unless a single node already does. A part costs
+     * its operations plus {@link #ACCESS_COST} per value it loads and per value it stores: results,
+     * and values a later part reads. Parts are cut greedily in topological order, each at the longest
+     * prefix of the remaining operations that fits (what a prefix stores can shrink as it grows, so
+     * the search goes on until its loads, operations and result stores alone exceed the budget).
+     */
     static List<Part> parts(Graph expr, int maxCost) {
         Set<Value> results = new HashSet<>(expr.results());
+        List<Node> ops = new ArrayList<>();
+        for (Node n : expr.nodes()) {
+            if (!(n.op() instanceof Source) && !literal(expr, n.output(0))) {
+                ops.add(n);
+            }
+        }
         Map<Value, Integer> lastUse = new HashMap<>();
-        List<Node> nodes = expr.nodes();
-        for (int i = 0; i < nodes.size(); i++) {
-            for (Value in : nodes.get(i).inputs()) {
+        for (int i = 0; i < ops.size(); i++) {
+            for (Value in : ops.get(i).inputs()) {
                 lastUse.put(in, i);
             }
         }
         List<List<Node>> groups = new ArrayList<>();
-        List<Node> current = new ArrayList<>();
-        Set<Value> reads = new HashSet<>();
-        int cost = 0;
-        for (Node n : nodes) {
-            if (n.op() instanceof Source) {
-                continue;
-            }
-            int extra = cost(n);
-            Set<Value> newReads = new HashSet<>();
-            for (Value in : n.inputs()) {
-                if (!reads.contains(in) && !definedIn(current, in) && !literal(expr, in)) {
-                    newReads.add(in);
-                }
-            }
-            int add = extra + ACCESS_COST * (newReads.size() + (results.contains(n.output(0)) ? 1 : 0));
-            if (!current.isEmpty() && cost + add > maxCost && extra > 0) {
-                groups.add(current);
-                current = new ArrayList<>();
-                reads = new HashSet<>();
-                cost = 0;
-                newReads.clear();
-                for (Value in : n.inputs()) {
-                    if (!literal(expr, in)) {
-                        newReads.add(in);
-                    }
-                }
-                add = extra + ACCESS_COST * (newReads.size() + (results.contains(n.output(0)) ? 1 : 0));
-            }
-            current.add(n);
-            reads.addAll(newReads);
-            cost += add;
-        }
-        if (!current.isEmpty()) {
-            groups.add(current);
+        for (int start = 0; start < ops.size(); ) {
+            int end = cut(expr, ops, start, maxCost, results, lastUse);
+            groups.add(ops.subList(start, end));
+            start = end;
         }
         List<Part> parts = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
@@ -123,16 +104,14 @@ final class KernelSplit {
                 for (Value in : n.inputs()) {
                     Node producer = expr.node(in.node());
                     if (literal(expr, in)) {
-                        if (!ids.contains(producer.id()) && literalIds.add(producer.id())) {
+                        if (literalIds.add(producer.id())) {
                             members.add(producer);
                         }
                     } else if (!ids.contains(in.node())) {
                         inputs.add(in);
                     }
                 }
-                if (!(literal(expr, n.output(0)) && members.contains(n))) {
-                    members.add(n);
-                }
+                members.add(n);
             }
             List<Value> outputs = new ArrayList<>();
             for (Node n : group) {
@@ -152,20 +131,46 @@ final class KernelSplit {
         return parts;
     }
 
+    /** The end (exclusive) of the part starting at ops[start]: the longest prefix within maxCost, at least one node. */
+    private static int cut(Graph expr, List<Node> ops, int start, int maxCost, Set<Value> results, Map<Value, Integer> lastUse) {
+        int best = start + 1;
+        long opCost = 0;
+        int resultStores = 0;
+        Set<Value> reads = new HashSet<>();
+        List<Value> defined = new ArrayList<>();
+        for (int j = start; j < ops.size(); j++) {
+            Node n = ops.get(j);
+            opCost += cost(n);
+            for (Value in : n.inputs()) {
+                if (!literal(expr, in) && !defined.contains(in)) {
+                    reads.add(in);
+                }
+            }
+            defined.add(n.output(0));
+            if (results.contains(n.output(0))) {
+                resultStores++;
+            }
+            int stores = 0;
+            for (Value v : defined) {
+                if (results.contains(v) || lastUse.getOrDefault(v, -1) > j) {
+                    stores++;
+                }
+            }
+            if (opCost + (long) ACCESS_COST * (reads.size() + stores) <= maxCost) {
+                best = j + 1;
+            }
+            if (opCost + (long) ACCESS_COST * (reads.size() + resultStores) > maxCost) {
+                break;
+            }
+        }
+        return best;
+    }
+
     private static List<Node> sortLiteralsFirst(List<Node> members) {
         List<Node> out = new ArrayList<>();
         members.stream().filter(n -> n.op() instanceof Constant || n.op() instanceof Fill).forEach(out::add);
         members.stream().filter(n -> !(n.op() instanceof Constant || n.op() instanceof Fill)).forEach(out::add);
         return out;
-    }
-
-    private static boolean definedIn(List<Node> nodes, Value v) {
-        for (Node n : nodes) {
-            if (n.id() == v.node()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static boolean literal(Graph expr, Value v) {

@@ -136,6 +136,8 @@ public final class Lowering {
         final Map<Integer, List<Node>> consumers = new HashMap<>();
         /** Node positions in the graph being lowered. */
         final Map<Integer, Integer> position = new HashMap<>();
+        /** The results of the graph being lowered (a top-level result, a scan body's next carry or step output). */
+        final Set<Key> results = new HashSet<>();
         /** Nodes already lowered as part of an earlier node's instructions. */
         final Set<Integer> absorbed = new HashSet<>();
         /** cross_entropy_grad node id -> the view of the loss its instruction also computes. */
@@ -155,6 +157,7 @@ public final class Lowering {
         }
 
         void lowerNodes(Graph g) {
+            g.results().forEach(r -> results.add(Key.Orig.of(r)));
             for (int i = 0; i < g.nodes().size(); i++) {
                 Node n = g.nodes().get(i);
                 position.put(n.id(), position.size());
@@ -364,13 +367,13 @@ public final class Lowering {
         }
 
         /**
-         * The bias add that is the only reader of matmul node n's output, when the bias is a row
+         * The bias add that is the only reader of matmul node n's output (which is no result either), when the bias is a row
          * broadcast along every leading axis (e.g. {@code x Wᵀ + b}), else null; such a pair is one
          * GEMM accumulating onto the broadcast bias ("addmm").
          */
         private Node biasAdd(Node n) {
             List<Node> users = consumers.getOrDefault(n.id(), List.of());
-            if (users.size() != 1 || homes.containsKey(Key.Orig.of(n.output(0)))) {
+            if (users.size() != 1 || homes.containsKey(Key.Orig.of(n.output(0))) || results.contains(Key.Orig.of(n.output(0)))) {
                 return null;
             }
             Node add = users.get(0);
@@ -379,6 +382,9 @@ public final class Lowering {
                 return null;
             }
             Value bias = add.inputs().get(0).node() == n.id() ? add.inputs().get(1) : add.inputs().get(0);
+            if (!env.containsKey(Key.Orig.of(bias))) {
+                return null; // the bias is computed after the product: it cannot be the GEMM's starting value
+            }
             int[] shape = bias.shape().sizes();
             for (int i = 0; i < shape.length - 1; i++) {
                 if (shape[i] != 1) {
@@ -606,7 +612,7 @@ public final class Lowering {
                     Value next = body.results().get(i);
                     if (next.equals(body.params().get(i))) {
                         coalesced.add(i); // the carry passes through unchanged
-                    } else if (canWriteInPlace(body, i, nc)) {
+                    } else if (canWriteInPlace(body, i, nc, options.maxKernelCost())) {
                         bodyHomes.computeIfAbsent(Key.Orig.of(next), k -> new ArrayList<>()).add(slots.get(i));
                         coalesced.add(i);
                     }
@@ -640,9 +646,10 @@ public final class Lowering {
             for (int i = 0; i < nc; i++) {
                 next.add(inner.view(body.results().get(i)));
             }
-            // A next value read from another carry's slot is saved first: the slots change below.
+            // A next value read from a carry's slot (the slot or a view of it) is saved first: the slots change below.
             for (int i = 0; i < nc; i++) {
-                if (!coalesced.contains(i) && slots.contains(next.get(i))) {
+                int buffer = next.get(i).buffer();
+                if (!coalesced.contains(i) && slots.stream().anyMatch(slot -> slot.buffer() == buffer)) {
                     View tmp = View.contiguous(newBuffer(body.results().get(i).dtype(), next.get(i).shape(), "carry-save", null, false).id(),
                             next.get(i).shape());
                     inner.code.add(new Instr.Copy(next.get(i), tmp));
@@ -683,9 +690,12 @@ public final class Lowering {
     /**
      * Whether carry i's next value can be written into its slot by its producer: the producer writes
      * (it is not a view), and every read of the old value, directly or through a view of it, happens
-     * before the producer, or is the producer itself reading it elementwise at the same index.
+     * before the producer, or is the producer itself reading it elementwise at the same index (and,
+     * for a fused group cut into several kernels, no kernel after the one writing the value reads it).
+     * A view of the old value that is a result (another carry's next value, copied at the end of the
+     * step, or a step output copied after the producer) would read the overwritten slot, so it blocks it too.
      */
-    private static boolean canWriteInPlace(Graph body, int carry, int nc) {
+    private static boolean canWriteInPlace(Graph body, int carry, int nc, int maxKernelCost) {
         Value param = body.params().get(carry);
         Value next = body.results().get(carry);
         Node producer = body.node(next.node());
@@ -720,6 +730,10 @@ public final class Lowering {
             }
             if (m.op() instanceof Primitive mp && isView(mp.code())) {
                 aliases.add(new Key.Orig(m.id(), 0));
+                int r = body.results().indexOf(m.output(0));
+                if (r >= 0 && (r < nc || idx > at)) {
+                    return false;
+                }
                 continue;
             }
             if (idx < at) {
@@ -728,11 +742,31 @@ public final class Lowering {
             boolean sameIndex = idx == at && mp(m) == OpKind.ELEMENTWISE && direct
                     && m.inputs().stream().noneMatch(in -> aliases.contains(Key.Orig.of(in)) && !in.equals(param))
                     && producer.outputs().get(next.index()).equals(param.type());
-            if (!sameIndex) {
+            if (!sameIndex || producer.op() instanceof Fused f && readAfterWrite(f.body(), producer, next.index(), param, maxKernelCost)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Whether a kernel of the fused group {@code expr} after the one writing result {@code out} reads {@code param}. */
+    private static boolean readAfterWrite(Graph expr, Node producer, int out, Value param, int maxKernelCost) {
+        List<KernelSplit.Part> parts = KernelSplit.parts(expr, maxKernelCost);
+        Value written = expr.results().get(out);
+        Set<Value> reading = new HashSet<>();
+        for (int k = 0; k < producer.inputs().size(); k++) {
+            if (producer.inputs().get(k).equals(param)) {
+                reading.add(expr.params().get(k));
+            }
+        }
+        boolean after = false;
+        for (KernelSplit.Part part : parts) {
+            if (after && part.inputs().stream().anyMatch(reading::contains)) {
+                return true;
+            }
+            after |= part.outputs().contains(written);
+        }
+        return false;
     }
 
     private static OpKind mp(Node m) {

@@ -15,8 +15,8 @@ import java.util.List;
  * memory with each other and with everything else not live at the same time. Feeds, constants and
  * results are live for the whole program.
  *
- * <p>In place: an elementwise kernel writing a whole buffer that the same kernel reads, with the
- * same geometry, as that buffer's last use writes into the input's memory instead (the kernels load
+ * <p>In place: an elementwise kernel writing a whole buffer that the same kernel reads, only ever with
+ * the same geometry, as that buffer's last use writes into the input's memory instead (the kernels load
  * every operand of an element before storing it).
  *
  * <p>Offsets are assigned greedily, largest buffers first, at the lowest 64-byte-aligned offset that
@@ -198,7 +198,9 @@ public final class MemoryPlanner {
                     for (View in : k.inputs()) {
                         int ib = in.buffer();
                         Buffer src = p.buffer(ib);
-                        if (used[ib] || ib == ob || !in.equals(out.withBuffer(ib)) || last[ib] != pos[0] || src.feed() || src.constant() != null
+                        // Every read of the input buffer by this kernel must be at the output's geometry (not transposed, broadcast or shifted).
+                        boolean sameGeometry = k.inputs().stream().filter(v -> v.buffer() == ib).allMatch(v -> v.equals(out.withBuffer(ib)));
+                        if (used[ib] || ib == ob || !sameGeometry || last[ib] != pos[0] || src.feed() || src.constant() != null
                                 || src.dtype().byteSize() != p.buffer(ob).dtype().byteSize() || src.elements() != p.buffer(ob).elements()) {
                             continue;
                         }

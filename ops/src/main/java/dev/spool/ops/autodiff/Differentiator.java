@@ -31,7 +31,9 @@ import java.util.function.Function;
  *
  * <p>Forward: the original graph is replayed node by node; each scan is replayed as an
  * <em>augmented</em> scan that also stacks, per step, the body values its VJP needs (its
- * residuals: carries as they entered the step, gate activations, ...).
+ * residuals: carries as they entered the step, gate activations, ...). A masked scan with
+ * residuals is augmented unmasked, masking its carries and outputs explicitly, so that residuals
+ * are stacked as computed on every row and need not have the batch dim first.
  *
  * <p>Backward: nodes are visited in reverse, each primitive contributing its VJP rule. A scan
  * becomes a second scan in the opposite direction whose carries are the carry cotangents plus one
@@ -77,19 +79,58 @@ final class Differentiator {
         int ns = scan.numSequences();
         Plan plan = plan(n);
         List<Value> operands = Replay.operands(n, env);
-        ScanResult r = b.scan(Replay.options(scan, operands, scan.reverse()), operands.subList(0, nc), operands.subList(nc, nc + ns), (cs, ss) -> {
-            Map<Key, Value> benv = replay(scan.body(), Replay.bodyEnv(scan, cs, ss, operands));
-            List<Value> results = scan.body().results().stream().map(v -> benv.get(Key.Orig.of(v))).toList();
-            List<Value> outputs = new ArrayList<>(results.subList(nc, results.size()));
-            for (Key k : plan.stacked()) {
-                outputs.add(benv.get(k));
+        ScanResult r;
+        if (scan.masking() == ScanOp.Masking.NONE || plan.stacked().isEmpty()) {
+            r = b.scan(Replay.options(scan, operands, scan.reverse()), operands.subList(0, nc), operands.subList(nc, nc + ns), (cs, ss) -> {
+                Map<Key, Value> benv = replay(scan.body(), Replay.bodyEnv(scan, cs, ss, operands));
+                return augmentedStep(scan, plan, benv, null, cs);
+            });
+        } else {
+            // A masked scan would stack zeros on the inactive rows and could stack only batch-first
+            // values, but the backward body needs every residual as computed, on every row (its VJP
+            // at a zero residual can be 0 * inf). So the augmented scan runs unmasked with the active
+            // rows as a sequence and applies the masking itself to carries and outputs only.
+            List<Value> seqs = new ArrayList<>(operands.subList(nc, nc + ns));
+            seqs.add(TimeAxis.activeSteps(b, scan, operands.get(operands.size() - 1)));
+            ScanOptions opts = ScanOptions.DEFAULT.length(scan.length()).carryNames(Replay.carryNames(scan));
+            if (scan.reverse()) {
+                opts = opts.reverse();
             }
-            return Step.of(results.subList(0, nc), outputs);
-        });
+            r = b.scan(opts, operands.subList(0, nc), seqs, (cs, ss) -> {
+                Map<Key, Value> benv = replay(scan.body(), Replay.bodyEnv(scan, cs, ss.subList(0, ns), operands));
+                return augmentedStep(scan, plan, benv, ss.get(ns), cs);
+            });
+        }
         Replay.bindOutputs(n, env, r);
         for (int k = 0; k < plan.stacked().size(); k++) {
             env.put(new Key.Residual(n.id(), k), r.outputs().get(scan.numOutputs() + k));
         }
+    }
+
+    /**
+     * One step of an augmented scan: the body's carries and outputs, then its residuals. With
+     * {@code active} (the step's active rows), an inactive row keeps its carry and outputs zeros,
+     * as a masked scan does; the residuals are stacked as computed.
+     */
+    private Step augmentedStep(ScanOp scan, Plan plan, Map<Key, Value> benv, Value active, List<Value> carriesIn) {
+        int nc = scan.numCarries();
+        List<Value> results = scan.body().results().stream().map(v -> benv.get(Key.Orig.of(v))).toList();
+        List<Value> carries = new ArrayList<>(results.subList(0, nc));
+        List<Value> outputs = new ArrayList<>(results.subList(nc, results.size()));
+        if (active != null) {
+            for (int i = 0; i < nc; i++) {
+                Value next = carries.get(i);
+                carries.set(i, b.where(TimeAxis.rowsLike(b, active, next), next, carriesIn.get(i)));
+            }
+            for (int j = 0; j < outputs.size(); j++) {
+                Value y = outputs.get(j);
+                outputs.set(j, b.where(TimeAxis.rowsLike(b, active, y), y, b.scalar(0, b.typeOf(y).dtype())));
+            }
+        }
+        for (Key k : plan.stacked()) {
+            outputs.add(benv.get(k));
+        }
+        return Step.of(carries, outputs);
     }
 
     // Backward ---------------------------------------------------------------------------------
@@ -416,7 +457,7 @@ final class Differentiator {
                 sequencesRead.add(p - nc);
             } else if (p < nc + ns && !loopInvariant.contains(k)) {
                 // Values computed from invariants alone are recomputed in the backward body instead:
-                // stacking them would waste T copies, and a masked scan can only stack batch-first values.
+                // stacking them would waste T copies.
                 stacked.add(k);
             }
         }

@@ -1,0 +1,109 @@
+package dev.spool.backend.cpu;
+
+import dev.spool.compiler.Pipeline;
+import dev.spool.graph.Dim;
+import dev.spool.graph.Graph;
+import dev.spool.graph.GraphPrinter;
+import dev.spool.graph.Tensor;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Differential test of the optimising compiler on random graphs with scans ({@link RandomScanGraphs}):
+ * for every seed, the forward graph and the gradient graph of its loss, compiled under each pipeline
+ * variant (the same list as the nn module's fixture differential test: standard; verification only;
+ * each optimising pass off in turn; fusion and memory planning only; unrolled fully and by 2 after
+ * binding {@code T}), give the reference interpreter's results to 1e-9 relative (f64). A failure
+ * names the seed, the variant and the result and prints the graph; reproduce one seed with
+ * {@code RandomScanGraphs.generate(seed)}.
+ */
+class RandomScanGraphDifferentialTest {
+    private static final int SEEDS = 40;
+    private static final double TOL = 1e-9;
+
+    /** The variants by name; unrolling ones bind the time dim to the feeds' length first. */
+    static Map<String, Pipeline> variants() {
+        Map<String, Pipeline> v = new LinkedHashMap<>();
+        v.put("standard", Pipeline.standard());
+        v.put("no passes", Pipeline.named(List.of("verify"), 0));
+        for (String pass : List.of("simplify", "pushout", "sink", "fusion", Pipeline.MEMORY_PLANNING)) {
+            v.put("no " + pass, Pipeline.standard().without(Set.of(pass)));
+        }
+        v.put("only fusion and memplan", Pipeline.named(List.of("fusion", Pipeline.MEMORY_PLANNING), 0));
+        v.put("unrolled", Pipeline.unrolling(0));
+        v.put("unrolled by 2", Pipeline.unrolling(2));
+        return v;
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyPipelineVariantMatchesTheReferenceOnRandomScanGraphs() {
+        return LongStream.range(0, SEEDS).mapToObj(seed -> DynamicTest.dynamicTest("seed " + seed, () -> {
+            RandomScanGraphs.Case c = RandomScanGraphs.generate(seed);
+            check(c.forward());
+            check(c.gradient());
+        }));
+    }
+
+    /** Runs every variant on the problem and fails with all disagreeing variants listed and the graph printed. */
+    static void check(RandomScanGraphs.Problem p) {
+        Map<String, Tensor> want = CpuBackend.reference(p.graph()).run(p.feeds());
+        List<String> failures = new ArrayList<>();
+        for (var v : variants().entrySet()) {
+            String where = p.name() + " [" + v.getKey() + "]";
+            Graph g = v.getKey().startsWith("unrolled") ? bindSteps(p.graph(), p.steps()) : p.graph();
+            Map<String, Tensor> got;
+            try {
+                got = CpuBackend.compile(g, v.getValue()).run(p.feeds());
+            } catch (RuntimeException e) {
+                failures.add(where + ": " + e);
+                continue;
+            }
+            if (!got.keySet().equals(want.keySet())) {
+                failures.add(where + ": results " + got.keySet() + ", expected " + want.keySet());
+                continue;
+            }
+            for (String k : want.keySet()) {
+                String diff = difference(want.get(k), got.get(k));
+                if (diff != null) {
+                    failures.add(where + " result " + k + ": " + diff);
+                }
+            }
+        }
+        if (!failures.isEmpty()) {
+            fail(String.join("\n", failures) + "\n" + p.name() + " graph (T=" + p.steps() + "):\n" + GraphPrinter.print(p.graph()));
+        }
+    }
+
+    /** The graph with T bound to {@code steps}, inside products such as B*T too. */
+    static Graph bindSteps(Graph g, int steps) {
+        return g.mapDims(d -> Dim.product(d.factors().stream().map(f -> f.equals(Dim.of("T")) ? Dim.of(steps) : f).toArray(Dim[]::new)));
+    }
+
+    /** Null when equal to TOL relative (to max(1, |expected|)), else what differs. */
+    private static String difference(Tensor expected, Tensor actual) {
+        if (!Arrays.equals(expected.shape(), actual.shape()) || expected.dtype() != actual.dtype()) {
+            return "type " + actual.dtype() + Arrays.toString(actual.shape()) + ", expected " + expected.dtype()
+                    + Arrays.toString(expected.shape());
+        }
+        for (int i = 0; i < expected.size(); i++) {
+            double e = expected.getDouble(i);
+            double a = actual.getDouble(i);
+            double err = Math.abs(a - e) / Math.max(1, Math.abs(e));
+            if (!(err <= TOL)) {
+                return "element " + i + " is " + a + ", expected " + e + " (relative error " + err + ")";
+            }
+        }
+        return null;
+    }
+}
