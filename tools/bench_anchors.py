@@ -46,12 +46,23 @@ def median_ms(step, timed):
     return statistics.median(times)
 
 
+def require_optimised_blas(torch):
+    """Debian's PyTorch calls whatever libblas.so.3 the alternatives system picks: the reference BLAS
+    unless libopenblas0-pthread is installed, which makes PyTorch several times slower and any
+    comparison meaningless. Refuses to measure then."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    with open("/proc/self/maps") as maps:
+        if "openblas" not in maps.read():
+            sys.exit("PyTorch is not using OpenBLAS (reference BLAS loaded): apt-get install -y libopenblas0-pthread")
+
+
 def worker(cell, hidden, batch, steps, timed, threads):
     """Runs in a fresh process whose OPENBLAS_NUM_THREADS is already set; prints JSON timings."""
     import torch
     from torch import nn
     from torch.nn import functional as F
     torch.set_num_threads(threads)
+    require_optimised_blas(torch)
     torch.manual_seed(0)
     rnn = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[cell](28, hidden)
     head = nn.Linear(hidden, 28)

@@ -81,6 +81,10 @@ def main():
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    with open("/proc/self/maps") as maps:  # Debian's torch uses whichever libblas.so.3 is installed
+        if "openblas" not in maps.read():
+            raise SystemExit("PyTorch is not using OpenBLAS (reference BLAS loaded): apt-get install -y libopenblas0-pthread")
     vocab, index, X, Y = load(a.text, a.steps)
     xtr, ytr, xva, yva = X[:10000], Y[:10000], X[10000:15000], Y[10000:15000]
     model = RNNLM(a.cell, len(vocab), a.hidden, a.layers, a.bidirectional)

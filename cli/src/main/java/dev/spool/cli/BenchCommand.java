@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import dev.spool.backend.cpu.CpuBackend;
 import dev.spool.backend.cpu.CpuProgram;
 import dev.spool.backend.cpu.GemmRate;
+import dev.spool.backend.cpu.Profile;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
@@ -81,6 +82,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--metrics", paramLabel = "FILE.json",
             description = "Write {name: {ms_per_step, tokens_per_s, inference_ms_per_step, inference_tokens_per_s}, sgemm_gflops} as JSON.")
     Path metrics;
+
+    @Option(names = "--profile", description = "After each workload, print where the time of the timed steps went: per instruction kind"
+            + " (gemm, kernel, loop overhead...) and the most expensive instructions, for the training step and the forward pass.")
+    boolean profile;
 
     @Mixin
     CompilerOptions compiler;
@@ -196,6 +201,8 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Tensor> params = new LinkedHashMap<>(m.params());
         CpuProgram train = CpuBackend.compile(m.training(), compiler.pipeline());
         CpuProgram logits = CpuBackend.compile(compiler.bindSteps(m.logits(), w.steps()), compiler.pipeline());
+        Profile trainProfile = profile ? train.profile() : null;
+        Profile logitsProfile = profile ? logits.profile() : null;
         SplittableRandom rnd = new SplittableRandom(1);
         Sgd sgd = new Sgd(1, 0, 0);
         long[] tokens = new long[w.batch() * w.steps()];
@@ -214,20 +221,31 @@ final class BenchCommand implements Callable<Integer> {
             params.keySet().forEach(k -> grads.put(k, r.get("grad." + k)));
             GradientClipping.clipGlobalNorm(grads, 1.0);
             sgd.step(params, grads);
-        });
+        }, trainProfile);
         double inferenceMs = median(() -> {
             Map<String, Tensor> feeds = new HashMap<>(params);
             feeds.put("tokens", Tensor.ofLongs(shape, tokens));
             logits.run(feeds);
-        });
+        }, logitsProfile);
+        if (profile) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("profile of %d training steps (%s):%n%s", timed, w.name(), trainProfile.report(12).indent(2));
+            out.printf("profile of %d forward passes (%s):%n%s", timed, w.name(), logitsProfile.report(8).indent(2));
+        }
         return new Timings(trainMs, inferenceMs);
     }
 
-    /** Median of {@code --steps} timed runs after at least {@code --warmup} runs and {@code --warmup-seconds}. */
-    private double median(Runnable step) {
+    /**
+     * Median of {@code --steps} timed runs after at least {@code --warmup} runs and {@code --warmup-seconds};
+     * the profile, if any, covers the timed runs only.
+     */
+    private double median(Runnable step, Profile timedRuns) {
         long warmUntil = System.nanoTime() + (long) (warmupSeconds * 1e9);
         for (int s = 0; s < warmup || System.nanoTime() < warmUntil; s++) {
             step.run();
+        }
+        if (timedRuns != null) {
+            timedRuns.reset();
         }
         double[] ms = new double[timed];
         for (int s = 0; s < timed; s++) {
