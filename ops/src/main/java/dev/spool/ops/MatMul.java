@@ -70,7 +70,27 @@ public record MatMul(boolean transA, boolean transB) implements Primitive {
         Value a = fwd.input(0);
         Value bb = fwd.input(1);
         Value da = transA ? b.matmul(bb, g, transB, true) : b.matmul(g, bb, false, !transB);
-        Value db = transB ? b.matmul(g, a, true, transA) : b.matmul(a, g, !transA, false);
+        Value db = sharedRhs(fwd) ? sharedRhsGradient(b, a, g, fwd.inputType(0))
+                : transB ? b.matmul(g, a, true, transA) : b.matmul(a, g, !transA, false);
         return java.util.Arrays.asList(Grads.unbroadcast(b, da, fwd.inputType(0)), Grads.unbroadcast(b, db, fwd.inputType(1)));
+    }
+
+    /** A batched (..., M, K) lhs times one (K, N) matrix, as a linear layer applied to every step of a sequence. */
+    private boolean sharedRhs(Forward fwd) {
+        return !transA && fwd.inputType(0).rank() > 2 && fwd.inputType(1).rank() == 2;
+    }
+
+    /**
+     * The gradient of a matrix shared by every batch of the lhs, as one product over all the rows:
+     * Σ_batch A_bᵀ g_b = A'ᵀ g' with A' (rows, K) and g' (rows, N) the operands with their batch axes
+     * folded into the rows. The batched form would be one small GEMM per batch (per time step for a
+     * language model's head) and a reduction over them.
+     */
+    private Value sharedRhsGradient(Builder b, Value a, Value g, TensorType at) {
+        Dim[] lead = at.shape().dims().subList(0, at.rank() - 1).toArray(Dim[]::new);
+        Dim rows = Dim.product(lead);
+        Value a2 = b.reshape(a, rows, at.shape().dim(at.rank() - 1));
+        Value g2 = b.reshape(g, rows, b.typeOf(g).shape().dim(at.rank() - 1));
+        return transB ? b.matmul(g2, a2, true, false) : b.matmul(a2, g2, true, false);
     }
 }

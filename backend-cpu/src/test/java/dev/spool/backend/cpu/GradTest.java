@@ -122,6 +122,26 @@ class GradTest {
         return f;
     }
 
+    /** A matrix shared by every batch of a product (a head applied to every step): its gradient is one flat product. */
+    @Test
+    void sharedMatrixOfABatchedProductHasOneFlatGradientProduct() {
+        var rnd = new Random(3);
+        for (boolean transB : new boolean[] {false, true}) {
+            var b = new Builder();
+            Value x = b.input("x", F64, "T", "B", 4);
+            Value w = transB ? b.input("w", F64, 5, 4) : b.input("w", F64, 4, 5);
+            Value loss = weightedSum(b, b.matmul(x, w, false, transB), "r");
+            Graph g = b.build("loss", loss);
+            Map<String, Tensor> feeds = new HashMap<>(Map.of("x", random(rnd, 3, 2, 4), "w", transB ? random(rnd, 5, 4) : random(rnd, 4, 5),
+                    "r", random(rnd, 3, 2, 5)));
+            GradientCheck.check(g, "loss", feeds, List.of("x", "w"), TOL);
+            Graph grad = Grad.of(g, "loss", List.of("x", "w"));
+            // not one (4, 5) product per batch, summed: a batched matmul whose matrices have w's shape
+            assertTrue(grad.nodes().stream().noneMatch(n -> n.op().name().equals("matmul") && n.outputs().get(0).rank() == 3
+                    && n.outputs().get(0).shape().dims().subList(1, 3).equals(w.shape().dims())), "\n" + grad);
+        }
+    }
+
     @TestFactory
     Stream<DynamicTest> scanGradientMatchesFiniteDifferences() {
         return Stream.of(false, true).flatMap(rev -> Stream.of(false, true).map(len -> DynamicTest.dynamicTest(
