@@ -55,6 +55,19 @@ class RandomScanGraphDifferentialTest {
         }));
     }
 
+    /**
+     * The reference interpreter is the oracle above, so an autodiff bug it shares with the compiled
+     * programs would pass there: the symbolic gradients are also checked against float64 central
+     * finite differences of the forward graph's loss, element by element.
+     */
+    @TestFactory
+    Stream<DynamicTest> gradientsOfRandomScanGraphsMatchFiniteDifferences() {
+        return LongStream.range(0, SEEDS).mapToObj(seed -> DynamicTest.dynamicTest("seed " + seed, () -> {
+            RandomScanGraphs.Case c = RandomScanGraphs.generate(seed);
+            GradientCheck.check(c.forward().graph(), "loss", c.forward().feeds(), c.wrt(), 1e-6, Pipeline.named(List.of("verify"), 0));
+        }));
+    }
+
     /** Runs every variant on the problem and fails with all disagreeing variants listed and the graph printed. */
     static void check(RandomScanGraphs.Problem p) {
         Map<String, Tensor> want = CpuBackend.reference(p.graph()).run(p.feeds());

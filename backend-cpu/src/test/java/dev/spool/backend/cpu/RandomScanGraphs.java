@@ -46,8 +46,8 @@ final class RandomScanGraphs {
     record Problem(String name, Graph graph, Map<String, Tensor> feeds, int steps) {
     }
 
-    /** A seed's forward graph and the gradient graph of its loss, on the same feeds. */
-    record Case(long seed, Problem forward, Problem gradient) {
+    /** A seed's forward graph and the gradient graph of its loss with respect to {@code wrt}, on the same feeds. */
+    record Case(long seed, Problem forward, Problem gradient, List<String> wrt) {
     }
 
     /** The graphs and feeds of {@code seed}; equal seeds give equal cases. */
@@ -58,7 +58,7 @@ final class RandomScanGraphs {
         Graph gradient = Grad.of(forward, "loss", wrt);
         Map<String, Tensor> feeds = Map.copyOf(gen.feeds);
         return new Case(seed, new Problem("seed " + seed + " forward", forward, feeds, gen.steps),
-                new Problem("seed " + seed + " gradient", gradient, feeds, gen.steps));
+                new Problem("seed " + seed + " gradient", gradient, feeds, gen.steps), List.copyOf(wrt));
     }
 
     /** The state of one generation: the random source, the builder and the feeds declared so far. */
