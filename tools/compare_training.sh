@@ -5,6 +5,7 @@
 #   tools/compare_training.sh            # all recipes (about an hour on 2 cores)
 #   EPOCHS_SCALE=0.1 tools/compare_training.sh   # a quick smoke run with a tenth of the epochs
 #   ONLY=GRU tools/compare_training.sh           # only the recipes whose name contains GRU
+#   TORCH_THREADS="1x2 2x1 1x1" ...              # PyTorch thread settings to try (torch x OpenBLAS)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -34,9 +35,10 @@ for r in "${recipes[@]}"; do
   # shellcheck disable=SC2086
   java --add-modules jdk.incubator.vector -cp "$jars/*" dev.spool.cli.Main train $flags --quiet --plot "$out/s.png" --metrics "$out/s.json" >&2
   # PyTorch's speed depends on how its intra-op threads and OpenBLAS's threads share the cores (they
-  # multiply): try each setting (torch x OpenBLAS) and keep the fastest run.
+  # multiply): try each setting (torch x OpenBLAS) and keep the fastest run. 2x2 oversubscribes the two
+  # cores (both pools spin) and ran 2-4x slower than the best on every recipe: add it with TORCH_THREADS.
   best=0
-  for cfg in ${TORCH_THREADS:-1x2 2x1 2x2}; do
+  for cfg in ${TORCH_THREADS:-1x2 2x1}; do
     # shellcheck disable=SC2086
     OPENBLAS_NUM_THREADS="${cfg#*x}" /usr/bin/python3 tools/train_torch.py $flags --threads "${cfg%x*}" --metrics "$out/try.json" >&2
     rate="$(python3 -c "import json; print(int(json.load(open('$out/try.json'))['tokens_per_s']))")"

@@ -56,6 +56,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void profileCoversTheTimedStepsOnly() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), "bench", "--only", "rnn_h32", "--profile",
+                "--steps", "2", "--warmup", "1", "--warmup-seconds", "0");
+        assertEquals(0, code, err.toString());
+        String text = out.toString();
+        assertTrue(text.contains("profile of 2 training steps (rnn_h32_b1024_t32)"), text);
+        assertTrue(text.contains("profile of 2 forward passes (rnn_h32_b1024_t32)"), text);
+        // The recurrent GEMM runs once per time step: 2 timed steps x 32 = 64 runs; the warm-up step is not counted.
+        assertTrue(text.lines().anyMatch(l -> l.contains(" 64× gemm") && l.contains("m=1024 n=32 k=32")), text);
+        assertTrue(text.lines().noneMatch(l -> l.contains(" 96× ")), text);
+    }
+
+    @Test
     void unknownSuiteIsRefused() {
         StringWriter err = new StringWriter();
         assertEquals(2, Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "bench", "--suite", "scan-vs-unroll"));
