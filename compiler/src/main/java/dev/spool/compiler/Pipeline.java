@@ -69,6 +69,27 @@ public final class Pipeline {
     }
 
     /**
+     * The pass combinations that must all compute the same function, by name: standard; nothing but
+     * verification; each optimising pass turned off in turn; only fusion and memory planning; unrolled
+     * fully and by 2 (these two need the time dim bound to a size). The differential tests run every
+     * graph under each of them.
+     *
+     * <pre>{@code Pipeline.variants().forEach((name, p) -> check(name, CpuBackend.compile(g, p).run(feeds)));}</pre>
+     */
+    public static Map<String, Pipeline> variants() {
+        Map<String, Pipeline> v = new LinkedHashMap<>();
+        v.put("standard", standard());
+        v.put("no passes", named(List.of("verify"), 0));
+        for (String pass : List.of("simplify", "pushout", "sink", "fusion", MEMORY_PLANNING)) {
+            v.put("no " + pass, standard().without(Set.of(pass)));
+        }
+        v.put("only fusion and memplan", named(List.of("fusion", MEMORY_PLANNING), 0));
+        v.put("unrolled", unrolling(0));
+        v.put("unrolled by 2", unrolling(2));
+        return v;
+    }
+
+    /**
      * Exactly the named passes, in this order, after a verification, with memory planning when
      * {@value #MEMORY_PLANNING} is named; {@code unroll} unrolls by {@code unrollFactor}. An unknown
      * name is an error listing the known ones.

@@ -10,10 +10,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,20 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * <p>Tolerances: f64 to 1e-10 relative; f32 to 1e-4, since sinking and fusion reassociate sums.
  */
 class PipelineDifferentialTest {
-    /** The variants by name; unrolling ones bind the time dim to the fixture's length first. */
-    static Map<String, Pipeline> variants() {
-        Map<String, Pipeline> v = new LinkedHashMap<>();
-        v.put("standard", Pipeline.standard());
-        v.put("no passes", Pipeline.named(List.of("verify"), 0));
-        for (String pass : List.of("simplify", "pushout", "sink", "fusion", Pipeline.MEMORY_PLANNING)) {
-            v.put("no " + pass, Pipeline.standard().without(Set.of(pass)));
-        }
-        v.put("only fusion and memplan", Pipeline.named(List.of("fusion", Pipeline.MEMORY_PLANNING), 0));
-        v.put("unrolled", Pipeline.unrolling(0));
-        v.put("unrolled by 2", Pipeline.unrolling(2));
-        return v;
-    }
-
     @TestFactory
     Stream<DynamicTest> everyPipelineVariantMatchesTheReferenceOnEveryFixture() {
         List<DynamicTest> tests = new ArrayList<>();
@@ -64,7 +48,7 @@ class PipelineDifferentialTest {
         }
         int steps = p.feeds().get("input").dim(c.batchFirst() ? 1 : 0);
         double tol = c.dtype() == DType.F64 ? 1e-10 : 1e-4;
-        for (var v : variants().entrySet()) {
+        for (var v : Pipeline.variants().entrySet()) {
             Graph g = v.getKey().startsWith("unrolled") ? p.graph().mapDims(d -> d.equals(Dim.of("T")) ? Dim.of(steps) : d) : p.graph();
             Map<String, Tensor> got;
             try {

@@ -10,10 +10,8 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -31,20 +29,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 class RandomScanGraphDifferentialTest {
     private static final int SEEDS = 40;
     private static final double TOL = 1e-9;
-
-    /** The variants by name; unrolling ones bind the time dim to the feeds' length first. */
-    static Map<String, Pipeline> variants() {
-        Map<String, Pipeline> v = new LinkedHashMap<>();
-        v.put("standard", Pipeline.standard());
-        v.put("no passes", Pipeline.named(List.of("verify"), 0));
-        for (String pass : List.of("simplify", "pushout", "sink", "fusion", Pipeline.MEMORY_PLANNING)) {
-            v.put("no " + pass, Pipeline.standard().without(Set.of(pass)));
-        }
-        v.put("only fusion and memplan", Pipeline.named(List.of("fusion", Pipeline.MEMORY_PLANNING), 0));
-        v.put("unrolled", Pipeline.unrolling(0));
-        v.put("unrolled by 2", Pipeline.unrolling(2));
-        return v;
-    }
 
     @TestFactory
     Stream<DynamicTest> everyPipelineVariantMatchesTheReferenceOnRandomScanGraphs() {
@@ -72,7 +56,7 @@ class RandomScanGraphDifferentialTest {
     static void check(RandomScanGraphs.Problem p) {
         Map<String, Tensor> want = CpuBackend.reference(p.graph()).run(p.feeds());
         List<String> failures = new ArrayList<>();
-        for (var v : variants().entrySet()) {
+        for (var v : Pipeline.variants().entrySet()) {
             String where = p.name() + " [" + v.getKey() + "]";
             Graph g = v.getKey().startsWith("unrolled") ? bindSteps(p.graph(), p.steps()) : p.graph();
             Map<String, Tensor> got;
