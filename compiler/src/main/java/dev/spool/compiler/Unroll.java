@@ -262,7 +262,8 @@ public final class Unroll implements Pass {
         if (scan.masking() == ScanOp.Masking.NONE) {
             return null;
         }
-        Value m = operands.get(operands.size() - 1);
+        Value last = operands.get(operands.size() - 1);
+        Value m = scan.masking() == ScanOp.Masking.LENGTHS ? TimeAxis.checkedLengths(b, scan, last) : last;
         return j -> TimeAxis.activeAt(b, scan, m, first + j);
     }
 }

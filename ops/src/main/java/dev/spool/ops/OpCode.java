@@ -23,6 +23,8 @@ public enum OpCode {
     SCATTER_ADD(OpKind.DATA_MOVEMENT),
     PAD(OpKind.DATA_MOVEMENT),
     ONE_HOT(OpKind.DATA_MOVEMENT),
+    /** A masked scan's lengths, passed through once checked ({@link CheckLengths}). */
+    CHECK_LENGTHS(OpKind.DATA_MOVEMENT),
     REDUCE(OpKind.REDUCTION),
     SOFTMAX(OpKind.REDUCTION),
     CROSS_ENTROPY(OpKind.REDUCTION),

@@ -13,6 +13,7 @@ import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.ops.Binary;
 import dev.spool.ops.Cast;
+import dev.spool.ops.CheckLengths;
 import dev.spool.ops.Compare;
 import dev.spool.ops.Concat;
 import dev.spool.ops.Fill;
@@ -174,6 +175,13 @@ public final class ReferenceProgram {
                 yield (s, d) -> s[o] = ElementwiseKernels.compare(fn, s[in[0]], s[in[1]], outShape.sizes(d));
             }
             case WHERE -> (s, d) -> s[o] = ElementwiseKernels.where(s[in[0]], s[in[1]], s[in[2]], outShape.sizes(d));
+            case CHECK_LENGTHS -> {
+                var check = (CheckLengths) p;
+                yield (s, d) -> {
+                    ScanLoop.checkLengths(s[in[0]], check.steps() instanceof Dim.Sym sym ? d.get(sym.name()) : check.steps().size(), check.label());
+                    s[o] = s[in[0]];
+                };
+            }
             case CAST -> {
                 var to = ((Cast) p).to();
                 yield (s, d) -> s[o] = ElementwiseKernels.cast(s[in[0]], to);

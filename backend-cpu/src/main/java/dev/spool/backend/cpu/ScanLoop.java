@@ -90,6 +90,11 @@ final class ScanLoop {
     }
 
     private void checkLengths(Tensor lengths, int steps) {
+        checkLengths(lengths, steps, label);
+    }
+
+    /** Refuses lengths outside [0, steps], naming {@code label}. */
+    static void checkLengths(Tensor lengths, int steps, String label) {
         for (int b = 0; b < lengths.size(); b++) {
             long l = lengths.getLong(b);
             if (l < 0 || l > steps) {

@@ -85,6 +85,39 @@ class ScanSemanticsTest {
         assertTrue(e.getMessage().contains("lengths[0] = 4 is outside [0, 3]"), e.getMessage());
     }
 
+    /**
+     * Autodiff's augmented scan and unrolling replace the scan's own masking by explicit selects;
+     * lengths beyond the scan must still be refused there, not clamped.
+     */
+    @Test
+    void lengthsBeyondTheScanAreRefusedByGradientAndUnrolledPrograms() {
+        var b = new Builder();
+        Value xs = b.input("x", F64, "T", "B", 1);
+        var r = b.scan(ScanOptions.DEFAULT.lengths(b.input("lengths", I64, "B")), List.of(b.fill(0.5, F64, "B", 1)), List.of(xs), (c, st) -> {
+            Value next = b.tanh(b.add(c.get(0), st.get(0)));
+            return Step.of(List.of(next), List.of(next));
+        });
+        Graph g = b.build("loss", b.sum(r.outputs().get(0)));
+        Graph grad = dev.spool.ops.autodiff.Grad.of(g, "loss", List.of("x"));
+        Graph unrolled = g.mapDims(d -> d.equals(dev.spool.graph.Dim.of("T")) ? dev.spool.graph.Dim.of(3) : d);
+        Map<String, Tensor> bad = Map.of("x", X, "lengths", Tensor.ofLongs(new int[] {2}, 4, 1));
+        List<org.junit.jupiter.api.function.Executable> runs = List.of(
+                () -> CpuBackend.reference(grad).run(bad),
+                () -> CpuBackend.compile(grad).run(bad),
+                () -> CpuBackend.compile(unrolled, dev.spool.compiler.Pipeline.unrolling(0)).run(bad),
+                () -> CpuBackend.compile(unrolled, dev.spool.compiler.Pipeline.unrolling(2)).run(bad));
+        for (var run : runs) {
+            InputException e = assertThrows(InputException.class, run);
+            assertTrue(e.getMessage().contains("lengths[0] = 4 is outside [0, 3]"), e.getMessage());
+        }
+        // Valid lengths still run, and the gradient is finite.
+        Map<String, Tensor> ok = Map.of("x", X, "lengths", Tensor.ofLongs(new int[] {2}, 3, 1));
+        Tensor dx = CpuBackend.compile(grad).run(ok).get("grad.x");
+        for (double v : dx.toDoubles()) {
+            assertTrue(Double.isFinite(v), dx.toString());
+        }
+    }
+
     @Test
     void boolMaskSkipsIndividualSteps() {
         var b = new Builder();

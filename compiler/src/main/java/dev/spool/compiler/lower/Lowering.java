@@ -11,6 +11,7 @@ import dev.spool.graph.Source;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
+import dev.spool.ops.CheckLengths;
 import dev.spool.ops.Concat;
 import dev.spool.ops.Fill;
 import dev.spool.ops.Fused;
@@ -333,6 +334,10 @@ public final class Lowering {
                     View dst = destinations(out).get(0);
                     code.add(new Instr.Fill(dst, ((Fill) p).value()));
                     place(out, dst);
+                }
+                case CHECK_LENGTHS -> {
+                    code.add(new Instr.CheckLengths(flat(ins.get(0), out.dtype()), ((CheckLengths) p).steps().size(), ((CheckLengths) p).label()));
+                    place(out, ins.get(0));
                 }
                 case IOTA -> {
                     View dst = destinations(out).get(0);

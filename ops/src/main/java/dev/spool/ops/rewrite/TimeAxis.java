@@ -7,6 +7,7 @@ import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
+import dev.spool.ops.CheckLengths;
 import dev.spool.ops.CompareFn;
 import dev.spool.ops.Iota;
 import dev.spool.ops.Reshape;
@@ -37,7 +38,15 @@ public final class TimeAxis {
         }
         TensorType lt = b.typeOf(maskOperand);
         Value steps = b.apply1(new Iota(lt.dtype(), Shape.of(scan.length(), lt.shape().dim(0)), 0));
-        return b.compare(CompareFn.LT, steps, maskOperand);
+        return b.compare(CompareFn.LT, steps, checkedLengths(b, scan, maskOperand));
+    }
+
+    /**
+     * The lengths operand of a LENGTHS-masked scan read through {@link CheckLengths}: a rewrite that
+     * replaces the scan's own masking by explicit selects must still refuse lengths outside [0, T].
+     */
+    public static Value checkedLengths(Builder b, ScanOp scan, Value lengths) {
+        return b.apply1(new CheckLengths(scan.length(), "lengths of a masked scan"), lengths);
     }
 
     /** (B) BOOL for the one step t: {@code t < lengths}, or row t of the mask. */
