@@ -338,13 +338,24 @@ class ElementwiseFusionTest {
     }
 
     @Test
-    void literalsReadOutsideAKernelStay() {
+    void literalsThatAreResultsStay() {
         Builder b = new Builder();
         Value x = b.input("x", F64, B, H);
         Value half = b.scalar(0.5, F64);
         Value y = b.mul(b.tanh(x), half);
         Graph f = fuse(b.build("y", y, "half", half));
         assertEquals(1, TestPrograms.nodes(f, n -> n.op() instanceof Constant).size());
+    }
+
+    @Test
+    void literalsAlsoReadByAnOpOutsideEveryGroupStay() {
+        Builder b = new Builder();
+        Value x = b.input("x", F64, B, H);
+        Value half = b.scalar(0.5, F64);
+        Value y = b.mul(b.tanh(x), half);
+        Value s = b.sum(b.reshape(half, 1));
+        Graph f = fuse(b.build("y", y, "s", s));
+        assertEquals(1, TestPrograms.nodes(f, n -> n.op() instanceof Constant).size(), f.toString());
     }
 
     @Test
