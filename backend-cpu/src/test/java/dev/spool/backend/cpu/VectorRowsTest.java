@@ -229,10 +229,13 @@ class VectorRowsTest {
         Random rnd = new Random(300 + n);
         for (boolean loss : new boolean[] {false, true}) {
             for (int rows : ROWS) {
-                for (int offset : new int[] {0, 1, 3}) {
-                    int logits = offset;
-                    int out = logits + rows * n + 5 + offset;
-                    int floats = out + rows * n + 3 * L + 16;
+                for (int offset : new int[] {0, 1, 3, -1}) {
+                    // offset -1: the output first and the logits last, the arena ending right after
+                    // them, so that no vector load may run past the last logit row.
+                    boolean logitsLast = offset < 0;
+                    int logits = logitsLast ? rows * n + 5 : offset;
+                    int out = logitsLast ? 0 : logits + rows * n + 5 + offset;
+                    int floats = logitsLast ? logits + rows * n : out + rows * n + 3 * L + 16;
                     ByteBuffer m = arena(floats);
                     randomRows(m, rnd, logits, n, rows, n, 3);
                     int[] target = rnd.ints(rows, 0, n).toArray();
