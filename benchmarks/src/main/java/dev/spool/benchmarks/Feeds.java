@@ -1,6 +1,5 @@
 package dev.spool.benchmarks;
 
-import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Source;
 import dev.spool.graph.Tensor;
@@ -42,7 +41,7 @@ final class Feeds {
 
     /** {@code g} with its time dim {@code T} fixed to {@code steps}: an unrolled loop needs a fixed length (as {@code spool --mode unroll}). */
     static Graph bindSteps(Graph g, int steps) {
-        return g.mapDims(d -> d instanceof Dim.Sym s && s.name().equals("T") ? Dim.of(steps) : d);
+        return g.bind("T", steps);
     }
 
     /** The largest absolute difference between two float tensors of the same size. */

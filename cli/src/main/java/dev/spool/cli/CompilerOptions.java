@@ -1,7 +1,6 @@
 package dev.spool.cli;
 
 import dev.spool.compiler.Pipeline;
-import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import picocli.CommandLine.Option;
 
@@ -90,7 +89,7 @@ final class CompilerOptions {
         if (!unrolls()) {
             return g;
         }
-        return g.mapDims(d -> d instanceof Dim.Sym s && s.name().equals("T") ? Dim.of(steps) : d);
+        return g.bind("T", steps);
     }
 
     private void check() {

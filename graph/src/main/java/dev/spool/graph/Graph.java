@@ -70,6 +70,18 @@ public final class Graph {
         return i < 0 ? Optional.empty() : Optional.of(results.get(i));
     }
 
+    /**
+     * The same graph with the symbol {@code name} fixed to {@code size} in every dim, inside products
+     * such as {@code T*B} too, e.g. the time dim bound before unrolling:
+     *
+     * <pre>{@code Graph fixed = g.bind("T", 35);}</pre>
+     */
+    public Graph bind(String name, int size) {
+        Dim symbol = Dim.of(name);
+        Dim fixed = Dim.of(size);
+        return mapDims(d -> Dim.product(d.factors().stream().map(f -> f.equals(symbol) ? fixed : f).toArray(Dim[]::new)));
+    }
+
     /** The same graph with every type's dims rewritten by {@code f}, recursively into scan bodies. */
     public Graph mapDims(UnaryOperator<Dim> f) {
         List<Node> out = new ArrayList<>(nodes.size());

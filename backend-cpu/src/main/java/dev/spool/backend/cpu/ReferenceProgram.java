@@ -1,7 +1,6 @@
 package dev.spool.backend.cpu;
 
 import dev.spool.graph.Constant;
-import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.InputException;
 import dev.spool.graph.Node;
@@ -178,7 +177,7 @@ public final class ReferenceProgram {
             case CHECK_LENGTHS -> {
                 var check = (CheckLengths) p;
                 yield (s, d) -> {
-                    ScanLoop.checkLengths(s[in[0]], check.steps() instanceof Dim.Sym sym ? d.get(sym.name()) : check.steps().size(), check.label());
+                    ScanLoop.checkLengths(s[in[0]], Shape.of(check.steps()).sizes(d)[0], check.label());
                     s[o] = s[in[0]];
                 };
             }

@@ -1,7 +1,6 @@
 package dev.spool.backend.cpu;
 
 import dev.spool.compiler.Pipeline;
-import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.GraphPrinter;
 import dev.spool.graph.Tensor;
@@ -58,7 +57,7 @@ class RandomScanGraphDifferentialTest {
         List<String> failures = new ArrayList<>();
         for (var v : Pipeline.variants().entrySet()) {
             String where = p.name() + " [" + v.getKey() + "]";
-            Graph g = v.getKey().startsWith("unrolled") ? bindSteps(p.graph(), p.steps()) : p.graph();
+            Graph g = v.getKey().startsWith("unrolled") ? p.graph().bind("T", p.steps()) : p.graph();
             Map<String, Tensor> got;
             try {
                 got = CpuBackend.compile(g, v.getValue()).run(p.feeds());
@@ -80,11 +79,6 @@ class RandomScanGraphDifferentialTest {
         if (!failures.isEmpty()) {
             fail(String.join("\n", failures) + "\n" + p.name() + " graph (T=" + p.steps() + "):\n" + GraphPrinter.print(p.graph()));
         }
-    }
-
-    /** The graph with T bound to {@code steps}, inside products such as B*T too. */
-    static Graph bindSteps(Graph g, int steps) {
-        return g.mapDims(d -> Dim.product(d.factors().stream().map(f -> f.equals(Dim.of("T")) ? Dim.of(steps) : f).toArray(Dim[]::new)));
     }
 
     /** Null when equal to TOL relative (to max(1, |expected|)), else what differs. */
