@@ -5,14 +5,21 @@ import java.util.Map;
 
 /**
  * Union-find over symbolic dims. Inference asks it to make two dims equal: two symbols join one
- * class, a symbol meeting a size or a product (of other symbols) is bound to it, two different
- * sizes are an error. A product resolves factor by factor; two products are equal only when they
- * resolve to the same product (no factoring is attempted).
+ * class, a symbol meeting a product of other symbols is bound to it, and two different sizes are
+ * an error. A product resolves factor by factor; two products are equal only when they resolve to
+ * the same product (no factoring is attempted).
+ *
+ * <p>A named symbol never becomes a size here: {@code B} meeting {@code 4} is an error, not
+ * {@code B := 4}. Sizes are given to symbols only when a graph runs ({@link Graph#bind}, or the
+ * sizes of the fed tensors), so a shape mistake such as a carry returned transposed, {@code (4, B)}
+ * for {@code (B, 4)}, is refused where it is made instead of quietly fixing {@code B} to 4 for the
+ * whole graph and surfacing as a confusing input error at run time.
  *
  * <pre>{@code
  * var u = new DimUnifier();
- * u.unify(Dim.of("B"), Dim.of(5));   // B := 5
- * u.resolve(Dim.of("B"))             // Fixed(5)
+ * u.unify(Dim.of("B"), Dim.of("N"));   // B and N are one class
+ * u.same(Dim.of("N"), Dim.of("B"))     // true
+ * u.unify(Dim.of("B"), Dim.of(5));     // ShapeException: symbolic dim B meets size 5
  * }</pre>
  */
 public final class DimUnifier {
@@ -51,13 +58,22 @@ public final class DimUnifier {
     /**
      * Makes a and b equal and returns the representative.
      *
-     * @throws ShapeException when both are different sizes
+     * <pre>{@code u.unify(Dim.of("T"), Dim.of("S"))   // T and S are now the same dim}</pre>
+     *
+     * @throws ShapeException when both are different sizes, when a symbol would become a size, or
+     *                        when a symbol would equal a product of itself
      */
     public Dim unify(Dim a, Dim b) {
         Dim ra = resolve(a);
         Dim rb = resolve(b);
         if (ra.equals(rb)) {
             return ra;
+        }
+        if (ra instanceof Dim.Sym && rb.isFixed() || rb instanceof Dim.Sym && ra.isFixed()) {
+            Dim sym = ra.isFixed() ? rb : ra;
+            Dim size = ra.isFixed() ? ra : rb;
+            throw new ShapeException("dimension " + sym + " is symbolic but meets size " + size
+                    + "; a named dim is sized only when the graph runs (declare it as " + size + " if it is fixed)");
         }
         if (ra instanceof Dim.Sym sa && !rb.factors().contains(sa)) {
             parent.put(sa.name(), rb);

@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * Numpy broadcasting of shapes: align on the right; per axis, equal dims stay, a 1 stretches to
- * the other, and otherwise the dims must unify (a symbol meeting a size binds to it).
+ * the other, and otherwise the dims must unify (two symbols join; a symbol never becomes a size, see
+ * {@link DimUnifier}).
  */
 public final class Broadcasting {
     private Broadcasting() {
@@ -30,11 +31,13 @@ public final class Broadcasting {
                 }
                 if (isOne(have)) {
                     out.set(axis, d);
-                } else if (!dims.tryUnify(have, d)) {
-                    throw new ShapeException(op + ": shapes " + join(shapes) + " do not broadcast (axis " + axis + ": "
-                            + have + " vs " + d + ")");
                 } else {
-                    out.set(axis, dims.resolve(d));
+                    try {
+                        out.set(axis, dims.unify(have, d));
+                    } catch (ShapeException e) {
+                        String why = have.isFixed() && d.isFixed() ? have + " vs " + d : e.getMessage();
+                        throw new ShapeException(op + ": shapes " + join(shapes) + " do not broadcast (axis " + axis + ": " + why + ")");
+                    }
                 }
             }
         }

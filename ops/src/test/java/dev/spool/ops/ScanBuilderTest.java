@@ -82,6 +82,39 @@ class ScanBuilderTest {
     }
 
     @Test
+    void aCarryReturnedTransposedIsRefusedInsteadOfFixingTheBatchDim() {
+        // (4, B) for a (B, 4) carry used to unify B with 4 across the whole graph and fail only at
+        // run time, as an input error about x.
+        var b = new Builder();
+        Value x = b.input("x", F32, "T", "B", 3);
+        Value w = b.parameter("w", F32, 4, 3);
+        Value h0 = b.zeros(F32, "B", 4);
+        GraphException e = assertThrows(GraphException.class, () -> b.scan(ScanOptions.DEFAULT.carryNames("h"), List.of(h0), List.of(x),
+                (c, s) -> {
+                    Value h = b.tanh(b.add(b.linear(s.get(0), w, null), c.get(0)));
+                    return Step.of(List.of(b.transpose(h, 1, 0)), List.of(h));
+                }));
+        assertEquals("scan#3", e.path());
+        assertEquals("scan#3: carry 'h': initial value is F32(B, 4) but the body returns F32(4, B);"
+                + " a carry must keep its dtype and shape across steps", e.getMessage());
+        assertEquals(Shape.of("T", "B", 3), b.typeOf(x).shape(), "B stays symbolic");
+    }
+
+    @Test
+    void aTransposedCarryInANestedScanNamesTheInnerPath() {
+        var b = new Builder();
+        Value xs = b.input("xs", F32, "T", "U", "B", 2);
+        Value zero = b.zeros(F32, "B", 2);
+        GraphException e = assertThrows(GraphException.class, () -> b.scan(List.of(zero), List.of(xs), (c, s) -> {
+            var inner = b.scan(List.of(c.get(0)), List.of(s.get(0)),
+                    (c2, s2) -> Step.of(List.of(b.transpose(b.add(c2.get(0), s2.get(0)), 1, 0)), List.of()));
+            return Step.of(inner.carries(), List.of());
+        }));
+        assertTrue(e.path().matches("scan#\\d+/body/scan#\\d+"), e.path());
+        assertTrue(e.getMessage().contains("carry 'c0': initial value is F32(B, 2) but the body returns F32(2, B)"), e.getMessage());
+    }
+
+    @Test
     void errorsInsideABodyCarryTheNodePath() {
         var b = new Builder();
         Value x = b.input("x", F32, "T", "B", 3);
