@@ -82,12 +82,12 @@ final class CompiledPlan {
     private void write(Tensor t, int at) {
         int n = t.size();
         switch (t.dtype()) {
-            case F32 -> mem.asFloatBuffer().put(at >> 2, t.floats(), t.offset(), n);
-            case F64 -> mem.asDoubleBuffer().put(at >> 3, t.doubles(), t.offset(), n);
-            case I32 -> mem.asIntBuffer().put(at >> 2, t.ints(), t.offset(), n);
-            case I64 -> mem.asLongBuffer().put(at >> 3, t.longs(), t.offset(), n);
+            case F32 -> mem.asFloatBuffer().put(at >> 2, (float[]) t.data(), t.offset(), n);
+            case F64 -> mem.asDoubleBuffer().put(at >> 3, (double[]) t.data(), t.offset(), n);
+            case I32 -> mem.asIntBuffer().put(at >> 2, (int[]) t.data(), t.offset(), n);
+            case I64 -> mem.asLongBuffer().put(at >> 3, (long[]) t.data(), t.offset(), n);
             case BOOL -> {
-                boolean[] b = t.bools();
+                boolean[] b = (boolean[]) t.data();
                 for (int i = 0; i < n; i++) {
                     mem.put(at + i, (byte) (b[t.offset() + i] ? 1 : 0));
                 }

@@ -21,7 +21,7 @@ final class ElementwiseKernels {
         int o = x.offset();
         switch (x.dtype()) {
             case F32 -> {
-                float[] in = x.floats();
+                float[] in = (float[]) x.data();
                 float[] r = out.floats();
                 if (fn == UnaryFn.TANH) {
                     for (int i = 0; i < n; i++) {
@@ -34,7 +34,7 @@ final class ElementwiseKernels {
                 }
             }
             case F64 -> {
-                double[] in = x.doubles();
+                double[] in = (double[]) x.data();
                 double[] r = out.doubles();
                 for (int i = 0; i < n; i++) {
                     r[i] = fn.apply(in[o + i]);
@@ -102,8 +102,8 @@ final class ElementwiseKernels {
         int fo = full.offset();
         int ro = row.offset();
         if (out.dtype() == DType.F32) {
-            float[] x = full.floats();
-            float[] y = row.floats();
+            float[] x = (float[]) full.data();
+            float[] y = (float[]) row.data();
             float[] r = out.floats();
             for (int base = 0; base < n; base += w) {
                 int yb = row.size() == n ? ro + base : ro;
@@ -126,8 +126,8 @@ final class ElementwiseKernels {
                 }
             }
         } else {
-            double[] x = full.doubles();
-            double[] y = row.doubles();
+            double[] x = (double[]) full.data();
+            double[] y = (double[]) row.data();
             double[] r = out.doubles();
             for (int base = 0; base < n; base += w) {
                 int yb = row.size() == n ? ro + base : ro;
@@ -156,7 +156,7 @@ final class ElementwiseKernels {
         int[] ci = Strides.broadcastIndex(cond.shape(), outShape);
         int[] ai = Strides.broadcastIndex(a.shape(), outShape);
         int[] bi = Strides.broadcastIndex(b.shape(), outShape);
-        boolean[] c = cond.bools();
+        boolean[] c = (boolean[]) cond.data();
         int co = cond.offset();
         for (int i = 0; i < out.size(); i++) {
             Tensor src = c[co + ci[i]] ? a : b;

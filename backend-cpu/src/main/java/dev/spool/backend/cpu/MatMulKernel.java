@@ -49,9 +49,9 @@ final class MatMulKernel {
         }
         DType t = a.dtype();
         if (t == DType.F32) {
-            Blas.sgemm(ta, tb, m, n, k, a.floats(), aOff, Math.max(1, lda), b.floats(), bOff, Math.max(1, ldb), 0f, c.floats(), cOff, n);
+            Blas.sgemm(ta, tb, m, n, k, (float[]) a.data(), aOff, Math.max(1, lda), (float[]) b.data(), bOff, Math.max(1, ldb), 0f, c.floats(), cOff, n);
         } else if (t == DType.F64) {
-            Blas.dgemm(ta, tb, m, n, k, a.doubles(), aOff, Math.max(1, lda), b.doubles(), bOff, Math.max(1, ldb), 0, c.doubles(), cOff, n);
+            Blas.dgemm(ta, tb, m, n, k, (double[]) a.data(), aOff, Math.max(1, lda), (double[]) b.data(), bOff, Math.max(1, ldb), 0, c.doubles(), cOff, n);
         } else {
             // Integer products are rare (index arithmetic); exact long loops suffice.
             for (int i = 0; i < m; i++) {

@@ -109,7 +109,7 @@ final class ReductionKernels {
             }
             total += max + Math.log(s) - logits.getDouble(r * c + (int) t);
         }
-        return Tensor.scalar(logits.dtype(), rows == 0 ? Double.NaN : total / rows);
+        return Tensor.scalar(rows == 0 ? Double.NaN : total / rows, logits.dtype());
     }
 
     /** (softmax(logits) - one_hot(targets)) * scale, row by row over the last axis. */

@@ -112,7 +112,7 @@ final class ScanLoop {
             return a;
         }
         Tensor row = mask.step(t);
-        return Arrays.copyOfRange(row.bools(), row.offset(), row.offset() + row.size());
+        return row.toBooleanArray();
     }
 
     /** next with the rows of inactive batch entries replaced by prev's (the frozen carry). */

@@ -381,9 +381,9 @@ class GradTest {
         var b = new Builder();
         Value xs = b.input("xs", F64, "T", 2);
         Value w = b.input("w", F64, 2);
-        Value count0 = b.constant(Tensor.scalar(I64, 0));
+        Value count0 = b.constant(Tensor.scalar(0, I64));
         ScanResult r = b.scan(List.of(count0, b.zeros(F64, 2)), List.of(xs), (c, s) -> {
-            Value count = b.add(c.get(0), b.constant(Tensor.scalar(I64, 1)));
+            Value count = b.add(c.get(0), b.constant(Tensor.scalar(1, I64)));
             Value h = b.tanh(b.add(b.mul(c.get(1), w), s.get(0)));
             return Step.of(List.of(count, h), List.of(w, b.exp(h), h));
         });

@@ -143,7 +143,7 @@ class ScanSemanticsTest {
             return Step.of(List.of(c.get(1), next), List.of(next));
         });
         var out = CpuBackend.compile(b.build("a", r.carries().get(0), "b", r.carries().get(1), "ys", r.outputs().get(0)))
-                .run(Map.of("k", Tensor.scalar(F64, 2)));
+                .run(Map.of("k", Tensor.scalar(2, F64)));
         // 0,1 -> 1,2 -> 2,5 -> 5,12 -> 12,29
         assertArrayEquals(new double[] {2, 5, 12, 29}, out.get("ys").toDoubles());
         assertArrayEquals(new double[] {12}, out.get("a").toDoubles());

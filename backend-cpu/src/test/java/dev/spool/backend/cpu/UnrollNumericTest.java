@@ -225,7 +225,7 @@ class UnrollNumericTest {
                             return Step.of(List.of(c.get(1), next), List.of(next));
                         });
                         Graph g = b.build("a", r.carries().get(0), "b", r.carries().get(1), "ys", r.outputs().get(0));
-                        assertUnrolledEqual(g, k, Map.of("k", Tensor.scalar(F64, 0.3)), steps);
+                        assertUnrolledEqual(g, k, Map.of("k", Tensor.scalar(0.3, F64)), steps);
                     }));
                 }
             }

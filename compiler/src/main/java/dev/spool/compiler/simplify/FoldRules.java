@@ -70,7 +70,7 @@ public final class FoldRules {
     private static Tensor scalar(Rewriter r, Value v) {
         Fill f = r.producer(v, Fill.class);
         if (f != null) {
-            return Tensor.scalar(f.dtype(), f.value()); // rounded to the dtype as the fill kernel stores it
+            return Tensor.scalar(f.value(), f.dtype()); // rounded to the dtype as the fill kernel stores it
         }
         Tensor c = r.producer(v, Constant.class).value();
         Tensor s = Tensor.zeros(c.dtype());

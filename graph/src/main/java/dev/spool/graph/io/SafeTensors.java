@@ -167,7 +167,7 @@ public final class SafeTensors {
      * Encodes the tensors in the map's iteration order, data contiguous in that order, the header padded with spaces
      * to a multiple of 8 bytes (as the reference implementation does).
      *
-     * <pre>{@code byte[] b = SafeTensors.encode(Map.of("x", Tensor.scalar(DType.I64, 7)));}</pre>
+     * <pre>{@code byte[] b = SafeTensors.encode(Map.of("x", Tensor.scalar(7, DType.I64)));}</pre>
      */
     public static byte[] encode(Map<String, Tensor> tensors) {
         return encode(tensors, Map.of());
@@ -217,12 +217,13 @@ public final class SafeTensors {
             int off = t.offset();
             int n = t.size();
             switch (t.dtype()) {
-                case F32 -> out.asFloatBuffer().put(t.floats(), off, n);
-                case F64 -> out.asDoubleBuffer().put(t.doubles(), off, n);
-                case I32 -> out.asIntBuffer().put(t.ints(), off, n);
-                case I64 -> out.asLongBuffer().put(t.longs(), off, n);
+                // A view's elements start at its offset into the shared array.
+                case F32 -> out.asFloatBuffer().put((float[]) t.data(), off, n);
+                case F64 -> out.asDoubleBuffer().put((double[]) t.data(), off, n);
+                case I32 -> out.asIntBuffer().put((int[]) t.data(), off, n);
+                case I64 -> out.asLongBuffer().put((long[]) t.data(), off, n);
                 case BOOL -> {
-                    boolean[] b = t.bools();
+                    boolean[] b = (boolean[]) t.data();
                     for (int i = 0; i < n; i++) {
                         out.put(out.position() + i, (byte) (b[off + i] ? 1 : 0));
                     }

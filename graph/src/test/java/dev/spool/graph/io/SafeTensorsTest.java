@@ -64,8 +64,8 @@ class SafeTensorsTest {
         in.put("i32", Tensor.ofInts(new int[] {2}, Integer.MIN_VALUE, 7));
         in.put("i64", Tensor.ofLongs(new int[] {2}, Long.MAX_VALUE, -3));
         in.put("bool", Tensor.ofBools(new int[] {3}, true, false, true));
-        in.put("scalar", Tensor.scalar(DType.F64, 2.25));
-        in.put("scalar_bool", Tensor.scalar(DType.BOOL, 1));
+        in.put("scalar", Tensor.scalar(2.25, DType.F64));
+        in.put("scalar_bool", Tensor.scalar(1, DType.BOOL));
         in.put("empty", Tensor.zeros(DType.I64, 0, 4));
         in.put("empty_bool", Tensor.zeros(DType.BOOL, 2, 0));
         in.put("view", seq.slice0(1, 2)); // offset 2 into a 6-element array
@@ -98,7 +98,7 @@ class SafeTensorsTest {
 
         assertEquals(List.of("f", "d", "i", "l", "b"), List.copyOf(m.keySet()));
         assertSameTensor(Tensor.ofFloats(new int[] {2}, 1.5f, -2f), m.get("f"));
-        assertSameTensor(Tensor.scalar(DType.F64, 0.1), m.get("d"));
+        assertSameTensor(Tensor.scalar(0.1, DType.F64), m.get("d"));
         assertSameTensor(Tensor.ofInts(new int[] {1, 1}, -5), m.get("i"));
         assertSameTensor(Tensor.ofLongs(new int[] {1}, 1L << 40), m.get("l"));
         assertSameTensor(Tensor.ofBools(new int[] {2}, true, false), m.get("b"));

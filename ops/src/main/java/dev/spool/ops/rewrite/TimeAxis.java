@@ -54,7 +54,7 @@ public final class TimeAxis {
         if (scan.masking() == ScanOp.Masking.MASK) {
             return b.index(maskOperand, 0, t);
         }
-        Value step = b.constant(Tensor.scalar(b.typeOf(maskOperand).dtype(), t));
+        Value step = b.constant(Tensor.scalar(t, b.typeOf(maskOperand).dtype()));
         return b.compare(CompareFn.LT, step, maskOperand);
     }
 
