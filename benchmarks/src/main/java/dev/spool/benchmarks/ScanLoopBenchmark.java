@@ -10,9 +10,9 @@ import dev.spool.nn.CellType;
 import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.RecurrentLayer;
-import dev.spool.nn.train.GradientClipping;
 import dev.spool.nn.train.Initializer;
 import dev.spool.nn.train.Sgd;
+import dev.spool.nn.train.TrainingStep;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -99,12 +99,10 @@ public class ScanLoopBenchmark {
         @Param({"scan", "unrolled"})
         public String mode;
 
-        CpuProgram train;
         final Map<String, Tensor> params = new LinkedHashMap<>();
-        /** Parameters plus tokens and targets; the parameters are the same tensors SGD updates in place. */
-        final Map<String, Tensor> feeds = new HashMap<>();
-        final Map<String, Tensor> grads = new HashMap<>();
-        final Sgd sgd = new Sgd(1, 0, 0);
+        /** Tokens and targets; TrainingStep feeds the parameters, the same tensors SGD updates in place. */
+        final Map<String, Tensor> batch = new HashMap<>();
+        TrainingStep trainStep;
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -119,7 +117,8 @@ public class ScanLoopBenchmark {
                 case "unrolled" -> Pipeline.unrolling(0);
                 default -> throw new IllegalArgumentException("mode must be scan or unrolled, got " + mode);
             };
-            train = CpuBackend.compile(lm.trainingGraph(STEPS, 0), pipeline);
+            CpuProgram train = CpuBackend.compile(lm.trainingGraph(STEPS, 0), pipeline);
+            trainStep = new TrainingStep(train::run, params, new Sgd(1, 0, 0), 1.0);
             SplittableRandom data = new SplittableRandom(1);
             long[] tokens = new long[BATCH * STEPS];
             long[] targets = new long[tokens.length];
@@ -127,9 +126,8 @@ public class ScanLoopBenchmark {
                 tokens[i] = data.nextInt(VOCAB);
                 targets[i] = data.nextInt(VOCAB);
             }
-            feeds.putAll(params);
-            feeds.put("tokens", Tensor.ofLongs(new int[] {STEPS, BATCH}, tokens));
-            feeds.put("targets", Tensor.ofLongs(new int[] {STEPS, BATCH}, targets));
+            batch.put("tokens", Tensor.ofLongs(new int[] {STEPS, BATCH}, tokens));
+            batch.put("targets", Tensor.ofLongs(new int[] {STEPS, BATCH}, targets));
             for (int i = 0; i < 20; i++) {
                 step();
             }
@@ -137,13 +135,7 @@ public class ScanLoopBenchmark {
 
         /** One step as spool bench/train: run forward and backward, clip the global norm at 1, SGD lr 1. */
         double step() {
-            Map<String, Tensor> r = train.run(feeds);
-            for (String k : params.keySet()) {
-                grads.put(k, r.get("grad." + k));
-            }
-            GradientClipping.clipGlobalNorm(grads, 1.0);
-            sgd.step(params, grads);
-            return r.get("loss").getDouble(0);
+            return trainStep.run(batch).loss();
         }
     }
 

@@ -12,9 +12,9 @@ import dev.spool.nn.CellType;
 import dev.spool.nn.GruFromOps;
 import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
-import dev.spool.nn.train.GradientClipping;
 import dev.spool.nn.train.Initializer;
 import dev.spool.nn.train.Sgd;
+import dev.spool.nn.train.TrainingStep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -205,7 +205,7 @@ final class BenchCommand implements Callable<Integer> {
         Profile trainProfile = profile ? train.profile() : null;
         Profile logitsProfile = profile ? logits.profile() : null;
         SplittableRandom rnd = new SplittableRandom(1);
-        Sgd sgd = new Sgd(1, 0, 0);
+        TrainingStep trainStep = new TrainingStep(train::run, params, new Sgd(1, 0, 0), 1.0);
         long[] tokens = new long[w.batch() * w.steps()];
         long[] targets = new long[tokens.length];
         for (int i = 0; i < tokens.length; i++) {
@@ -214,14 +214,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         int[] shape = {w.steps(), w.batch()};
         double trainMs = median(() -> {
-            Map<String, Tensor> feeds = new HashMap<>(params);
-            feeds.put("tokens", Tensor.ofLongs(shape, tokens));
-            feeds.put("targets", Tensor.ofLongs(shape, targets));
-            Map<String, Tensor> r = train.run(feeds);
-            Map<String, Tensor> grads = new HashMap<>();
-            params.keySet().forEach(k -> grads.put(k, r.get("grad." + k)));
-            GradientClipping.clipGlobalNorm(grads, 1.0);
-            sgd.step(params, grads);
+            trainStep.run(Map.of("tokens", Tensor.ofLongs(shape, tokens), "targets", Tensor.ofLongs(shape, targets)));
         }, trainProfile);
         double inferenceMs = median(() -> {
             Map<String, Tensor> feeds = new HashMap<>(params);

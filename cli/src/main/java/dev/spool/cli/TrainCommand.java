@@ -12,10 +12,10 @@ import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.data.TimeMachine;
 import dev.spool.nn.train.Adam;
-import dev.spool.nn.train.GradientClipping;
 import dev.spool.nn.train.Initializer;
 import dev.spool.nn.train.Optimizer;
 import dev.spool.nn.train.Sgd;
+import dev.spool.nn.train.TrainingStep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -130,6 +130,7 @@ final class TrainCommand implements Callable<Integer> {
         CpuProgram train = CpuBackend.compile(lm.trainingGraph(steps, checkpoint), pipeline);
         CpuProgram loss = CpuBackend.compile(lm.lossGraph(steps), pipeline);
         Optimizer opt = optimizer.equals("adam") ? new Adam(lr, 0.9, 0.999, 1e-8, 0) : new Sgd(lr, 0, 0);
+        TrainingStep trainStep = new TrainingStep(train::run, params, opt, clip > 0 ? clip : Double.POSITIVE_INFINITY);
 
         out.printf("training %s (%d parameters) on %,d windows of %d steps, batch %d, %d epochs, %s lr %s%n",
                 rnn.describe(), params.values().stream().mapToInt(Tensor::size).sum(), data.numTrain(), steps, batch, epochs,
@@ -155,20 +156,14 @@ final class TrainCommand implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 for (int step = 0; step < batches.size(); step++) {
                     TimeMachine.Batch bt = batches.get(step);
-                    Map<String, Tensor> feeds = new HashMap<>(params);
-                    feeds.put("tokens", bt.inputs());
-                    feeds.put("targets", bt.targets());
-                    Map<String, Tensor> r = train.run(feeds);
-                    double l = r.get("loss").getDouble(0);
-                    Map<String, Tensor> grads = new HashMap<>();
-                    params.keySet().forEach(k -> grads.put(k, r.get("grad." + k)));
-                    double norm = clip > 0 ? GradientClipping.clipGlobalNorm(grads, clip) : 0;
+                    TrainingStep.Result r = trainStep.run(Map.of("tokens", bt.inputs(), "targets", bt.targets()));
+                    double l = r.loss();
+                    double norm = r.gradientNorm();
                     // A mean loss above 700 nats per token (uniform guessing is ln 28 = 3.3) overflows the perplexity: diverged.
                     if (!(l < 700) || !Double.isFinite(norm)) {
                         throw new ErrorReporter.UserError(String.format("training diverged at epoch %d, step %d: loss %s, gradient norm %s;"
                                 + " try a lower --lr (now %s) or --clip (now %s)", epoch, step + 1, l, norm, lr, clip));
                     }
-                    opt.step(params, grads);
                     int n = bt.inputs().size();
                     lossSum += l * n;
                     epochTokens += n;

@@ -1,5 +1,6 @@
 package dev.spool.graph;
 
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -132,54 +133,250 @@ public class GraphBuilder {
         return param;
     }
 
-    /** The step of a scan: next carries and this step's outputs. */
-    public record Step(List<Value> carries, List<Value> outputs) {
+    /**
+     * What a scan's step function returns: the next carries and this step's outputs, by position
+     * ({@link #of(List, List)}) or by name ({@link #of(Map, Map)}).
+     *
+     * <pre>{@code
+     * return Step.of(List.of(h), List.of(y));                       // positional
+     * return Step.of(Map.of("h", h, "c", c), Map.of("y", h));        // named: any order
+     * }</pre>
+     *
+     * @param carries     the next carries, in the scan's carry order (empty when named)
+     * @param outputs     this step's outputs (empty when named)
+     * @param namedCarries the next carries by carry name, or null when positional
+     * @param namedOutputs this step's outputs by output name, or null when positional
+     */
+    public record Step(List<Value> carries, List<Value> outputs, Map<String, Value> namedCarries, Map<String, Value> namedOutputs) {
+        public Step {
+            carries = List.copyOf(carries);
+            outputs = List.copyOf(outputs);
+            namedCarries = namedCarries == null ? null : Map.copyOf(namedCarries);
+            namedOutputs = namedOutputs == null ? null : Map.copyOf(namedOutputs);
+        }
+
+        /** A positional step: {@code new Step(List.of(h), List.of(h))}. */
+        public Step(List<Value> carries, List<Value> outputs) {
+            this(carries, outputs, null, null);
+        }
+
+        /**
+         * The next carries in the order of the scan's initial carries, and this step's outputs.
+         *
+         * <pre>{@code return Step.of(List.of(next), List.of(next));}</pre>
+         */
         public static Step of(List<Value> carries, List<Value> outputs) {
             return new Step(carries, outputs);
         }
+
+        /**
+         * The next carries by carry name (every carry exactly once; names from
+         * {@link ScanOptions#carryNames} or the init map of {@link #scan(ScanOptions, Map, List, StepFunction)})
+         * and this step's outputs by name. Outputs take the positions of {@link ScanOptions#outputNames}
+         * when given, else the alphabetical order of their names.
+         *
+         * <pre>{@code return Step.of(Map.of("h", h, "c", c), Map.of("y", h));}</pre>
+         */
+        public static Step of(Map<String, Value> carries, Map<String, Value> outputs) {
+            return new Step(List.of(), List.of(), carries, outputs);
+        }
     }
 
-    /** The body of a scan, called once while building with the body's carry and slice params. */
+    /**
+     * The body of a scan, called once while building with the body's carries and per-step slices
+     * (lists that also answer by name: {@code carries.get("h")}).
+     *
+     * <pre>{@code StepFunction running = (c, x) -> Step.of(List.of(b.add(c.get(0), x.get(0))), List.of());}</pre>
+     */
     @FunctionalInterface
     public interface StepFunction {
-        Step apply(List<Value> carries, List<Value> slices);
+        /**
+         * Builds one step from the carries entering it and this step's slice of every sequence.
+         *
+         * @param carries the carries, named as declared (default {@code c0, c1, ...})
+         * @param slices  step t of every sequence, named {@code s0, s1, ...}
+         * @return the next carries and this step's outputs
+         */
+        Step apply(Values carries, Values slices);
     }
 
-    /** A built scan's results: final carries and the per-step outputs stacked on a new axis 0. */
-    public record ScanResult(List<Value> carries, List<Value> outputs) {
+    /**
+     * Values that are a {@code List} by position and also answer by name: a scan's carries and
+     * slices in its body, a scan's results.
+     *
+     * <pre>{@code Value h = carries.get("h");   // the same as carries.get(0) when h is carry 0}</pre>
+     */
+    public static final class Values extends AbstractList<Value> {
+        private final List<Value> values;
+        private final List<String> names;
+
+        /** Values with one name each: {@code new Values(List.of(h, c), List.of("h", "c"))}. */
+        public Values(List<Value> values, List<String> names) {
+            if (values.size() != names.size()) {
+                throw new IllegalArgumentException(values.size() + " values but " + names.size() + " names " + names);
+            }
+            if (new java.util.HashSet<>(names).size() != names.size()) {
+                throw new IllegalArgumentException("names must be distinct, got " + names);
+            }
+            this.values = List.copyOf(values);
+            this.names = List.copyOf(names);
+        }
+
+        /** The value at a position: {@code carries.get(0)}. */
+        @Override
+        public Value get(int i) {
+            return values.get(i);
+        }
+
+        /**
+         * The value of a name: {@code carries.get("c")}.
+         *
+         * @throws IllegalArgumentException naming the known names when there is no such name
+         */
+        public Value get(String name) {
+            int i = names.indexOf(name);
+            if (i < 0) {
+                throw new IllegalArgumentException("no value named '" + name + "'; the names are " + names);
+            }
+            return values.get(i);
+        }
+
+        /** The names in positional order: {@code [h, c]}. */
+        public List<String> names() {
+            return names;
+        }
+
+        /** The number of values: {@code carries.size()}. */
+        @Override
+        public int size() {
+            return values.size();
+        }
     }
 
-    /** Scan options; {@code ScanOptions.DEFAULT.reverse()} etc. */
-    public record ScanOptions(boolean reversed, Value lengths, Value mask, Dim length, List<String> carryNames) {
-        public static final ScanOptions DEFAULT = new ScanOptions(false, null, null, null, List.of());
+    /**
+     * A built scan's results: final carries and the per-step outputs stacked on a new axis 0,
+     * by position or by name.
+     *
+     * <pre>{@code
+     * Value h = r.carry("h");          // or r.carries().get(0)
+     * Value ys = r.output("y");        // (T, B, H); or r.outputs().get(0)
+     * }</pre>
+     *
+     * @param carries the final carries, named as the scan's carries
+     * @param outputs the stacked outputs, named as the step named them (default {@code y0, y1, ...})
+     */
+    public record ScanResult(Values carries, Values outputs) {
+        /** Results with default names {@code c0, ...} and {@code y0, ...}: {@code new ScanResult(carries, outputs)}. */
+        public ScanResult(List<Value> carries, List<Value> outputs) {
+            this(new Values(carries, defaultNames("c", carries.size())), new Values(outputs, defaultNames("y", outputs.size())));
+        }
 
+        /** The final value of a carry by name: {@code r.carry("h")}. */
+        public Value carry(String name) {
+            return carries.get(name);
+        }
+
+        /** A stacked output by name: {@code r.output("y")}. */
+        public Value output(String name) {
+            return outputs.get(name);
+        }
+    }
+
+    private static List<String> defaultNames(String prefix, int n) {
+        List<String> names = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            names.add(prefix + i);
+        }
+        return names;
+    }
+
+    /**
+     * Scan options, built fluently from {@link #DEFAULT}.
+     *
+     * <pre>{@code ScanOptions.DEFAULT.reverse().lengths(lengths).carryNames("h", "c")}</pre>
+     *
+     * @param reversed    visit t = T-1 .. 0
+     * @param lengths     per-row lengths (B), or null
+     * @param mask        a BOOL (T, B) mask, or null
+     * @param length      the number of steps, or null to take it from the first sequence
+     * @param carryNames  names of the carries (default {@code c0, c1, ...})
+     * @param outputNames names (and order) of the step's outputs (default {@code y0, y1, ...})
+     */
+    public record ScanOptions(boolean reversed, Value lengths, Value mask, Dim length, List<String> carryNames, List<String> outputNames) {
+        /** A forward scan without masking, its length taken from the first sequence. */
+        public static final ScanOptions DEFAULT = new ScanOptions(false, null, null, null, List.of(), List.of());
+
+        public ScanOptions {
+            carryNames = List.copyOf(carryNames);
+            outputNames = List.copyOf(outputNames);
+        }
+
+        /** Options without output names: {@code new ScanOptions(false, null, null, Dim.of(5), List.of("h"))}. */
+        public ScanOptions(boolean reversed, Value lengths, Value mask, Dim length, List<String> carryNames) {
+            this(reversed, lengths, mask, length, carryNames, List.of());
+        }
+
+        /** A reverse scan: {@code ScanOptions.DEFAULT.reverse()} visits t = T-1 .. 0 and still writes output t at index t. */
         public ScanOptions reverse() {
-            return new ScanOptions(true, lengths, mask, length, carryNames);
+            return new ScanOptions(true, lengths, mask, length, carryNames, outputNames);
         }
 
-        /** Per-row sequence lengths (B), I32 or I64: steps t >= lengths[b] are masked for row b. */
+        /** Per-row sequence lengths (B), I32 or I64: steps t >= lengths[b] are masked for row b: {@code DEFAULT.lengths(lens)}. */
         public ScanOptions lengths(Value l) {
-            return new ScanOptions(reversed, l, mask, length, carryNames);
+            return new ScanOptions(reversed, l, mask, length, carryNames, outputNames);
         }
 
-        /** A BOOL (T, B) mask: false at (t, b) masks step t for row b. */
+        /** A BOOL (T, B) mask: false at (t, b) masks step t for row b: {@code DEFAULT.mask(m)}. */
         public ScanOptions mask(Value m) {
-            return new ScanOptions(reversed, lengths, m, length, carryNames);
+            return new ScanOptions(reversed, lengths, m, length, carryNames, outputNames);
         }
 
-        /** The number of steps, required when the scan has no sequences. */
+        /** The number of steps, required when the scan has no sequences: {@code DEFAULT.length("T")} or {@code length(10)}. */
         public ScanOptions length(Object dim) {
-            return new ScanOptions(reversed, lengths, mask, Dim.parse(dim), carryNames);
+            return new ScanOptions(reversed, lengths, mask, Dim.parse(dim), carryNames, outputNames);
         }
 
-        /** Names for the carries, shown in the printer and in carry errors. */
+        /** Names for the carries, shown in the printer and in carry errors: {@code DEFAULT.carryNames("h", "c")}. */
         public ScanOptions carryNames(String... names) {
-            return new ScanOptions(reversed, lengths, mask, length, List.of(names));
+            return new ScanOptions(reversed, lengths, mask, length, List.of(names), outputNames);
+        }
+
+        /** Names, and so positions, of the step's outputs in the scan's results: {@code DEFAULT.outputNames("y")}. */
+        public ScanOptions outputNames(String... names) {
+            return new ScanOptions(reversed, lengths, mask, length, carryNames, List.of(names));
         }
     }
 
+    /**
+     * Adds a forward scan without masking; see {@link #scan(ScanOptions, List, List, StepFunction)}.
+     *
+     * <pre>{@code ScanResult r = b.scan(List.of(h0), List.of(xs), (c, x) -> Step.of(List.of(h), List.of(h)));}</pre>
+     */
     public ScanResult scan(List<Value> init, List<Value> sequences, StepFunction step) {
         return scan(ScanOptions.DEFAULT, init, sequences, step);
+    }
+
+    /**
+     * Adds a scan whose carries are named by the keys of {@code init}; the body reads them by name
+     * and may return them by name. Carry positions follow {@link ScanOptions#carryNames} when given,
+     * else the alphabetical order of the names.
+     *
+     * <pre>{@code
+     * ScanResult r = b.scan(ScanOptions.DEFAULT, Map.of("h", h0, "c", c0), List.of(xs), (s, x) -> {
+     *     Value c = b.add(s.get("c"), x.get(0));
+     *     Value h = b.tanh(c);
+     *     return Step.of(Map.of("h", h, "c", c), Map.of("y", h));
+     * });
+     * Value ys = r.output("y");
+     * }</pre>
+     */
+    public ScanResult scan(ScanOptions opts, Map<String, Value> init, List<Value> sequences, StepFunction step) {
+        List<String> names = opts.carryNames().isEmpty() ? init.keySet().stream().sorted().toList() : opts.carryNames();
+        if (!new java.util.HashSet<>(names).equals(init.keySet()) || names.size() != init.size()) {
+            throw new GraphException(current.path, "the initial carries are named " + new java.util.TreeSet<>(init.keySet())
+                    + " but ScanOptions.carryNames are " + names);
+        }
+        return scan(opts.carryNames(names.toArray(String[]::new)), names.stream().map(init::get).toList(), sequences, step);
     }
 
     /**
@@ -190,6 +387,13 @@ public class GraphBuilder {
      *     return Step.of(List.of(s), List.of(s));
      * });
      * }</pre>
+     *
+     * @param opts      direction, masking, length and names
+     * @param init      the initial carries; a carry keeps its dtype and shape across steps
+     * @param sequences time-major sequences (T, ...), sliced on axis 0
+     * @param step      builds one step; values from outside it become invariants of the scan
+     * @return the final carries and the stacked outputs (T, ...)
+     * @throws GraphException naming the scan's path, e.g. when a carry's shape changes
      */
     public ScanResult scan(ScanOptions opts, List<Value> init, List<Value> sequences, StepFunction step) {
         if (opts.lengths() != null && opts.mask() != null) {
@@ -213,17 +417,23 @@ public class GraphBuilder {
             }
             length = seqs.get(0).shape().dim(0);
         }
+        List<String> carryNames = new ArrayList<>();
+        for (int i = 0; i < carries.size(); i++) {
+            carryNames.add(i < opts.carryNames().size() ? opts.carryNames().get(i) : "c" + i);
+        }
+        if (new java.util.HashSet<>(carryNames).size() != carryNames.size()) {
+            throw new GraphException(path, "carry names must be distinct, got " + carryNames);
+        }
 
         Scope outer = current;
         Scope body = new Scope(outer, path + "/body/");
         current = body;
-        Step result;
         List<Value> bodyResults = new ArrayList<>();
+        List<String> outputNames;
         try {
             List<Value> cParams = new ArrayList<>();
             for (int i = 0; i < carries.size(); i++) {
-                String name = i < opts.carryNames().size() ? opts.carryNames().get(i) : "c" + i;
-                cParams.add(source(Source.Kind.CARRY, name, carries.get(i).type()));
+                cParams.add(source(Source.Kind.CARRY, carryNames.get(i), carries.get(i).type()));
             }
             List<Value> sParams = new ArrayList<>();
             for (int i = 0; i < seqs.size(); i++) {
@@ -233,15 +443,28 @@ public class GraphBuilder {
                 }
                 sParams.add(source(Source.Kind.SLICE, "s" + i, new TensorType(t.dtype(), t.shape().drop(1))));
             }
-            result = step.apply(List.copyOf(cParams), List.copyOf(sParams));
-            if (result.carries().size() != carries.size()) {
-                throw new GraphException(path, "the step returns " + result.carries().size() + " carries but the scan has "
+            Step result = step.apply(new Values(cParams, carryNames), new Values(sParams, defaultNames("s", sParams.size())));
+            List<Value> next = result.namedCarries() == null ? result.carries() : byName(path, "carries", result.namedCarries(), carryNames);
+            if (next.size() != carries.size()) {
+                throw new GraphException(path, "the step returns " + next.size() + " carries but the scan has "
                         + carries.size() + " initial carries");
             }
-            for (Value v : result.carries()) {
+            List<Value> outs;
+            if (result.namedOutputs() == null) {
+                outs = result.outputs();
+                if (!opts.outputNames().isEmpty() && opts.outputNames().size() != outs.size()) {
+                    throw new GraphException(path, "the step returns " + outs.size() + " outputs but ScanOptions.outputNames are "
+                            + opts.outputNames());
+                }
+                outputNames = opts.outputNames().isEmpty() ? defaultNames("y", outs.size()) : opts.outputNames();
+            } else {
+                outputNames = opts.outputNames().isEmpty() ? result.namedOutputs().keySet().stream().sorted().toList() : opts.outputNames();
+                outs = byName(path, "outputs", result.namedOutputs(), outputNames);
+            }
+            for (Value v : next) {
                 bodyResults.add(localize(v, body));
             }
-            for (Value v : result.outputs()) {
+            for (Value v : outs) {
                 bodyResults.add(localize(v, body));
             }
         } finally {
@@ -264,10 +487,24 @@ public class GraphBuilder {
             operands.add(maskOperand);
         }
         List<Value> outs = addNode(id, op, operands);
-        return new ScanResult(outs.subList(0, carries.size()), outs.subList(carries.size(), outs.size()));
+        return new ScanResult(new Values(outs.subList(0, carries.size()), carryNames),
+                new Values(outs.subList(carries.size(), outs.size()), outputNames));
     }
 
-    /** Current resolution of a value's type (symbols bound so far replaced by sizes). */
+    /** The values of a named step in the order of {@code names}, which must be exactly its keys. */
+    private static List<Value> byName(String path, String what, Map<String, Value> given, List<String> names) {
+        if (!given.keySet().equals(new java.util.HashSet<>(names)) || given.size() != names.size()) {
+            throw new GraphException(path, "the step returns " + what + " named " + new java.util.TreeSet<>(given.keySet())
+                    + " but the scan's " + what + " are named " + names);
+        }
+        return names.stream().map(given::get).toList();
+    }
+
+    /**
+     * The current type of a value, symbols joined so far replaced by their class's representative.
+     *
+     * <pre>{@code b.typeOf(x)   // F32(T, B, 3)}</pre>
+     */
     public TensorType typeOf(Value v) {
         return dims.resolve(v.type());
     }

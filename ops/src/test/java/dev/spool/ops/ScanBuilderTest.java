@@ -13,6 +13,7 @@ import dev.spool.graph.Verifier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static dev.spool.graph.DType.F32;
 import static dev.spool.graph.DType.I64;
@@ -79,6 +80,58 @@ class ScanBuilderTest {
                 (c, s) -> Step.of(List.of(b.linear(s.get(0), w, null)), List.of())));
         assertEquals("scan#3", e.path());
         assertTrue(e.getMessage().contains("carry 'h': initial value is F32(B, 4) but the body returns F32(B, 5)"), e.getMessage());
+    }
+
+    @Test
+    void namedCarriesAndOutputsReadByNameAndKeepPositions() {
+        var b = new Builder();
+        Value x = b.input("x", F32, "T", "B", 3);
+        Value w = b.parameter("w", F32, 4, 3);
+        Value zero = b.zeros(F32, "B", 4);
+        var r = b.scan(ScanOptions.DEFAULT, Map.of("h", zero, "c", zero, "n", zero), List.of(x), (s, xt) -> {
+            Value c = b.add(s.get("c"), b.linear(xt.get(0), w, null));
+            Value h = b.tanh(c);
+            return Step.of(Map.of("h", h, "c", c, "n", s.get("n")), Map.of("y", h, "cell", c));
+        });
+        assertEquals(List.of("c", "h", "n"), r.carries().names(), "alphabetical without carryNames");
+        assertEquals(List.of("cell", "y"), r.outputs().names());
+        assertEquals(r.carries().get(1), r.carry("h"));
+        assertEquals(r.outputs().get(1), r.output("y"));
+        assertEquals(Shape.of("T", "B", 4), r.output("y").shape());
+        Graph g = b.build("y", r.output("y"), "h", r.carry("h"));
+        Verifier.verify(g);
+        ScanOp scan = onlyScan(g);
+        assertEquals("'h'", scan.carryName(1));
+        // The body returned h (tanh) as carry 1 and as output 1.
+        Graph body = scan.body();
+        assertEquals(body.results().get(1), body.results().get(4));
+    }
+
+    @Test
+    void carryNamesFixPositionsAndPositionalStepsStillWork() {
+        var b = new Builder();
+        Value x = b.input("x", F32, "T", "B", 2);
+        Value zero = b.zeros(F32, "B", 2);
+        var opts = ScanOptions.DEFAULT.carryNames("h", "c").outputNames("y");
+        var r = b.scan(opts, Map.of("c", zero, "h", zero), List.of(x), (s, xt) -> {
+            assertEquals(s.get(0), s.get("h"));
+            Value h = b.add(s.get("h"), xt.get(0));
+            return Step.of(List.of(h, s.get("c")), List.of(h));
+        });
+        assertEquals(List.of("h", "c"), r.carries().names());
+        assertEquals(r.outputs().get(0), r.output("y"));
+        var e = assertThrows(IllegalArgumentException.class, () -> r.carry("state"));
+        assertEquals("no value named 'state'; the names are [h, c]", e.getMessage());
+    }
+
+    @Test
+    void aNamedStepMustReturnEveryCarryByItsName() {
+        var b = new Builder();
+        Value x = b.input("x", F32, "T", "B", 2);
+        Value zero = b.zeros(F32, "B", 2);
+        GraphException e = assertThrows(GraphException.class, () -> b.scan(ScanOptions.DEFAULT, Map.of("h", zero, "c", zero), List.of(x),
+                (s, xt) -> Step.of(Map.of("h", s.get("h"), "cell", s.get("c")), Map.of())));
+        assertEquals("scan#2: the step returns carries named [cell, h] but the scan's carries are named [c, h]", e.getMessage());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.spool.nn.train;
 
 import dev.spool.graph.Tensor;
+import dev.spool.ops.autodiff.Grad;
 
 import java.util.Map;
 
@@ -31,11 +32,15 @@ final class Check {
         return v;
     }
 
-    /** The gradient of parameter {@code name}, checked against the parameter. */
+    /**
+     * The gradient of parameter {@code name}, under its own name or as {@link Grad#of} names it
+     * ({@code grad.<name>}), checked against the parameter.
+     */
     static Tensor gradient(Map<String, Tensor> grads, String name, Tensor param) {
-        Tensor g = grads.get(name);
+        Tensor g = grads.containsKey(name) ? grads.get(name) : grads.get(Grad.nameOf(name));
         if (g == null) {
-            throw new IllegalArgumentException("no gradient for parameter '" + name + "'");
+            throw new IllegalArgumentException("no gradient for parameter '" + name + "' (looked for '" + name + "' and '"
+                    + Grad.nameOf(name) + "')");
         }
         if (!param.dtype().isFloat() || g.dtype() != param.dtype() || g.size() != param.size()) {
             throw new IllegalArgumentException("gradient of '" + name + "' is " + g.type() + " but the parameter is "

@@ -22,9 +22,31 @@ import java.util.Map;
  * }</pre>
  */
 public final class Grad {
+    /** The prefix of every gradient result: the gradient of {@code w} is {@code grad.w}. */
+    public static final String PREFIX = "grad.";
+
     private Grad() {
     }
 
+    /**
+     * The result name of the gradient with respect to a source: {@code Grad.nameOf("w")} is {@code "grad.w"}.
+     */
+    public static String nameOf(String source) {
+        return PREFIX + source;
+    }
+
+    /**
+     * A graph that also computes {@code grad.<name>} of {@code loss} (a float scalar result) with
+     * respect to each named input or parameter, without checkpointing.
+     *
+     * <pre>{@code
+     * Graph train = Grad.of(lossGraph, "loss", List.of("w", "b"));
+     * Map<String, Tensor> r = CpuBackend.compile(train).run(feeds);
+     * Tensor dw = r.get("grad.w");
+     * }</pre>
+     *
+     * @throws GraphException when the loss is not a float scalar result or a name is not a float input or parameter
+     */
     public static Graph of(Graph g, String loss, List<String> wrt) {
         return of(g, loss, wrt, 0);
     }
@@ -35,6 +57,8 @@ public final class Grad {
      * the forward keeps only the carries entering each chunk, and the backward recomputes a chunk's
      * forward (with its residuals) before running the chunk's backward. Gradients are identical;
      * residual memory drops from O(T) activations to O(T/k) carries plus O(k) activations.
+     *
+     * <pre>{@code Graph train = Grad.of(lossGraph, "loss", List.of("w"), 8);   // recompute chunks of 8 steps}</pre>
      */
     public static Graph of(Graph g, String loss, List<String> wrt, int checkpointEvery) {
         check(g, loss, wrt);
@@ -60,7 +84,7 @@ public final class Grad {
         for (String name : wrt) {
             Value p = sources.get(name);
             Value c = cot.get(Key.Orig.of(p));
-            results.put("grad." + name, c != null ? c : b.zeros(p.dtype(), p.shape().dims().toArray()));
+            results.put(nameOf(name), c != null ? c : b.zeros(p.dtype(), p.shape().dims().toArray()));
         }
         return b.build(results);
     }
