@@ -29,7 +29,7 @@ import java.util.function.IntFunction;
  * Loop unrolling, so researchers can compare scan with straight-line code. Full unrolling (factor
  * 0, or any factor ≥ T) replaces a scan of fixed length T by T copies of its body: copy t reads
  * {@code index(seq, 0, t)}, carries thread from copy to copy, outputs are {@code stack}ed on axis 0
- * (T = 0 leaves the initial carries and zero-filled (0, y...) outputs). Unrolling by k (2 ≤ k < T)
+ * (T = 0 leaves the initial carries and zero-filled (0, y...) outputs). Unrolling by k (2 ≤ k &lt; T)
  * gives a scan over ⌊T/k⌋ chunks whose body is k copies, then the R = T mod k leftover steps
  * unrolled after it (a reverse scan's chunks are aligned to its end, so its leftovers R−1 .. 0
  * still come last). Reverse copies run t = T−1 .. 0 and still write output t at index t; a masked

@@ -31,7 +31,7 @@ public final class TimeAxis {
         return b.apply1(new Reshape(s), x);
     }
 
-    /** (T, B) BOOL: whether step t is active for row b (the mask itself, or iota(T, B) < lengths). */
+    /** (T, B) BOOL: whether step t is active for row b (the mask itself, or {@code iota(T, B) < lengths}). */
     public static Value activeSteps(Builder b, ScanOp scan, Value maskOperand) {
         if (scan.masking() == ScanOp.Masking.MASK) {
             return maskOperand;
