@@ -14,25 +14,27 @@ public enum DType {
         this.byteSize = byteSize;
     }
 
-    /** Bytes per element in the safetensors encoding. */
+    /** Bytes per element in the safetensors encoding: {@code DType.F32.byteSize() == 4}. */
     public int byteSize() {
         return byteSize;
     }
 
+    /** Whether this is F32 or F64 (differentiable, optimizable): {@code DType.F64.isFloat()}. */
     public boolean isFloat() {
         return this == F32 || this == F64;
     }
 
+    /** Whether this is I32 or I64 (indices, lengths): {@code DType.I64.isInteger()}. */
     public boolean isInteger() {
         return this == I32 || this == I64;
     }
 
-    /** The lower-case spelling used on the command line, e.g. {@code f32}. */
+    /** The lower-case spelling used on the command line: {@code DType.F32.cliName()} is {@code "f32"}. */
     public String cliName() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** Parses a safetensors dtype string; returns null for one Spool does not support. */
+    /** Parses a safetensors dtype string, null for one Spool does not support: {@code DType.fromSafetensors("I64") == DType.I64}. */
     public static DType fromSafetensors(String s) {
         return switch (s) {
             case "F32" -> F32;

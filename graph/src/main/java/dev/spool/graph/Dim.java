@@ -17,7 +17,7 @@ import java.util.List;
  */
 public sealed interface Dim permits Dim.Fixed, Dim.Sym, Dim.Prod {
 
-    /** A dimension of known size. */
+    /** A dimension of known size: {@code Dim.of(28)}. */
     record Fixed(int size) implements Dim {
         public Fixed {
             if (size < 0) {
@@ -31,7 +31,7 @@ public sealed interface Dim permits Dim.Fixed, Dim.Sym, Dim.Prod {
         }
     }
 
-    /** A symbolic dimension, equal to every other {@code Sym} of the same name. */
+    /** A symbolic dimension, equal to every other {@code Sym} of the same name: {@code Dim.of("B")}. */
     record Sym(String name) implements Dim {
         public Sym {
             if (name == null || name.isEmpty()) {
@@ -48,7 +48,7 @@ public sealed interface Dim permits Dim.Fixed, Dim.Sym, Dim.Prod {
     /**
      * {@code coefficient} times the symbols (a multiset, kept sorted by name so that equal products
      * are equal records). Build one with {@link Dim#product}, which folds sizes and returns a plain
-     * size or symbol where the product is one.
+     * size or symbol where the product is one: {@code Dim.product(Dim.of(2), Dim.of("B"))} is {@code 2*B}.
      */
     record Prod(int coefficient, List<Sym> symbols) implements Dim {
         public Prod {
@@ -71,7 +71,7 @@ public sealed interface Dim permits Dim.Fixed, Dim.Sym, Dim.Prod {
         }
     }
 
-    /** The product of dims in canonical form: a size when all are sizes, a symbol when that is all it is. */
+    /** The product of dims in canonical form, a size when all are sizes: {@code Dim.product(Dim.of("T"), Dim.of("B"))} is {@code B*T}. */
     static Dim product(Dim... factors) {
         long coefficient = 1;
         List<Sym> symbols = new ArrayList<>();
@@ -96,7 +96,7 @@ public sealed interface Dim permits Dim.Fixed, Dim.Sym, Dim.Prod {
         return coefficient == 1 && symbols.size() == 1 ? symbols.get(0) : new Prod((int) coefficient, symbols);
     }
 
-    /** The factors of this dim: itself for a size or symbol, the size (unless 1) and symbols of a product. */
+    /** The factors of this dim, itself for a size or symbol: {@code Dim.product(Dim.of(2), Dim.of("B")).factors()} is {@code [2, B]}. */
     default List<Dim> factors() {
         if (this instanceof Prod p) {
             List<Dim> out = new ArrayList<>();
@@ -109,15 +109,17 @@ public sealed interface Dim permits Dim.Fixed, Dim.Sym, Dim.Prod {
         return List.of(this);
     }
 
+    /** A size: {@code Dim.of(4)}. */
     static Dim of(int size) {
         return new Fixed(size);
     }
 
+    /** A symbol, sized when the graph runs: {@code Dim.of("T")}. */
     static Dim of(String name) {
         return new Sym(name);
     }
 
-    /** Converts an Integer or a String (symbol) into a dim; used by the varargs shape factories. */
+    /** Converts an Integer or a String (symbol) into a dim, as the varargs shape factories do: {@code Dim.parse("B")}. */
     static Dim parse(Object o) {
         if (o instanceof Dim d) {
             return d;
@@ -131,11 +133,12 @@ public sealed interface Dim permits Dim.Fixed, Dim.Sym, Dim.Prod {
         throw new IllegalArgumentException("a dimension is an int or a symbol name, got " + o);
     }
 
+    /** Whether this is a size: {@code Dim.of(4).isFixed()}, not {@code Dim.of("B").isFixed()}. */
     default boolean isFixed() {
         return this instanceof Fixed;
     }
 
-    /** The size of a fixed dim; throws for a symbol. */
+    /** The size of a fixed dim, throwing for a symbol: {@code Dim.of(4).size() == 4}. */
     default int size() {
         if (this instanceof Fixed f) {
             return f.size();

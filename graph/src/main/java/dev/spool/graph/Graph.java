@@ -11,7 +11,15 @@ import java.util.function.UnaryOperator;
 /**
  * An immutable DAG of {@link Node}s in topological order. {@code params} are the values fed from
  * outside (a top-level graph's inputs and parameters; a scan body's carries, slices and invariants,
- * in that order) and {@code results} the values it returns, each with a name.
+ * in that order) and {@code results} the values it returns, each with a name. Build one with
+ * {@code dev.spool.ops.Builder}; {@code toString()} prints it, scan bodies nested under their scan.
+ *
+ * <pre>{@code
+ * Graph g = b.build("y", y);
+ * g.resultNames()                       // [y]
+ * g.result("y").orElseThrow().type()    // F32(B, 4)
+ * System.out.println(g);
+ * }</pre>
  */
 public final class Graph {
     private final List<Node> nodes;
@@ -20,6 +28,11 @@ public final class Graph {
     private final List<String> resultNames;
     private final ImmutableMap<Integer, Node> byId;
 
+    /**
+     * A graph of already inferred nodes; users build graphs with a builder, passes with this.
+     *
+     * <pre>{@code new Graph(nodes, params, List.of(y), List.of("y"))}</pre>
+     */
     public Graph(List<Node> nodes, List<Value> params, List<Value> results, List<String> resultNames) {
         if (results.size() != resultNames.size()) {
             throw new IllegalArgumentException("results and result names differ in length");
@@ -31,22 +44,31 @@ public final class Graph {
         this.byId = Maps.uniqueIndex(this.nodes, Node::id);
     }
 
+    /** The nodes in topological order: {@code g.nodes().size()}. */
     public List<Node> nodes() {
         return nodes;
     }
 
+    /** The values fed from outside, in order: {@code g.source(g.params().get(0)).label()} is the first input's name. */
     public List<Value> params() {
         return params;
     }
 
+    /** The returned values, in the order of {@link #resultNames()}: {@code g.results().get(0).type()}. */
     public List<Value> results() {
         return results;
     }
 
+    /** The names of the results: {@code [loss, grad.w]} for a graph made by {@code Grad.of}. */
     public List<String> resultNames() {
         return resultNames;
     }
 
+    /**
+     * The node with id {@code id}: {@code g.node(v.node())} is the node producing value {@code v}.
+     *
+     * @throws IllegalArgumentException when there is no such node in this graph (a scan body's nodes are in the body)
+     */
     public Node node(int id) {
         Node n = byId.get(id);
         if (n == null) {
@@ -55,16 +77,17 @@ public final class Graph {
         return n;
     }
 
+    /** Whether a node of this graph (not of a nested body) has id {@code id}: {@code g.contains(v.node())}. */
     public boolean contains(int id) {
         return byId.containsKey(id);
     }
 
-    /** The source op of a param value. */
+    /** The source op of a param value, which knows its kind and name: {@code g.source(p).label()}. */
     public Source source(Value param) {
         return (Source) node(param.node()).op();
     }
 
-    /** The result named {@code name}, if any. */
+    /** The result named {@code name}, if any: {@code g.result("loss").orElseThrow()}. */
     public Optional<Value> result(String name) {
         int i = resultNames.indexOf(name);
         return i < 0 ? Optional.empty() : Optional.of(results.get(i));
@@ -82,7 +105,7 @@ public final class Graph {
         return mapDims(d -> Dim.product(d.factors().stream().map(f -> f.equals(symbol) ? fixed : f).toArray(Dim[]::new)));
     }
 
-    /** The same graph with every type's dims rewritten by {@code f}, recursively into scan bodies. */
+    /** The same graph with every type's dims rewritten by {@code f}, recursively into scan bodies: {@code g.mapDims(d -> d)}. */
     public Graph mapDims(UnaryOperator<Dim> f) {
         List<Node> out = new ArrayList<>(nodes.size());
         for (Node n : nodes) {

@@ -12,13 +12,26 @@ import java.util.Map;
  * Builds a {@link Graph}, including scan bodies, with one builder object. While a scan's step
  * function runs, new nodes go into the body; a value from an enclosing scope used in the body is
  * closure-converted into an invariant of the scan (through every scan in between), so a step reads
- * like ordinary code. Shapes are inferred as nodes are added, unifying symbolic dims, and a rule
- * violation is reported with the node's path, e.g. {@code scan#4/body/matmul#7: ...}.
+ * like ordinary code. Shapes are inferred as nodes are added, joining symbolic dims (a symbol
+ * never becomes a size, see {@link DimUnifier}), and a rule violation is reported with the node's
+ * path, e.g. {@code scan#4/body/matmul#7: ...}.
  *
  * <p>The primitive ops come from the {@code ops} module, whose {@code Builder} adds a fluent method
- * per op on top of {@link #apply}.
+ * per op on top of {@link #apply}; use that.
+ *
+ * <pre>{@code
+ * var b = new dev.spool.ops.Builder();
+ * Value xs = b.input("xs", F32, "T", "B", 4);
+ * ScanResult r = b.scan(List.of(b.zeros(F32, "B", 4)), List.of(xs),
+ *         (c, x) -> Step.of(List.of(b.add(c.get(0), x.get(0))), List.of()));
+ * Graph g = b.build("sum", r.carries().get(0));
+ * }</pre>
  */
 public class GraphBuilder {
+    /** A builder of an empty top-level graph; {@code new dev.spool.ops.Builder()} is the one with op methods. */
+    public GraphBuilder() {
+    }
+
     private final DimUnifier dims = new DimUnifier();
     private final Map<Integer, Scope> owner = new HashMap<>();
     private final Map<Integer, Node> nodes = new HashMap<>();
@@ -52,6 +65,7 @@ public class GraphBuilder {
         return source(Source.Kind.PARAMETER, name, TensorType.of(dtype, shape));
     }
 
+    /** A constant tensor baked into the graph: {@code b.constant(Tensor.of(new float[] {1, 2}))}. */
     public Value constant(Tensor value) {
         return apply1(new Constant(value));
     }
@@ -66,7 +80,7 @@ public class GraphBuilder {
         return v;
     }
 
-    /** Adds a node with a single output and returns that output. */
+    /** Adds a node with a single output and returns that output: {@code b.apply1(new Unary(UnaryFn.EXP), x)}. */
     public Value apply1(Op op, Value... inputs) {
         List<Value> out = apply(op, inputs);
         if (out.size() != 1) {
@@ -75,7 +89,7 @@ public class GraphBuilder {
         return out.get(0);
     }
 
-    /** Adds a node applying {@code op} to {@code inputs} (from this or any enclosing scope). */
+    /** Adds a node applying {@code op} to {@code inputs} (from this or any enclosing scope): {@code b.apply(op, x, y).get(1)}. */
     public List<Value> apply(Op op, Value... inputs) {
         List<Value> local = new ArrayList<>(inputs.length);
         for (Value v : inputs) {
@@ -510,8 +524,10 @@ public class GraphBuilder {
     }
 
     /**
-     * Finishes the top-level graph with the given named results; symbolic dims unified while
-     * building are substituted everywhere.
+     * Finishes the top-level graph with the given named results, in the map's order; symbolic
+     * dims joined while building are substituted everywhere.
+     *
+     * <pre>{@code Graph g = b.build(Map.of("loss", loss));}</pre>
      */
     public Graph build(Map<String, Value> results) {
         if (current.parent != null) {
@@ -525,7 +541,7 @@ public class GraphBuilder {
         return g.mapDims(dims::resolve);
     }
 
-    /** Convenience: {@code build("y", y)}. */
+    /** Finishes the graph with name, value pairs: {@code build("y", y, "h", h)}. */
     public Graph build(Object... nameValuePairs) {
         Map<String, Value> m = new LinkedHashMap<>();
         if (nameValuePairs.length % 2 != 0) {

@@ -232,7 +232,7 @@ public final class Tensor {
         return data;
     }
 
-    /** Whether this tensor is a view: its elements are not exactly its whole backing array. */
+    /** Whether this tensor is a view, its elements not its whole backing array: {@code xs.step(1).isView()}. */
     public boolean isView() {
         return offset != 0 || size != Array.getLength(data);
     }

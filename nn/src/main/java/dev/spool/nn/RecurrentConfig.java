@@ -31,11 +31,12 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
         }
     }
 
+    /** 2 for a bidirectional layer, else 1: {@code cfg.directions() * cfg.hiddenSize()} is the output width. */
     public int directions() {
         return bidirectional ? 2 : 1;
     }
 
-    /** The expected weights in PyTorch's order, with their types. */
+    /** The expected weights in PyTorch's order, with their types: {@code cfg.weightTypes().keySet()}. */
     public Map<String, TensorType> weightTypes() {
         Map<String, TensorType> m = new LinkedHashMap<>();
         int h = hiddenSize;
@@ -63,6 +64,8 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
     /**
      * Infers input and hidden sizes from a {@code state_dict} and checks that it is exactly the
      * one this cell, depth and directionality need.
+     *
+     * <pre>{@code RecurrentConfig.fromWeights(CellType.GRU, types, 1, false, false, DType.F32).hiddenSize()}</pre>
      *
      * @throws InputException naming the first missing, unexpected, mistyped or misshapen weight
      */
@@ -118,7 +121,7 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
                 + " against the weights";
     }
 
-    /** e.g. {@code lstm, 2 layers, bidirectional, input 28, hidden 256}. */
+    /** A one-line description: {@code cfg.describe()} is e.g. {@code "lstm, 2 layers, bidirectional, input 28, hidden 256"}. */
     public String describe() {
         return cell.cliName() + ", " + layers + " layer" + (layers > 1 ? "s" : "") + (bidirectional ? ", bidirectional" : "")
                 + ", input " + inputSize + ", hidden " + hiddenSize;

@@ -33,13 +33,19 @@ public final class RecurrentLayer {
     private RecurrentLayer() {
     }
 
-    /** The layer's outputs: (T, B, D*H) sequence (or batch-first), (L*D, B, H) final states. */
+    /**
+     * The layer's outputs: (T, B, D*H) sequence (or batch-first), (L*D, B, H) final states; {@code cN} is null but for LSTM.
+     *
+     * <pre>{@code Value hs = RecurrentLayer.apply(b, cfg, x, null, null, null, weights).output();}</pre>
+     */
     public record Outputs(Value output, Value hN, Value cN) {
     }
 
     /**
      * A complete graph with inputs {@code input}, optional {@code h0}/{@code c0}/{@code lengths},
      * the weights as parameters, and results {@code output}, {@code h_n} (and {@code c_n}).
+     *
+     * <pre>{@code Map<String, Tensor> y = CpuBackend.compile(RecurrentLayer.graph(cfg, false, false)).run(feeds);}</pre>
      */
     public static Graph graph(RecurrentConfig cfg, boolean withInitialState, boolean withLengths) {
         Builder b = new Builder();
@@ -80,18 +86,22 @@ public final class RecurrentLayer {
      * {@code grad_h_n}/{@code grad_c_n}; results {@code output}, {@code h_n}, ({@code c_n}) and
      * {@code grad.input}, {@code grad.h0}, ({@code grad.c0}), {@code grad.<weight>} of
      * {@code sum(output * grad_output) + sum(h_n * grad_h_n) [+ sum(c_n * grad_c_n)]}.
+     *
+     * <pre>{@code Graph g = RecurrentLayer.gradientGraph(cfg, false, true, false);}</pre>
      */
     public static Graph gradientGraph(RecurrentConfig cfg, boolean withLengths, boolean withGradHn, boolean withGradCn) {
         return gradientGraph(cfg, withLengths, withGradHn, withGradCn, 0);
     }
 
-    /** As above, with gradient checkpointing every {@code checkpointEvery} steps (needs a fixed T: see {@link Grad}). */
+    /** As above, with gradient checkpointing every {@code checkpointEvery} steps (needs a fixed T: see {@link Grad}): {@code gradientGraph(cfg, false, true, false, 2)}. */
     public static Graph gradientGraph(RecurrentConfig cfg, boolean withLengths, boolean withGradHn, boolean withGradCn, int checkpointEvery) {
         return gradientGraph(cfg, withLengths, withGradHn, withGradCn, checkpointEvery, null);
     }
 
     /**
      * As above; {@code steps}, when given, fixes the time dim (checkpointing needs it), else it is the symbol T.
+     *
+     * <pre>{@code Graph g = RecurrentLayer.gradientGraph(cfg, false, true, false, 2, 6);}</pre>
      */
     public static Graph gradientGraph(RecurrentConfig cfg, boolean withLengths, boolean withGradHn, boolean withGradCn,
                                       int checkpointEvery, Integer steps) {
@@ -129,7 +139,7 @@ public final class RecurrentLayer {
         return new Graph(g.nodes(), g.params(), rs, names);
     }
 
-    /** Adds the layer to {@code b}; h0, c0 and lengths may be null. */
+    /** Adds the layer to {@code b}; h0, c0 and lengths may be null: {@code RecurrentLayer.apply(b, cfg, x, null, null, null, weights)}. */
     public static Outputs apply(Builder b, RecurrentConfig cfg, Value input, Value h0, Value c0, Value lengths,
                                 Map<String, Value> weights) {
         CellType cell = cfg.cell();
@@ -184,6 +194,8 @@ public final class RecurrentLayer {
      * Checks run-time inputs against the layer before running it, with messages in the layer's
      * terms (features per step, number of states) rather than the graph's.
      *
+     * <pre>{@code RecurrentLayer.checkInputs(cfg, Map.of("input", x));}</pre>
+     *
      * @throws InputException naming the tensor, the expected and the actual shape or dtype
      */
     public static void checkInputs(RecurrentConfig cfg, Map<String, Tensor> inputs) {
@@ -193,6 +205,8 @@ public final class RecurrentLayer {
     /**
      * As {@link #checkInputs(RecurrentConfig, Map)}; with {@code grad}, also {@code grad_output}
      * (required, the shape of output) and optional {@code grad_h_n}, {@code grad_c_n}.
+     *
+     * <pre>{@code RecurrentLayer.checkInputs(cfg, Map.of("input", x, "grad_output", g), true);}</pre>
      */
     public static void checkInputs(RecurrentConfig cfg, Map<String, Tensor> inputs, boolean grad) {
         Tensor x = inputs.get("input");

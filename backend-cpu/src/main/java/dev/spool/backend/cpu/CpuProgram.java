@@ -45,14 +45,16 @@ public final class CpuProgram {
         this.reuseMemory = reuseMemory;
     }
 
-    /** The optimised graph this program runs. */
+    /** The optimised graph this program runs: {@code System.out.println(p.graph())}. */
     public Graph graph() {
         return graph;
     }
 
     /**
      * Runs the graph on named inputs and parameters (the names of its sources) and returns its
-     * named results.
+     * named results. Tensors may be views; symbolic dims are sized from the tensors.
+     *
+     * <pre>{@code Tensor y = p.run(Map.of("x", x, "w", w)).get("y");}</pre>
      *
      * @throws dev.spool.graph.InputException when a value is missing or does not fit its declared type
      */

@@ -158,7 +158,7 @@ public final class SafeTensors {
         write(file, tensors, Map.of());
     }
 
-    /** As {@link #write(Path, Map)}, with string {@code __metadata__} (e.g. a model's configuration). */
+    /** As {@link #write(Path, Map)}, with string {@code __metadata__} (e.g. a model's configuration): {@code write(path, tensors, Map.of("cell", "lstm"))}. */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
         AtomicWrite.write(file, encode(tensors, metadata));
     }
@@ -173,7 +173,7 @@ public final class SafeTensors {
         return encode(tensors, Map.of());
     }
 
-    /** As {@link #encode(Map)}, with string {@code __metadata__}. */
+    /** As {@link #encode(Map)}, with string {@code __metadata__}: {@code encode(tensors, Map.of("format", "pt"))}. */
     public static byte[] encode(Map<String, Tensor> tensors, Map<String, String> metadata) {
         JsonObject header = new JsonObject();
         if (!metadata.isEmpty()) {

@@ -37,6 +37,8 @@ public final class Adam implements Optimizer {
     }
 
     /**
+     * <pre>{@code new Adam(1e-3, 0.9, 0.999, 1e-8, 0)   // torch.optim.Adam's defaults}</pre>
+     *
      * @param lr          learning rate, > 0
      * @param beta1       decay of the first moment, in [0, 1)
      * @param beta2       decay of the second moment, in [0, 1)

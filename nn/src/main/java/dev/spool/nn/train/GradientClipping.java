@@ -4,7 +4,11 @@ import dev.spool.graph.Tensor;
 
 import java.util.Map;
 
-/** Clipping of all gradients together by their global L2 norm, as d2l's {@code clip_gradients}. */
+/**
+ * Clipping of all gradients together by their global L2 norm, as d2l's {@code clip_gradients}.
+ *
+ * <pre>{@code double norm = GradientClipping.clipGlobalNorm(grads, 1.0);}</pre>
+ */
 public final class GradientClipping {
     private GradientClipping() {
     }

@@ -23,6 +23,8 @@ public final class Sgd implements Optimizer {
     private final Map<String, double[]> buffers = new HashMap<>();
 
     /**
+     * <pre>{@code new Sgd(1.0, 0, 0)   // plain SGD, lr 1}</pre>
+     *
      * @param lr          learning rate, > 0
      * @param momentum    momentum factor, >= 0 (0: plain SGD, no buffers)
      * @param weightDecay L2 penalty added to the gradient, >= 0

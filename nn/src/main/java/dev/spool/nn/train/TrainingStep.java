@@ -35,7 +35,7 @@ public final class TrainingStep {
     private final double maxNorm;
 
     /**
-     * What one step measured.
+     * What one step measured: {@code step.run(batch).loss()}.
      *
      * @param loss         the {@code loss} result, before the update
      * @param gradientNorm the global L2 norm of the parameters' gradients, before clipping
