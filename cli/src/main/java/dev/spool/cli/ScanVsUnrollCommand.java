@@ -319,10 +319,11 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
         double[] runs = steadyRuns(() -> program.run(feeds), timedRuns, warmup, settle);
         double median = runs[timedRuns / 2];
         double tokens = (double) batch * p.steps();
-        long sourceBytes = program.kernelSources(dims).stream().mapToLong(String::length).sum();
+        List<String> sources = program.kernelSources(dims).stream().distinct().toList();
+        long sourceBytes = sources.stream().mapToLong(String::length).sum();
         return new StudyRow(cell, hidden, batch, p.kind(), p.mode(), p.checkpoint() > 0 ? p.checkpoint() : p.factor(), p.steps(), buildMs, passesMs,
                 loweringMs, programPassesMs, codegenMs, janinoMs, warmMs, firstRunMs, passesMs + prepareMs + firstRunMs, median / tokens,
-                (runs[timedRuns - 1] - runs[0]) / tokens, nodes(optimised), instructions(lowered.code()), program.kernelSources(dims).size(),
+                (runs[timedRuns - 1] - runs[0]) / tokens, nodes(optimised), instructions(lowered.code()), sources.size(),
                 sourceBytes, plan.arenaBytes(), arena, ScanMemory.stackedBytes(g, dims));
     }
 

@@ -8,7 +8,9 @@ import java.util.Locale;
  * unroll-k, full, or scan+ckpt-K for a checkpointed backward scan), a sequence length and a
  * workload kind ({@code forward}, or {@code train} for forward and backward), with every compile
  * stage timed and the steady-state run time per token. Times are milliseconds, sizes bytes.
- * {@link #HEADER} names the CSV columns in {@link #csv()}'s order.
+ * {@code kernels} and {@code kernelSourceBytes} count distinct generated kernels (a kernel the
+ * program launches at several places is compiled once). {@link #HEADER} names the CSV columns in
+ * {@link #csv()}'s order.
  */
 record StudyRow(String cell, int hidden, int batch, String kind, String mode, int factor, int steps, double buildMs, double graphPassesMs,
                 double loweringMs, double programPassesMs, double codegenMs, double janinoMs, double warmupMs, double firstRunMs,

@@ -105,6 +105,27 @@ public final class Unroll implements Pass {
         return b.build(results);
     }
 
+    /**
+     * One line per scan of {@code g} (nested ones included, by path): the factor this pass gives it
+     * and the strategy's reason, e.g. {@code scan#7 (T=35, 14 body nodes): kept as a loop: …}.
+     * {@code spool inspect} prints these before the pass runs.
+     */
+    public List<String> decisions(Graph g) {
+        List<String> out = new ArrayList<>();
+        decisions(g, "", out);
+        return out;
+    }
+
+    private void decisions(Graph g, String path, List<String> out) {
+        for (Node n : g.nodes()) {
+            if (n.op() instanceof ScanOp scan) {
+                UnrollEstimate.ScanFacts f = UnrollEstimate.facts(n, path);
+                out.add(String.format("%s (T=%s, %d body nodes): %s", f.path(), f.length(), f.bodyNodes(), strategy.reason(f)));
+                decisions(scan.body(), path + n.label() + "/body/", out);
+            }
+        }
+    }
+
     /** Emits scan node n (at {@code path} in the original graph), unrolled as far as the factor says. */
     private void emit(Builder b, Node n, Map<Key, Value> env, String path) {
         ScanOp scan = (ScanOp) n.op();

@@ -34,9 +34,9 @@ public final class CpuBackend {
     }
 
     /**
-     * Runs {@code prepare} (e.g. a program's first {@link CpuProgram#memoryPlan}) with the kernel
-     * cache bypassed on this thread, so every kernel it needs is generated and compiled anew, as in a
-     * fresh JVM, without evicting the compiled (and JIT-warmed) kernels other programs use. For
+     * Runs {@code prepare} (e.g. a program's first {@link CpuProgram#memoryPlan}) with a kernel cache
+     * of its own on this thread, so every distinct kernel it needs is generated and compiled once,
+     * as in a fresh JVM, without touching the compiled (and JIT-warmed) kernels other programs use. For
      * measuring compile time from cold (the scan-vs-unroll study).
      *
      * <pre>{@code CpuBackend.withoutKernelCache(() -> program.memoryPlan(dims));}</pre>

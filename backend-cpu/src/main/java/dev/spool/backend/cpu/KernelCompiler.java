@@ -5,6 +5,8 @@ import org.codehaus.janino.SimpleCompiler;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -31,7 +33,7 @@ final class KernelCompiler {
     /** Time spent in Janino and in warm-up, for the compile-stage timings of the scan-vs-unroll study. */
     private static final LongAdder COOK_NANOS = new LongAdder();
     private static final LongAdder WARM_NANOS = new LongAdder();
-    private static final ThreadLocal<Boolean> BYPASS = ThreadLocal.withInitial(() -> false);
+    private static final ThreadLocal<Map<String, CpuKernel>> PRIVATE = new ThreadLocal<>();
 
     private KernelCompiler() {
     }
@@ -41,10 +43,8 @@ final class KernelCompiler {
      * iteration space shaped like {@code layout} ({@code elementSizes} per operand).
      */
     static CpuKernel compile(KernelSource.Code code, KernelLayout layout, int[] elementSizes) {
-        if (BYPASS.get()) {
-            return fresh(code, layout, elementSizes);
-        }
-        return CACHE.computeIfAbsent(code.source(), s -> fresh(code, layout, elementSizes));
+        Map<String, CpuKernel> cache = PRIVATE.get() != null ? PRIVATE.get() : CACHE;
+        return cache.computeIfAbsent(code.source(), s -> fresh(code, layout, elementSizes));
     }
 
     private static CpuKernel fresh(KernelSource.Code code, KernelLayout layout, int[] elementSizes) {
@@ -109,15 +109,16 @@ final class KernelCompiler {
     }
 
     /**
-     * Runs {@code prepare} on this thread with the cache bypassed: every kernel it needs is compiled
-     * anew (and not kept), as in a fresh JVM, while the cached kernels stay hot for other programs.
+     * Runs {@code prepare} on this thread with a cache of its own, empty at the start and dropped at
+     * the end: every distinct kernel it needs is compiled once, as in a fresh JVM, while the shared
+     * cache's kernels stay hot for other programs.
      */
     static void uncached(Runnable prepare) {
-        BYPASS.set(true);
+        PRIVATE.set(new HashMap<>());
         try {
             prepare.run();
         } finally {
-            BYPASS.set(false);
+            PRIVATE.remove();
         }
     }
 }
