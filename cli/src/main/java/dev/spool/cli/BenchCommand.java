@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
  * written from ops, {@link GruFromOps}, against the GRU; MyRNN against the tanh RNN) and prints the
  * ratio: the compiler sees only ops, so a custom cell should cost what the built-in one does.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, subcommands = ScanVsUnrollCommand.class,
         description = {"Time one training step (forward, backward, clip 1, SGD lr 1) of a one-hot char LM (vocab 28, linear head,",
                 "mean cross-entropy, random data) per anchor workload: median of the timed steps after warm-up.",
                 "--suite cells: user-defined cells (a GRU written from ops, MyRNN) against the built-in cell of the same FLOPs."},

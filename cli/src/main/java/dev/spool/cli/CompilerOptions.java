@@ -16,8 +16,8 @@ import java.util.Set;
  */
 final class CompilerOptions {
     @Option(names = "--mode", defaultValue = "scan", paramLabel = "scan|unroll|auto",
-            description = "Loops as scans, fully unrolled, or auto (scan, the faster on every measured workload; see bench scan-vs-unroll)"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Loops as scans, fully unrolled, or auto: a cost model picks scan, unroll-by-k or full unrolling per loop"
+                    + " (spool inspect says which and why; see bench scan-vs-unroll) (default: ${DEFAULT-VALUE}).")
     String mode;
 
     @Option(names = "--unroll", paramLabel = "K", description = "Unroll every loop by K steps (the remainder unrolled after); implies --mode unroll.")
@@ -52,6 +52,12 @@ final class CompilerOptions {
         return unroll != null || mode.equals("unroll");
     }
 
+    /** Whether the loop strategy is decided per loop ({@code --mode auto}), which needs the lengths bound. */
+    boolean auto() {
+        check();
+        return unroll == null && mode.equals("auto");
+    }
+
     /** 0 for a full unroll. */
     int unrollFactor() {
         return unroll == null ? 0 : unroll;
@@ -62,7 +68,7 @@ final class CompilerOptions {
         check();
         try {
             Pipeline p = passes != null ? Pipeline.named(passes, unrollFactor())
-                    : unrolls() ? Pipeline.unrolling(unrollFactor()) : Pipeline.standard();
+                    : unrolls() ? Pipeline.unrolling(unrollFactor()) : auto() ? Pipeline.auto() : Pipeline.standard();
             Set<String> off = new LinkedHashSet<>(disabled);
             addIf(off, noSimplify, "simplify");
             addIf(off, noPushout, "pushout");
@@ -82,11 +88,11 @@ final class CompilerOptions {
     }
 
     /**
-     * The graph with its time dim {@code T} bound to {@code steps} when loops are unrolled (an
-     * unrolled loop needs a fixed length); unchanged otherwise.
+     * The graph with its time dim {@code T} bound to {@code steps} when loops are unrolled or auto
+     * decides (both need a fixed length); unchanged otherwise.
      */
     Graph bindSteps(Graph g, int steps) {
-        if (!unrolls()) {
+        if (!unrolls() && !auto()) {
             return g;
         }
         return g.bind("T", steps);
@@ -103,6 +109,6 @@ final class CompilerOptions {
 
     /** A summary for reports, e.g. {@code scan, passes [verify, simplify, …]}. */
     String describe() {
-        return (unrolls() ? unroll == null ? "unrolled" : "unrolled by " + unroll : "scan") + ", passes " + pipeline().describe();
+        return (unrolls() ? unroll == null ? "unrolled" : "unrolled by " + unroll : auto() ? "auto" : "scan") + ", passes " + pipeline().describe();
     }
 }

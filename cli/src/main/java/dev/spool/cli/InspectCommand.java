@@ -3,6 +3,7 @@ package dev.spool.cli;
 import dev.spool.backend.cpu.CpuBackend;
 import dev.spool.backend.cpu.CpuProgram;
 import dev.spool.compiler.Pass;
+import dev.spool.compiler.Unroll;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.lower.MemoryPlanner;
 import dev.spool.compiler.lower.ProgramPrinter;
@@ -111,6 +112,10 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("== input: %s%n%s", summary(g), g);
         }
         for (Pass p : pipeline.passes()) {
+            if (p instanceof Unroll u) {
+                out.printf("%n== loops (%s)%n", compiler.auto() ? "--mode auto" : "unroll");
+                u.decisions(g).forEach(line -> out.printf("  %s%n", line));
+            }
             g = run(p, g);
             if (sections.contains("passes")) {
                 out.printf("%n== after %s: %s%n%s", p.name(), summary(g), g);

@@ -69,6 +69,16 @@ public final class Pipeline {
     }
 
     /**
+     * The standard pipeline with each fixed-length scan unrolled as {@link LoopStrategy#auto()}
+     * decides for it ({@code --mode auto}); scans of symbolic length stay loops.
+     */
+    public static Pipeline auto() {
+        List<Pass> passes = new ArrayList<>(standard().passes());
+        passes.add(passes.size() - 1, new Unroll(LoopStrategy.auto(), Unroll.OnSymbolic.KEEP, UnrollEstimate.DEFAULT_NODE_LIMIT));
+        return new Pipeline(passes, true);
+    }
+
+    /**
      * The pass combinations that must all compute the same function, by name: standard; nothing but
      * verification; each optimising pass turned off in turn; only fusion and memory planning; unrolled
      * fully and by 2 (these two need the time dim bound to a size). The differential tests run every

@@ -51,8 +51,9 @@ public final class Unroll implements Pass {
         KEEP
     }
 
-    private final int factor;
+    private final LoopStrategy strategy;
     private final OnSymbolic onSymbolic;
+    private final long nodeLimit;
 
     /** Unrolls by {@code factor} (0: fully), refusing symbolic-length scans. */
     public Unroll(int factor) {
@@ -60,11 +61,18 @@ public final class Unroll implements Pass {
     }
 
     public Unroll(int factor, OnSymbolic onSymbolic) {
-        if (factor < 0) {
-            throw new IllegalArgumentException("unroll factor must be 0 (full) or at least 1, got " + factor);
-        }
-        this.factor = factor;
+        this(LoopStrategy.fixed(factor), onSymbolic, UnrollEstimate.DEFAULT_NODE_LIMIT);
+    }
+
+    /**
+     * Unrolls each scan by the factor {@code strategy} picks for it (1 keeps it a loop), refusing with
+     * a {@link GraphException} before any work when the unrolled graph would exceed {@code nodeLimit}
+     * nodes (see {@link UnrollEstimate}).
+     */
+    public Unroll(LoopStrategy strategy, OnSymbolic onSymbolic, long nodeLimit) {
+        this.strategy = strategy;
         this.onSymbolic = onSymbolic;
+        this.nodeLimit = nodeLimit;
     }
 
     /** Unrolls every scan completely. */
@@ -84,9 +92,10 @@ public final class Unroll implements Pass {
 
     @Override
     public Graph run(Graph graph) {
-        if (factor == 1) {
+        if (strategy.equals(LoopStrategy.fixed(1))) {
             return graph;
         }
+        UnrollEstimate.check(graph, strategy, nodeLimit);
         Builder b = new Builder();
         Map<Key, Value> env = Replay.graph(b, graph, new HashMap<>(), (n, e) -> emit(b, n, e, ""));
         Map<String, Value> results = new LinkedHashMap<>();
@@ -94,6 +103,27 @@ public final class Unroll implements Pass {
             results.put(graph.resultNames().get(i), env.get(Key.Orig.of(graph.results().get(i))));
         }
         return b.build(results);
+    }
+
+    /**
+     * One line per scan of {@code g} (nested ones included, by path): the factor this pass gives it
+     * and the strategy's reason, e.g. {@code scan#7 (T=35, 14 body nodes): kept as a loop: …}.
+     * {@code spool inspect} prints these before the pass runs.
+     */
+    public List<String> decisions(Graph g) {
+        List<String> out = new ArrayList<>();
+        decisions(g, "", out);
+        return out;
+    }
+
+    private void decisions(Graph g, String path, List<String> out) {
+        for (Node n : g.nodes()) {
+            if (n.op() instanceof ScanOp scan) {
+                UnrollEstimate.ScanFacts f = UnrollEstimate.facts(n, path);
+                out.add(String.format("%s (T=%s, %d body nodes): %s", f.path(), f.length(), f.bodyNodes(), strategy.reason(f)));
+                decisions(scan.body(), path + n.label() + "/body/", out);
+            }
+        }
     }
 
     /** Emits scan node n (at {@code path} in the original graph), unrolled as far as the factor says. */
@@ -107,10 +137,15 @@ public final class Unroll implements Pass {
                         + " (Unroll.wherePossible keeps such scans as loops)");
             }
             keep(b, n, env, bodyPath);
-        } else if (factor == 0 || factor >= len.size()) {
-            full(b, n, env, len.size(), bodyPath);
         } else {
-            chunked(b, n, env, len.size(), bodyPath);
+            int k = strategy.factor(UnrollEstimate.facts(n, path));
+            if (k == 0 || k >= len.size()) {
+                full(b, n, env, len.size(), bodyPath);
+            } else if (k == 1) {
+                keep(b, n, env, bodyPath);
+            } else {
+                chunked(b, n, env, len.size(), k, bodyPath);
+            }
         }
     }
 
@@ -153,7 +188,7 @@ public final class Unroll implements Pass {
      * reverse :: chunks over steps [R, T),   leftovers R-1 .. 0;    outputs concat(leftovers, chunks)
      * </pre>
      */
-    private void chunked(Builder b, Node n, Map<Key, Value> env, int steps, String bodyPath) {
+    private void chunked(Builder b, Node n, Map<Key, Value> env, int steps, int factor, String bodyPath) {
         ScanOp scan = (ScanOp) n.op();
         int nc = scan.numCarries();
         int ns = scan.numSequences();
@@ -164,11 +199,11 @@ public final class Unroll implements Pass {
         List<Value> seqs = operands.subList(nc, nc + ns);
         List<Value> chunkSeqs = new ArrayList<>();
         for (Value x : seqs) {
-            chunkSeqs.add(chunksOf(b, x, from, chunks, rest));
+            chunkSeqs.add(chunksOf(b, x, from, chunks, factor, rest));
         }
         boolean masked = scan.masking() != ScanOp.Masking.NONE;
         if (masked) {
-            chunkSeqs.add(chunksOf(b, TimeAxis.activeSteps(b, scan, operands.get(operands.size() - 1)), from, chunks, rest));
+            chunkSeqs.add(chunksOf(b, TimeAxis.activeSteps(b, scan, operands.get(operands.size() - 1)), from, chunks, factor, rest));
         }
         ScanOptions opts = new ScanOptions(scan.reverse(), null, null, Dim.of(chunks), List.of(Replay.carryNames(scan)));
         ScanResult loop = b.scan(opts, operands.subList(0, nc), chunkSeqs, (cs, ss) -> {
@@ -195,7 +230,7 @@ public final class Unroll implements Pass {
     }
 
     /** Steps [from, from + chunks·k) of x, viewed as (chunks, k, s...). */
-    private Value chunksOf(Builder b, Value x, int from, int chunks, int rest) {
+    private Value chunksOf(Builder b, Value x, int from, int chunks, int factor, int rest) {
         Value part = rest == 0 ? x : b.slice(x, 0, from, from + chunks * factor);
         return TimeAxis.split(b, part, chunks, factor);
     }

@@ -28,6 +28,36 @@ public final class CpuBackend {
         return new CpuProgram(pipeline.run(graph), pipeline.plansMemory());
     }
 
+    /**
+     * Generated kernels compiled in this JVM, with the time spent compiling them (Janino) and
+     * warming them up for the JIT, in nanoseconds.
+     *
+     * <pre>{@code CpuBackend.KernelStats s = CpuBackend.kernelStats(); int n = s.kernels();}</pre>
+     */
+    public record KernelStats(int kernels, long compileNanos, long warmupNanos) {
+    }
+
+    /**
+     * Kernels compiled so far in this JVM and the time that took (for compile-time measurements).
+     *
+     * <pre>{@code long janinoNanos = CpuBackend.kernelStats().compileNanos();}</pre>
+     */
+    public static KernelStats kernelStats() {
+        return KernelCompiler.stats();
+    }
+
+    /**
+     * Runs {@code prepare} (e.g. a program's first {@link CpuProgram#memoryPlan}) with a kernel cache
+     * of its own on this thread, so every distinct kernel it needs is generated and compiled once,
+     * as in a fresh JVM, without touching the compiled (and JIT-warmed) kernels other programs use. For
+     * measuring compile time from cold (the scan-vs-unroll study).
+     *
+     * <pre>{@code CpuBackend.withoutKernelCache(() -> program.memoryPlan(dims));}</pre>
+     */
+    public static void withoutKernelCache(Runnable prepare) {
+        KernelCompiler.uncached(prepare);
+    }
+
     /** The reference interpreter on the graph after verification only: {@code CpuBackend.reference(g).run(feeds)}. */
     public static ReferenceProgram reference(Graph graph) {
         return new ReferenceProgram(new dev.spool.compiler.VerifyPass().run(graph));

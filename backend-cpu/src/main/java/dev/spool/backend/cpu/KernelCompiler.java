@@ -5,7 +5,10 @@ import org.codehaus.janino.SimpleCompiler;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Compiles generated kernel source with Janino into a {@link CpuKernel}, once per distinct source
@@ -27,6 +30,10 @@ final class KernelCompiler {
     private static final int WARMUP_CALLS = 2500;
     private static final int WARMUP_VECTORS = 8;
     private static final long WARMUP_BUDGET_NANOS = 400_000_000L;
+    /** Time spent in Janino and in warm-up, for the compile-stage timings of the scan-vs-unroll study. */
+    private static final LongAdder COOK_NANOS = new LongAdder();
+    private static final LongAdder WARM_NANOS = new LongAdder();
+    private static final ThreadLocal<Map<String, CpuKernel>> PRIVATE = new ThreadLocal<>();
 
     private KernelCompiler() {
     }
@@ -36,13 +43,20 @@ final class KernelCompiler {
      * iteration space shaped like {@code layout} ({@code elementSizes} per operand).
      */
     static CpuKernel compile(KernelSource.Code code, KernelLayout layout, int[] elementSizes) {
-        return CACHE.computeIfAbsent(code.source(), s -> {
-            CpuKernel k = cook(s);
-            if (WARMUP) {
-                warm(k, code.lanes(), layout, elementSizes);
-            }
-            return k;
-        });
+        Map<String, CpuKernel> cache = PRIVATE.get() != null ? PRIVATE.get() : CACHE;
+        return cache.computeIfAbsent(code.source(), s -> fresh(code, layout, elementSizes));
+    }
+
+    private static CpuKernel fresh(KernelSource.Code code, KernelLayout layout, int[] elementSizes) {
+        long t0 = System.nanoTime();
+        CpuKernel k = cook(code.source());
+        long t1 = System.nanoTime();
+        COOK_NANOS.add(t1 - t0);
+        if (WARMUP) {
+            warm(k, code.lanes(), layout, elementSizes);
+            WARM_NANOS.add(System.nanoTime() - t1);
+        }
+        return k;
     }
 
     private static CpuKernel cook(String source) {
@@ -87,5 +101,24 @@ final class KernelCompiler {
     /** Distinct kernels compiled so far (for reports). */
     static int compiled() {
         return CACHE.size();
+    }
+
+    /** Kernels in the cache and the total time spent compiling (Janino) and warming kernels up. */
+    static CpuBackend.KernelStats stats() {
+        return new CpuBackend.KernelStats(CACHE.size(), COOK_NANOS.sum(), WARM_NANOS.sum());
+    }
+
+    /**
+     * Runs {@code prepare} on this thread with a cache of its own, empty at the start and dropped at
+     * the end: every distinct kernel it needs is compiled once, as in a fresh JVM, while the shared
+     * cache's kernels stay hot for other programs.
+     */
+    static void uncached(Runnable prepare) {
+        PRIVATE.set(new HashMap<>());
+        try {
+            prepare.run();
+        } finally {
+            PRIVATE.remove();
+        }
     }
 }
