@@ -1,11 +1,11 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.compiler.lower.Buffer;
 import dev.spool.compiler.lower.MemoryPlanner;
-import dev.spool.compiler.lower.Program;
-import dev.spool.compiler.lower.View;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
+import dev.spool.program.Buffer;
+import dev.spool.program.Program;
+import dev.spool.program.View;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -45,10 +45,10 @@ final class CompiledPlan {
         this.loop = new int[depth(p.code()) + 1];
     }
 
-    private static int depth(List<dev.spool.compiler.lower.Instr> code) {
+    private static int depth(List<dev.spool.program.Instr> code) {
         int d = 0;
         for (var i : code) {
-            if (i instanceof dev.spool.compiler.lower.Instr.Loop l) {
+            if (i instanceof dev.spool.program.Instr.Loop l) {
                 d = Math.max(d, 1 + depth(l.body()));
             }
         }

@@ -2,9 +2,9 @@ package dev.spool.backend.cpu;
 
 import dev.spool.compiler.lower.Lowering;
 import dev.spool.compiler.lower.MemoryPlanner;
-import dev.spool.compiler.lower.Program;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
+import dev.spool.program.Program;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;

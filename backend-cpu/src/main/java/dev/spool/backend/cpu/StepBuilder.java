@@ -1,14 +1,14 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.compiler.lower.Instr;
-import dev.spool.compiler.lower.Program;
-import dev.spool.compiler.lower.View;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
+import dev.spool.program.Instr;
+import dev.spool.program.Program;
+import dev.spool.program.View;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

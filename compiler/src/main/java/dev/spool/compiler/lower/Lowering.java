@@ -28,6 +28,10 @@ import dev.spool.ops.Softmax;
 import dev.spool.ops.Stack;
 import dev.spool.ops.Transpose;
 import dev.spool.ops.rewrite.Key;
+import dev.spool.program.Buffer;
+import dev.spool.program.Instr;
+import dev.spool.program.Program;
+import dev.spool.program.View;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,5 +1,11 @@
 package dev.spool.compiler.lower;
 
+import dev.spool.program.Buffer;
+import dev.spool.program.Instr;
+import dev.spool.program.Program;
+import dev.spool.program.ProgramRewrite;
+import dev.spool.program.View;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

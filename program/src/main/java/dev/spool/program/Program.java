@@ -1,4 +1,4 @@
-package dev.spool.compiler.lower;
+package dev.spool.program;
 
 import dev.spool.graph.DType;
 
@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * A graph lowered for concrete dims: buffers and a list of instructions over views of them. Graph
  * inputs are copied into their feed buffers at the start of a run, and each result is read from
- * its view at the end. {@link MemoryPlanner} assigns the buffers to arena offsets.
+ * its view at the end. The compiler's memory planner assigns the buffers to arena offsets.
  */
 public record Program(List<Buffer> buffers, List<Instr> code, List<Feed> feeds, List<Result> results) {
 
