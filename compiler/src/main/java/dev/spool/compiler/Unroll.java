@@ -78,6 +78,11 @@ public final class Unroll implements Pass {
     }
 
     @Override
+    public boolean needsSizes() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return "unroll";
     }

@@ -143,7 +143,7 @@ class MemoryPlannerTest {
         for (Cell cell : Cell.values()) {
             Graph fwd = TestPrograms.cellScan(cell, true);
             for (Graph g : List.of(fwd, Grad.of(fwd, "loss", List.of("w_ih", "w_hh", "b_ih", "b_hh", "x")))) {
-                Program p = Lowering.lower(Pipeline.standard().run(g), Map.of(), new Lowering.Options(36));
+                Program p = Pipeline.standard().without(java.util.Set.of(Pipeline.MEMORY_PLANNING)).compile(Pipeline.standard().run(g), Map.of(), new Target(36));
                 MemoryPlanner.Plan plan = MemoryPlanner.plan(p);
                 assertNoLiveOverlap(plan);
                 assertTrue(plan.arenaBytes() <= plan.bufferBytes());
