@@ -17,7 +17,8 @@ import java.util.List;
  *       expresses a proven-safe reuse by giving both values one buffer);</li>
  *   <li>an instruction writes memory it also reads only where that is allowed: an elementwise
  *       kernel reading an operand at exactly the geometry it writes (it loads every operand of an
- *       element before storing it), and a GEMM accumulating onto its own output.</li>
+ *       element before storing it), a masked step zeroing the inactive rows of a step output that
+ *       is also a next carry value, and a GEMM accumulating onto its own output.</li>
  * </ul>
  * An error names the pass and the instruction by its index path ({@code 4/2}: instruction 2 of the
  * body of the loop at index 4).
@@ -61,7 +62,7 @@ public final class ProgramVerifier {
         for (Program.Result r : program.results()) {
             String where = "result " + r.name();
             checkView(r.view(), where);
-            if (!written.get(r.view().buffer())) {
+            if (!written.get(r.view().buffer()) && r.view().size() > 0) {
                 throw fail(where, "reads b" + r.view().buffer() + ", which no instruction writes");
             }
             if (program.buffer(r.view().buffer()).dtype() != r.dtype()) {
@@ -91,7 +92,7 @@ public final class ProgramVerifier {
             }
             for (View v : ins.reads()) {
                 checkView(v, at, ins);
-                if (!written.get(v.buffer())) {
+                if (!written.get(v.buffer()) && v.size() > 0 && !loopLengths.contains(0)) {
                     throw fail(at, ins, "reads b" + v.buffer() + " (" + program.buffer(v.buffer()).name() + ") before anything writes it");
                 }
             }
@@ -117,7 +118,8 @@ public final class ProgramVerifier {
                     continue;
                 }
                 boolean sameElements = r.equals(w);
-                boolean allowed = ins instanceof Instr.Kernel && sameElements || ins instanceof Instr.Gemm g && r == g.c() && w == g.c();
+                boolean allowed = (ins instanceof Instr.Kernel || ins instanceof Instr.MaskStep) && sameElements
+                        || ins instanceof Instr.Gemm g && r == g.c() && w == g.c();
                 if (!allowed) {
                     throw fail(at, ins, "reads " + r + " and writes " + w + ": the same memory, which this instruction may not update in place");
                 }
@@ -151,8 +153,8 @@ public final class ProgramVerifier {
                 throw fail(at, ins, "view " + v + " moves with loop level " + l + ", which does not enclose it");
             }
         }
-        if (v.size() == 0) {
-            return;
+        if (v.size() == 0 || loopLengths.contains(0)) {
+            return; // nothing is touched: an empty view, or code that never runs
         }
         long[] r = range(v, loopLengths);
         Buffer b = program.buffer(v.buffer());
