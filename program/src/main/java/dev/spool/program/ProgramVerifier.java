@@ -112,19 +112,30 @@ public final class ProgramVerifier {
 
     /** Reads and writes of one instruction that touch the same elements must be an allowed in-place pattern. */
     private void checkAliasing(Instr ins, String at) {
+        if (ins instanceof Instr.Gemm g) {
+            for (View operand : List.of(g.a(), g.b())) {
+                if (overlaps(operand, g.c())) {
+                    throw fail(at, ins, "reads " + operand + " and writes " + g.c() + ": the same memory, which this instruction may not update in place");
+                }
+            }
+            return; // with β ≠ 0 it reads its output as the accumulator, which is allowed
+        }
         for (View w : ins.writes()) {
             for (View r : ins.reads()) {
-                if (r.buffer() != w.buffer() || !Arrays.equals(trim(r.loopStrides()), trim(w.loopStrides())) || !intersects(r, w)) {
+                if (!overlaps(r, w)) {
                     continue;
                 }
-                boolean sameElements = r.equals(w);
-                boolean allowed = (ins instanceof Instr.Kernel || ins instanceof Instr.MaskStep) && sameElements
-                        || ins instanceof Instr.Gemm g && r == g.c() && w == g.c();
+                boolean allowed = (ins instanceof Instr.Kernel || ins instanceof Instr.MaskStep) && r.equals(w);
                 if (!allowed) {
                     throw fail(at, ins, "reads " + r + " and writes " + w + ": the same memory, which this instruction may not update in place");
                 }
             }
         }
+    }
+
+    /** Whether two views of one buffer moving alike with the loops touch a common element range. */
+    private static boolean overlaps(View a, View b) {
+        return a.buffer() == b.buffer() && Arrays.equals(trim(a.loopStrides()), trim(b.loopStrides())) && intersects(a, b);
     }
 
     private static boolean intersects(View a, View b) {
