@@ -3,6 +3,8 @@ package dev.spool.backend.cpu;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.lower.Target;
 import dev.spool.graph.Graph;
+import dev.spool.program.Program;
+import dev.spool.program.ProgramVerifier;
 
 /**
  * Entry point of the CPU backend: {@link #compile} runs the pipeline's graph stage and returns a
@@ -27,6 +29,17 @@ public final class CpuBackend {
 
     public static CpuProgram compile(Graph graph, Pipeline pipeline) {
         return new CpuProgram(pipeline.run(graph), pipeline);
+    }
+
+    /**
+     * A compiled program (say, read back with {@code ProgramText.read}) made runnable; it is
+     * verified first.
+     *
+     * @throws dev.spool.program.InvalidProgramException when the program breaks a rule of {@link ProgramVerifier}
+     */
+    public static CpuExecutable load(Program program) {
+        ProgramVerifier.verify(program, "load");
+        return new CpuExecutable(program, null);
     }
 
     /** The reference interpreter on the graph after verification only. */

@@ -9,14 +9,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * A graph compiled for the CPU: the graph stage's result, compiled to a verified {@link Program}
  * once per binding of its symbolic dims (the first run with a new batch size or sequence length
  * compiles; later runs reuse it), executed with OpenBLAS GEMM on native memory and generated
- * Vector API kernels. Runs may come from many threads at once: each run borrows a prepared arena
- * for its program from a pool (creating one when all are busy) and returns it afterwards.
+ * Vector API kernels ({@link CpuExecutable}). Runs may come from many threads at once.
  *
  * <pre>{@code
  * CpuProgram p = CpuBackend.compile(graph);
@@ -29,16 +27,12 @@ public final class CpuProgram {
     private final Graph graph;
     private final Pipeline pipeline;
     private volatile Profile profile;
-    private final Map<Map<String, Integer>, Compiled> programs = new LinkedHashMap<>(16, 0.75f, true) {
+    private final Map<Map<String, Integer>, CpuExecutable> programs = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Map<String, Integer>, Compiled> e) {
+        protected boolean removeEldestEntry(Map.Entry<Map<String, Integer>, CpuExecutable> e) {
             return size() > MAX_PROGRAMS;
         }
     };
-
-    /** One program and its idle prepared arenas. */
-    private record Compiled(Program program, ConcurrentLinkedDeque<CompiledPlan> idle) {
-    }
 
     CpuProgram(Graph graph, Pipeline pipeline) {
         this.graph = graph;
@@ -57,31 +51,30 @@ public final class CpuProgram {
      * @throws dev.spool.graph.InputException when a value is missing or does not fit its declared type
      */
     public Map<String, Tensor> run(Map<String, Tensor> feeds) {
-        Map<String, Integer> dims = new HashMap<>();
-        FeedBinding.bind(graph, feeds, dims);
-        Compiled c = compiled(dims);
-        CompiledPlan plan = borrow(c);
-        try {
-            return plan.run(feeds);
-        } finally {
-            c.idle().push(plan);
-        }
+        return executable(dims(feeds)).runChecked(feeds);
     }
 
-    private Compiled compiled(Map<String, Integer> dims) {
+    /**
+     * The size of each symbolic dim of the graph as these feeds give it.
+     *
+     * @throws dev.spool.graph.InputException when a value is missing or does not fit its declared type
+     */
+    public Map<String, Integer> dims(Map<String, Tensor> feeds) {
+        Map<String, Integer> dims = new HashMap<>();
+        FeedBinding.bind(graph, feeds, dims);
+        return dims;
+    }
+
+    /** The program for these dims, compiled on first use (the graph's feeds were checked against the graph). */
+    public CpuExecutable executable(Map<String, Integer> dims) {
         synchronized (programs) {
-            Compiled c = programs.get(dims);
+            CpuExecutable c = programs.get(dims);
             if (c == null) {
-                c = new Compiled(pipeline.compile(graph, dims, CpuBackend.TARGET), new ConcurrentLinkedDeque<>());
+                c = new CpuExecutable(pipeline.compile(graph, dims, CpuBackend.TARGET), profile);
                 programs.put(Map.copyOf(dims), c);
             }
             return c;
         }
-    }
-
-    private CompiledPlan borrow(Compiled c) {
-        CompiledPlan plan = c.idle().poll();
-        return plan != null ? plan : new CompiledPlan(c.program(), VectorSupport.floatLanes(), profile);
     }
 
     /**
@@ -100,18 +93,12 @@ public final class CpuProgram {
 
     /** The compiled, verified program for these dims, as the backend runs it. */
     public Program program(Map<String, Integer> dims) {
-        return compiled(dims).program();
+        return executable(dims).program();
     }
 
     /** The generated kernel sources of the program for these dims, in program order. */
     public List<String> kernelSources(Map<String, Integer> dims) {
-        Compiled c = compiled(dims);
-        CompiledPlan plan = borrow(c);
-        try {
-            return plan.kernelSources();
-        } finally {
-            c.idle().push(plan);
-        }
+        return executable(dims).kernelSources();
     }
 
     @Override
