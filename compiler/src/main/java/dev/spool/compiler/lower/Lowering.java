@@ -361,12 +361,6 @@ public final class Lowering {
         private void lowerMatMul(Node n, MatMul mm, List<View> ins) {
             Value out = n.output(0);
             DType dt = out.dtype();
-            if (!dt.isFloat()) {
-                View dst = contiguousDestination(out);
-                code.add(new Instr.Fallback(n, ins, List.of(dst)));
-                place(out, dst);
-                return;
-            }
             View a = ins.get(0);
             View b = ins.get(1);
             View dst = destinations(out).get(0);
