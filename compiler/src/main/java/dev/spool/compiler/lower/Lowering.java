@@ -480,8 +480,6 @@ public final class Lowering {
             ScanOp scan = (ScanOp) n.op();
             Graph body = scan.body();
             int nc = scan.numCarries();
-            int ns = scan.numSequences();
-            int ni = scan.numInvariants();
             List<View> ops = n.inputs().stream().map(this::view).toList();
             int steps = scan.length().size();
             int level = depth;
@@ -524,15 +522,17 @@ public final class Lowering {
                 }
             }
             Scope inner = new Scope(depth + 1, bodyHomes);
+            ScanOp.Operands<Value> params = scan.split(body.params());
+            ScanOp.Operands<View> in = scan.split(ops);
             for (int i = 0; i < nc; i++) {
-                inner.env.put(Key.Orig.of(body.params().get(i)), slots.get(i));
+                inner.env.put(Key.Orig.of(params.carries().get(i)), slots.get(i));
             }
-            for (int i = 0; i < ns; i++) {
-                View seq = ops.get(nc + i);
-                inner.env.put(Key.Orig.of(body.params().get(nc + i)), seq.index(0, 0).atLoop(level, seq.strides()[0]));
+            for (int i = 0; i < params.sequences().size(); i++) {
+                View seq = in.sequences().get(i);
+                inner.env.put(Key.Orig.of(params.sequences().get(i)), seq.index(0, 0).atLoop(level, seq.strides()[0]));
             }
-            for (int i = 0; i < ni; i++) {
-                inner.env.put(Key.Orig.of(body.params().get(nc + ns + i)), ops.get(nc + ns + i));
+            for (int i = 0; i < params.invariants().size(); i++) {
+                inner.env.put(Key.Orig.of(params.invariants().get(i)), in.invariants().get(i));
             }
             // Step outputs that are params or constants are copied first, before any carry slot changes.
             for (Node m : body.nodes()) {
