@@ -15,9 +15,10 @@ import java.util.List;
 
 /**
  * Folds a bias add into the GEMM that produces its other operand ("addmm"): a GEMM with β = 0
- * writing a temporary that only a one-op {@code add} kernel reads becomes a copy of the broadcast
- * bias into the add's destination and the GEMM accumulating onto it (β = 1). This saves one
- * elementwise pass over the product and its temporary (for {@code x Wᵀ + b}, every linear layer).
+ * writing a temporary that only a one-op {@code add} kernel reads, the other operand being a row
+ * broadcast along every leading axis (a bias), becomes a copy of the broadcast bias into the add's
+ * destination and the GEMM accumulating onto it (β = 1). This saves one elementwise pass over the
+ * product and its temporary (for {@code x Wᵀ + b}, every linear layer).
  * It assumes the lowering's single-writer buffers: the GEMM moves down to the add, so nothing in
  * between may write its operands.
  *
@@ -61,7 +62,8 @@ public final class GemmBiasEpilogue implements ProgramPass {
         int t = product.buffer();
         View dst = add.outputs().get(0);
         if (!BufferUse.whole(p, product) || !Arrays.equals(product.shape(), add.shape()) || use.reads()[t] != 1 || use.writes()[t] != 1
-                || use.result()[t] || !dst.isContiguous() || !Arrays.equals(dst.shape(), add.shape()) || bias.buffer() == dst.buffer()) {
+                || use.result()[t] || !dst.isContiguous() || !Arrays.equals(dst.shape(), add.shape()) || bias.buffer() == dst.buffer()
+                || !rowBroadcast(bias)) {
             return false;
         }
         int g = -1;
@@ -96,6 +98,20 @@ public final class GemmBiasEpilogue implements ProgramPass {
         code.set(k, new Instr.Copy(bias, dst));
         code.add(k + 1, accumulate);
         code.remove(g);
+        return true;
+    }
+
+    /**
+     * Whether the view repeats one row along every leading axis (a bias {@code b} broadcast to
+     * {@code x Wᵀ}'s shape). A full-size addend is left to the add kernel: copying it would cost
+     * as much as the add and keep the product's destination from being a carry slot.
+     */
+    private static boolean rowBroadcast(View v) {
+        for (int a = 0; a < v.rank() - 1; a++) {
+            if (v.dim(a) != 1 && v.stride(a) != 0) {
+                return false;
+            }
+        }
         return true;
     }
 
