@@ -39,11 +39,6 @@ final class Feeds {
         return feeds;
     }
 
-    /** {@code g} with its time dim {@code T} fixed to {@code steps}: an unrolled loop needs a fixed length (as {@code spool --mode unroll}). */
-    static Graph bindSteps(Graph g, int steps) {
-        return g.bind("T", steps);
-    }
-
     /** The largest absolute difference between two float tensors of the same size. */
     static double maxAbsDiff(Tensor a, Tensor b) {
         if (a.size() != b.size()) {

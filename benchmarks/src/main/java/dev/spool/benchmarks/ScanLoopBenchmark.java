@@ -83,7 +83,7 @@ public class ScanLoopBenchmark {
             feeds = Feeds.random(g, Map.of("T", STEPS, "B", BATCH), 3);
             program = switch (mode) {
                 case "scan" -> CpuBackend.compile(g, Pipeline.standard())::run;
-                case "unrolled" -> CpuBackend.compile(Feeds.bindSteps(g, STEPS), Pipeline.unrolling(0))::run;
+                case "unrolled" -> CpuBackend.compile(g, Pipeline.unrolling(0))::run;
                 case "reference" -> CpuBackend.reference(g)::run;
                 default -> throw new IllegalArgumentException("mode must be scan, unrolled or reference, got " + mode);
             };

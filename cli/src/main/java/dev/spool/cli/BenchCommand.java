@@ -201,7 +201,7 @@ final class BenchCommand implements Callable<Integer> {
     private Timings time(Model m, Workload w) {
         Map<String, Tensor> params = new LinkedHashMap<>(m.params());
         CpuProgram train = CpuBackend.compile(m.training(), compiler.pipeline());
-        CpuProgram logits = CpuBackend.compile(compiler.bindSteps(m.logits(), w.steps()), compiler.pipeline());
+        CpuProgram logits = CpuBackend.compile(m.logits(), compiler.pipeline());
         Profile trainProfile = profile ? train.profile() : null;
         Profile logitsProfile = profile ? logits.profile() : null;
         SplittableRandom rnd = new SplittableRandom(1);

@@ -1,7 +1,6 @@
 package dev.spool.cli;
 
 import dev.spool.compiler.Pipeline;
-import dev.spool.graph.Graph;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -24,8 +23,8 @@ final class CompilerOptions {
     Integer unroll;
 
     @Option(names = "--passes", split = ",", paramLabel = "NAME",
-            description = "Run exactly these compiler passes, in this order (verify always runs first): verify, simplify, pushout, sink, unroll,"
-                    + " fusion, dce, memplan.")
+            description = "Run exactly these compiler passes, in this order (verify always runs first): graph passes verify, simplify, pushout,"
+                    + " sink, unroll, fusion, dce; Program passes gemm-bias, xent-grad, kernel-split, inplace-carries, memplan (last).")
     List<String> passes;
 
     @Option(names = "--no-pass", split = ",", paramLabel = "NAME", description = "Turn compiler passes off by name.")
@@ -42,6 +41,18 @@ final class CompilerOptions {
 
     @Option(names = "--no-fusion", description = "Turn elementwise fusion off.")
     boolean noFusion;
+
+    @Option(names = "--no-gemm-bias", description = "Turn the GEMM bias epilogue (x·Wᵀ + b as one GEMM with β = 1) off.")
+    boolean noGemmBias;
+
+    @Option(names = "--no-xent-grad", description = "Turn pairing cross-entropy with its gradient (one pass over the logits) off.")
+    boolean noXentGrad;
+
+    @Option(names = "--no-kernel-split", description = "Turn splitting large generated kernels off.")
+    boolean noKernelSplit;
+
+    @Option(names = "--no-inplace-carries", description = "Turn writing scan carries in place (no copy per step) off.")
+    boolean noInplaceCarries;
 
     @Option(names = "--no-memplan", description = "Turn memory planning (buffer reuse, in-place kernels) off.")
     boolean noMemplan;
@@ -74,6 +85,10 @@ final class CompilerOptions {
             addIf(off, noPushout, "pushout");
             addIf(off, noSink, "sink");
             addIf(off, noFusion, "fusion");
+            addIf(off, noGemmBias, "gemm-bias");
+            addIf(off, noXentGrad, "xent-grad");
+            addIf(off, noKernelSplit, "kernel-split");
+            addIf(off, noInplaceCarries, "inplace-carries");
             addIf(off, noMemplan, Pipeline.MEMORY_PLANNING);
             return off.isEmpty() ? p : p.without(off);
         } catch (IllegalArgumentException e) {
@@ -85,17 +100,6 @@ final class CompilerOptions {
         if (on) {
             s.add(name);
         }
-    }
-
-    /**
-     * The graph with its time dim {@code T} bound to {@code steps} when loops are unrolled or auto
-     * decides (both need a fixed length); unchanged otherwise.
-     */
-    Graph bindSteps(Graph g, int steps) {
-        if (!unrolls() && !auto()) {
-            return g;
-        }
-        return g.bind("T", steps);
     }
 
     private void check() {

@@ -102,7 +102,6 @@ final class EvalCommand implements Callable<Integer> {
         Graph g = grad ? RecurrentLayer.gradientGraph(cfg, in.containsKey("lengths"), in.containsKey("grad_h_n"), in.containsKey("grad_c_n"),
                 checkpoint, checkpoint > 1 ? steps : null)
                 : RecurrentLayer.graph(cfg, in.containsKey("h0"), in.containsKey("lengths"));
-        g = compiler.bindSteps(g, steps);
         if (dump) {
             spec.commandLine().getOut().print(g);
         }

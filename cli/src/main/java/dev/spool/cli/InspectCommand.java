@@ -1,22 +1,25 @@
 package dev.spool.cli;
 
 import dev.spool.backend.cpu.CpuBackend;
-import dev.spool.backend.cpu.CpuProgram;
-import dev.spool.compiler.Pass;
 import dev.spool.compiler.Unroll;
+import dev.spool.compiler.Pass;
 import dev.spool.compiler.Pipeline;
+import dev.spool.compiler.lower.Lowering;
 import dev.spool.compiler.lower.MemoryPlanner;
-import dev.spool.compiler.lower.ProgramPrinter;
 import dev.spool.graph.DType;
 import dev.spool.graph.DotPrinter;
 import dev.spool.graph.Graph;
+import dev.spool.graph.GraphException;
 import dev.spool.graph.Node;
 import dev.spool.graph.ScanOp;
-import dev.spool.ops.Fused;
 import dev.spool.nn.CellType;
 import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.RecurrentLayer;
+import dev.spool.ops.Fused;
+import dev.spool.program.Instr;
+import dev.spool.program.Program;
+import dev.spool.program.ProgramPrinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 /**
  * {@code spool inspect}: what the compiler does to a layer's graph (or its gradient graph, or the
@@ -106,44 +110,65 @@ final class InspectCommand implements Callable<Integer> {
             AtomicFiles.checkWritable(dot);
         }
         Pipeline pipeline = compiler.pipeline();
-        Graph g = compiler.bindSteps(graph(c), steps);
+        Graph input = graph(c);
         PrintWriter out = spec.commandLine().getOut();
-        if (sections.contains("passes")) {
-            out.printf("== input: %s%n%s", summary(g), g);
+        boolean passes = sections.contains("passes");
+        if (passes) {
+            out.printf("== input: %s%n%s", summary(input), input);
         }
-        for (Pass p : pipeline.passes()) {
+        Graph[] last = {input};
+        Pipeline.Trace trace = new Pipeline.Trace() {
+            @Override
+            public void graph(String pass, Graph g) {
+                last[0] = g;
+                if (passes) {
+                    out.printf("%n== after %s: %s%n%s", pass, summary(g), g);
+                }
+            }
+
+            @Override
+            public void program(String pass, Program p) {
+                if (passes) {
+                    out.printf("%n== program after %s: %s%n%s", pass, summary(p), ProgramPrinter.print(p));
+                }
+            }
+        };
+        Map<String, Integer> dims = Map.of("B", batch, "T", steps);
+        if (passes) {
+            out.printf("%n-- graph stage (sizes symbolic)%n");
+        }
+        Graph g = stage(() -> pipeline.run(input, trace));
+        for (Pass p : pipeline.sizedStage()) {
             if (p instanceof Unroll u) {
                 out.printf("%n== loops (%s)%n", compiler.auto() ? "--mode auto" : "unroll");
-                u.decisions(g).forEach(line -> out.printf("  %s%n", line));
-            }
-            g = run(p, g);
-            if (sections.contains("passes")) {
-                out.printf("%n== after %s: %s%n%s", p.name(), summary(g), g);
+                u.decisions(Lowering.bind(g, dims)).forEach(line -> out.printf("  %s%n", line));
             }
         }
+        if (passes) {
+            out.printf("%n-- program stage for B=%d, T=%d%n", batch, steps);
+        }
+        Program program = stage(() -> pipeline.compile(g, dims, CpuBackend.TARGET, trace));
         out.printf("passes: %s%n", pipeline.describe());
         if (sections.contains("fusion")) {
             out.printf("%n== fusion groups%n");
-            fusionGroups(g, "", out);
+            fusionGroups(last[0], "", out);
         }
-        Map<String, Integer> dims = Map.of("B", batch, "T", steps);
-        CpuProgram program = CpuBackend.compile(g, new Pipeline(List.of()));
-        MemoryPlanner.Plan plan = pipeline.plansMemory() ? program.memoryPlan(dims) : MemoryPlanner.plan(program.lowered(dims), false);
         if (sections.contains("program")) {
-            out.printf("%n== program for B=%d, T=%d%n%s", batch, steps, ProgramPrinter.print(plan.program()));
+            out.printf("%n== program for B=%d, T=%d%n%s", batch, steps, ProgramPrinter.print(program));
         }
         if (sections.contains("memory")) {
-            out.printf("%n== memory plan%s%n%s", pipeline.plansMemory() ? "" : " (memplan off: every buffer its own memory)", plan.describe());
+            out.printf("%n== memory plan%s%n%s", pipeline.plansMemory() ? "" : " (memplan off: every buffer its own memory)",
+                    MemoryPlanner.describe(program).describe());
         }
         if (sections.contains("kernels")) {
-            List<String> kernels = program.kernelSources(dims);
+            List<String> kernels = CpuBackend.compile(input, pipeline).kernelSources(dims);
             out.printf("%n== %d generated kernels%n", kernels.size());
             for (int i = 0; i < kernels.size(); i++) {
                 out.printf("-- kernel %d%n%s", i, kernels.get(i));
             }
         }
         if (dot != null) {
-            AtomicFiles.writeString(dot, DotPrinter.print(g));
+            AtomicFiles.writeString(dot, DotPrinter.print(last[0]));
             out.printf("wrote %s%n", dot);
         }
         return 0;
@@ -161,11 +186,30 @@ final class InspectCommand implements Callable<Integer> {
         return grad ? RecurrentLayer.gradientGraph(cfg, lengths, true, c.hasCellState()) : RecurrentLayer.graph(cfg, false, lengths);
     }
 
-    private static Graph run(Pass p, Graph g) {
+    /** Runs a stage; a graph the passes refuse is a usage error naming the reason. */
+    private static <T> T stage(Supplier<T> stage) {
         try {
-            return p.run(g);
-        } catch (dev.spool.graph.GraphException e) {
-            throw new ErrorReporter.UserError(p.name() + ": " + e.getMessage());
+            return stage.get();
+        } catch (GraphException e) {
+            throw new ErrorReporter.UserError(e.getMessage());
+        }
+    }
+
+    /** e.g. {@code 42 instructions (3 loops), 57 buffers}. */
+    private static String summary(Program p) {
+        int[] counts = new int[2];
+        countInstructions(p.code(), counts);
+        return counts[0] + " instructions (" + counts[1] + " loop" + (counts[1] == 1 ? "" : "s") + "), " + p.buffers().size() + " buffers"
+                + (p.layout() != null ? String.format(", arena %,d bytes", p.layout().bytes()) : "");
+    }
+
+    private static void countInstructions(List<Instr> code, int[] counts) {
+        for (Instr i : code) {
+            counts[0]++;
+            if (i instanceof Instr.Loop l) {
+                counts[1]++;
+                countInstructions(l.body(), counts);
+            }
         }
     }
 

@@ -1,15 +1,14 @@
 package dev.spool.cli;
 
 import dev.spool.backend.cpu.CpuBackend;
-import dev.spool.backend.cpu.CpuProgram;
+import dev.spool.backend.cpu.CpuExecutable;
 import dev.spool.compiler.LoopStrategy;
-import dev.spool.compiler.Pass;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.ScanMemory;
 import dev.spool.compiler.UnrollEstimate;
-import dev.spool.compiler.lower.Instr;
 import dev.spool.compiler.lower.MemoryPlanner;
-import dev.spool.compiler.lower.Program;
+import dev.spool.program.Instr;
+import dev.spool.program.Program;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Node;
@@ -283,48 +282,74 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
         double buildMs = ms(t0);
         Pipeline pipeline = p.factor() == 1 ? Pipeline.standard() : Pipeline.unrolling(p.factor());
         long t1 = System.nanoTime();
-        Graph optimised = g;
-        for (Pass pass : pipeline.passes()) {
-            optimised = pass.run(optimised);
-        }
-        double passesMs = ms(t1);
-        Pipeline lowerOnly = Pipeline.named(List.of("verify", Pipeline.MEMORY_PLANNING), 0);
-        CpuProgram cold = CpuBackend.compile(optimised, lowerOnly);
+        Graph staged = pipeline.run(g);
+        double graphStageMs = ms(t1);
         Map<String, Integer> dims = Map.of("B", batch);
-        long t2 = System.nanoTime();
-        Program lowered = cold.lowered(dims);
-        double loweringMs = ms(t2);
-        long t3 = System.nanoTime();
-        MemoryPlanner.plan(lowered, true);
-        double programPassesMs = ms(t3);
-        // Compiled as in a fresh JVM (every kernel generated and compiled anew), timed as a whole and per part.
+        StageClock clock = new StageClock(System.nanoTime(), staged);
+        Program program = pipeline.compile(staged, dims, CpuBackend.TARGET, clock);
+        double sizedGraphMs = (clock.lastGraph - clock.start) / 1e6;
+        double loweringMs = (clock.lowered - clock.lastGraph) / 1e6;
+        double programPassesMs = (clock.lastProgram - clock.lowered) / 1e6;
+        // Code generation and Janino happen when an executable prepares its first arena: timed with a
+        // kernel cache of the point's own, as in a fresh JVM.
+        CpuExecutable cold = CpuBackend.load(program);
         CpuBackend.KernelStats before = CpuBackend.kernelStats();
         long direct0 = directBytesAfterGc();
         long t4 = System.nanoTime();
-        MemoryPlanner.Plan[] prepared = new MemoryPlanner.Plan[1];
-        CpuBackend.withoutKernelCache(() -> prepared[0] = cold.memoryPlan(dims));
+        CpuBackend.withoutKernelCache(cold::kernelSources);
         double prepareMs = ms(t4);
         long arena = directBytes() - direct0;
-        MemoryPlanner.Plan plan = prepared[0];
         CpuBackend.KernelStats after = CpuBackend.kernelStats();
         double janinoMs = (after.compileNanos() - before.compileNanos()) / 1e6;
         double warmMs = (after.warmupNanos() - before.warmupNanos()) / 1e6;
-        double codegenMs = Math.max(0, prepareMs - loweringMs - programPassesMs - janinoMs - warmMs);
+        double codegenMs = Math.max(0, prepareMs - janinoMs - warmMs);
         Map<String, Tensor> feeds = feeds(params, p.steps());
         long t5 = System.nanoTime();
         cold.run(feeds);
         double firstRunMs = ms(t5);
         // The steady state runs on the shared, JIT-warm kernels, as a long-running process would.
-        CpuProgram program = CpuBackend.compile(optimised, lowerOnly);
-        double[] runs = steadyRuns(() -> program.run(feeds), timedRuns, warmup, settle);
+        CpuExecutable warm = CpuBackend.load(program);
+        double[] runs = steadyRuns(() -> warm.run(feeds), timedRuns, warmup, settle);
         double median = runs[timedRuns / 2];
         double tokens = (double) batch * p.steps();
-        List<String> sources = program.kernelSources(dims).stream().distinct().toList();
+        List<String> sources = warm.kernelSources().stream().distinct().toList();
         long sourceBytes = sources.stream().mapToLong(String::length).sum();
+        double passesMs = graphStageMs + sizedGraphMs;
+        double compileMs = passesMs + loweringMs + programPassesMs + prepareMs;
         return new StudyRow(cell, hidden, batch, p.kind(), p.mode(), p.checkpoint() > 0 ? p.checkpoint() : p.factor(), p.steps(), buildMs, passesMs,
-                loweringMs, programPassesMs, codegenMs, janinoMs, warmMs, firstRunMs, passesMs + prepareMs + firstRunMs, median / tokens,
-                (runs[timedRuns - 1] - runs[0]) / tokens, nodes(optimised), instructions(lowered.code()), sources.size(),
-                sourceBytes, plan.arenaBytes(), arena, ScanMemory.stackedBytes(g, dims));
+                loweringMs, programPassesMs, codegenMs, janinoMs, warmMs, firstRunMs, compileMs + firstRunMs, median / tokens,
+                (runs[timedRuns - 1] - runs[0]) / tokens, nodes(clock.graph), instructions(program.code()), sources.size(), sourceBytes,
+                MemoryPlanner.describe(program).arenaBytes(), arena, ScanMemory.stackedBytes(g, dims));
+    }
+
+    /** Timestamps of the Program stage's steps, from {@link Pipeline.Trace} callbacks, and its final graph. */
+    private static final class StageClock implements Pipeline.Trace {
+        final long start;
+        long lastGraph;
+        long lowered;
+        long lastProgram;
+        Graph graph;
+
+        StageClock(long start, Graph graph) {
+            this.start = start;
+            this.lastGraph = start;
+            this.graph = graph;
+        }
+
+        @Override
+        public void graph(String pass, Graph g) {
+            lastGraph = System.nanoTime();
+            graph = g;
+        }
+
+        @Override
+        public void program(String pass, Program p) {
+            long now = System.nanoTime();
+            if (pass.equals("lowering")) {
+                lowered = now;
+            }
+            lastProgram = now;
+        }
     }
 
     private Map<String, Tensor> feeds(Map<String, Tensor> params, int steps) {

@@ -72,7 +72,6 @@ public final class AccumulationSinking implements Pass {
         ScanOp scan = (ScanOp) n.op();
         Graph body = scan.body();
         int nc = scan.numCarries();
-        int ns = scan.numSequences();
         List<Value> operands = Replay.operands(n, env);
         Map<Integer, Sink> sunk = new LinkedHashMap<>();
         for (Decision d : Accumulators.of(scan)) {
@@ -89,12 +88,12 @@ public final class AccumulationSinking implements Pass {
         List<Value> stacked = stackedFactors(body, nc, sunk.values());
         List<Value> init = kept.stream().map(operands::get).toList();
         String[] names = kept.stream().map(i -> Replay.carryNames(scan)[i]).toArray(String[]::new);
-        ScanResult r = b.scan(Replay.options(scan, operands, scan.reverse()).carryNames(names), init, operands.subList(nc, nc + ns), (cs, ss) -> {
+        ScanResult r = b.scan(Replay.options(scan, operands, scan.reverse()).carryNames(names), init, scan.split(operands).sequences(), (cs, ss) -> {
             Map<Key, Value> benv = bodyEnv(scan, kept, sunk.values(), cs, ss, operands);
             Replay.graph(b, body, benv, (m, e) -> sink(b, body, m, e));
             List<Value> carries = kept.stream().map(i -> benv.get(Key.Orig.of(body.results().get(i)))).toList();
             List<Value> outputs = new ArrayList<>();
-            body.results().subList(nc, body.results().size()).forEach(v -> outputs.add(benv.get(Key.Orig.of(v))));
+            scan.splitResults(body.results()).outputs().forEach(v -> outputs.add(benv.get(Key.Orig.of(v))));
             stacked.forEach(v -> outputs.add(benv.get(Key.Orig.of(v))));
             return Step.of(carries, outputs);
         });
@@ -165,13 +164,13 @@ public final class AccumulationSinking implements Pass {
             env.put(Key.Orig.of(params.get(s.carry())), null);
             s.update().forEach(id -> env.put(new Key.Orig(id, 0), null));
         }
-        int nc = scan.numCarries();
-        int ns = scan.numSequences();
-        for (int i = 0; i < ns; i++) {
-            env.put(Key.Orig.of(params.get(nc + i)), ss.get(i));
+        ScanOp.Operands<Value> bodyParams = scan.split(params);
+        ScanOp.Operands<Value> in = scan.split(operands);
+        for (int i = 0; i < bodyParams.sequences().size(); i++) {
+            env.put(Key.Orig.of(bodyParams.sequences().get(i)), ss.get(i));
         }
-        for (int i = nc + ns; i < params.size(); i++) {
-            env.put(Key.Orig.of(params.get(i)), operands.get(i));
+        for (int i = 0; i < bodyParams.invariants().size(); i++) {
+            env.put(Key.Orig.of(bodyParams.invariants().get(i)), in.invariants().get(i));
         }
         return env;
     }

@@ -8,4 +8,12 @@ public interface Pass {
     String name();
 
     Graph run(Graph graph);
+
+    /**
+     * Whether the pass needs every dim to be a size (unrolling needs the loop's length): it and
+     * the passes after it then run per binding of the dims, in {@link Pipeline#compile}.
+     */
+    default boolean needsSizes() {
+        return false;
+    }
 }

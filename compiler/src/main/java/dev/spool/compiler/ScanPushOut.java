@@ -61,14 +61,16 @@ public final class ScanPushOut implements Pass {
         int nc = scan.numCarries();
         int ns = scan.numSequences();
         List<Value> operands = Replay.operands(n, env);
+        ScanOp.Operands<Value> in = scan.split(operands);
+        ScanOp.Operands<Value> params = scan.split(body.params());
         Map<Key, Dep> dep = classify(body, nc, ns);
         // Outer values standing for body values: stacked (T, ...) for PER_STEP, plain for INVARIANT.
         Map<Key, Value> outer = new HashMap<>();
         for (int i = 0; i < ns; i++) {
-            outer.put(Key.Orig.of(body.params().get(nc + i)), operands.get(nc + i));
+            outer.put(Key.Orig.of(params.sequences().get(i)), in.sequences().get(i));
         }
         for (int i = 0; i < scan.numInvariants(); i++) {
-            outer.put(Key.Orig.of(body.params().get(nc + ns + i)), operands.get(nc + ns + i));
+            outer.put(Key.Orig.of(params.invariants().get(i)), in.invariants().get(i));
         }
         java.util.Set<Key> batched = batchedWork(body, dep);
         List<Key> moved = new ArrayList<>();
@@ -88,9 +90,9 @@ public final class ScanPushOut implements Pass {
                 newSeqs.add(k);
             }
         }
-        List<Value> seqs = new ArrayList<>(operands.subList(nc, nc + ns));
+        List<Value> seqs = new ArrayList<>(in.sequences());
         newSeqs.forEach(k -> seqs.add(outer.get(k)));
-        ScanResult r = b.scan(Replay.options(scan, operands, scan.reverse()), operands.subList(0, nc), seqs, (cs, ss) -> {
+        ScanResult r = b.scan(Replay.options(scan, operands, scan.reverse()), in.carries(), seqs, (cs, ss) -> {
             Map<Key, Value> benv = Replay.bodyEnv(scan, cs, ss.subList(0, ns), operands);
             for (int j = 0; j < newSeqs.size(); j++) {
                 benv.put(newSeqs.get(j), ss.get(ns + j));
@@ -101,8 +103,8 @@ public final class ScanPushOut implements Pass {
                 }
             }
             Replay.graph(b, body, benv, (m, e) -> Replay.plainScan(b, m, e));
-            List<Value> res = body.results().stream().map(v -> benv.get(Key.Orig.of(v))).toList();
-            return Step.of(res.subList(0, nc), res.subList(nc, res.size()));
+            ScanOp.Results<Value> res = scan.splitResults(body.results().stream().map(v -> benv.get(Key.Orig.of(v))).toList());
+            return Step.of(res.carries(), res.outputs());
         });
         Replay.bindOutputs(n, env, r);
     }

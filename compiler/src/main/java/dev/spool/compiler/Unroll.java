@@ -86,6 +86,11 @@ public final class Unroll implements Pass {
     }
 
     @Override
+    public boolean needsSizes() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return "unroll";
     }
@@ -152,27 +157,25 @@ public final class Unroll implements Pass {
     /** The scan stays a loop; its body is replayed with nested scans unrolled. */
     private void keep(Builder b, Node n, Map<Key, Value> env, String bodyPath) {
         ScanOp scan = (ScanOp) n.op();
-        int nc = scan.numCarries();
         List<Value> operands = Replay.operands(n, env);
-        ScanResult r = b.scan(Replay.options(scan, operands, scan.reverse()), operands.subList(0, nc),
-                operands.subList(nc, nc + scan.numSequences()), (cs, ss) -> {
-                    List<Value> res = body(b, scan, cs, ss, operands, bodyPath);
-                    return Step.of(res.subList(0, nc), res.subList(nc, res.size()));
-                });
+        ScanOp.Operands<Value> in = scan.split(operands);
+        ScanResult r = b.scan(Replay.options(scan, operands, scan.reverse()), in.carries(), in.sequences(), (cs, ss) -> {
+            ScanOp.Results<Value> res = scan.splitResults(body(b, scan, cs, ss, operands, bodyPath));
+            return Step.of(res.carries(), res.outputs());
+        });
         Replay.bindOutputs(n, env, r);
     }
 
     /** T copies of the body; outputs stacked, or zero-filled (0, y...) when T = 0. */
     private void full(Builder b, Node n, Map<Key, Value> env, int steps, String bodyPath) {
         ScanOp scan = (ScanOp) n.op();
-        int nc = scan.numCarries();
         List<Value> operands = Replay.operands(n, env);
-        List<Value> seqs = operands.subList(nc, nc + scan.numSequences());
-        Copies r = copies(b, scan, operands, operands.subList(0, nc), steps, slicesAt(b, seqs, 0),
+        ScanOp.Operands<Value> in = scan.split(operands);
+        Copies r = copies(b, scan, operands, in.carries(), steps, slicesAt(b, in.sequences(), 0),
                 activeAt(b, scan, operands, 0), bodyPath);
         List<Value> outputs = new ArrayList<>();
         for (int i = 0; i < scan.numOutputs(); i++) {
-            TensorType t = n.outputs().get(nc + i);
+            TensorType t = scan.splitResults(n.outputs()).outputs().get(i);
             outputs.add(steps == 0 ? b.fill(0, t.dtype(), t.shape().dims().toArray()) : b.stack(0, r.outputs().get(i)));
         }
         Replay.bindOutputs(n, env, new ScanResult(r.carries(), outputs));
@@ -196,17 +199,18 @@ public final class Unroll implements Pass {
         int rest = steps % factor;
         int from = scan.reverse() ? rest : 0;
         List<Value> operands = Replay.operands(n, env);
-        List<Value> seqs = operands.subList(nc, nc + ns);
+        ScanOp.Operands<Value> in = scan.split(operands);
+        List<Value> seqs = in.sequences();
         List<Value> chunkSeqs = new ArrayList<>();
         for (Value x : seqs) {
             chunkSeqs.add(chunksOf(b, x, from, chunks, factor, rest));
         }
         boolean masked = scan.masking() != ScanOp.Masking.NONE;
         if (masked) {
-            chunkSeqs.add(chunksOf(b, TimeAxis.activeSteps(b, scan, operands.get(operands.size() - 1)), from, chunks, factor, rest));
+            chunkSeqs.add(chunksOf(b, TimeAxis.activeSteps(b, scan, in.mask()), from, chunks, factor, rest));
         }
         ScanOptions opts = new ScanOptions(scan.reverse(), null, null, Dim.of(chunks), List.of(Replay.carryNames(scan)));
-        ScanResult loop = b.scan(opts, operands.subList(0, nc), chunkSeqs, (cs, ss) -> {
+        ScanResult loop = b.scan(opts, in.carries(), chunkSeqs, (cs, ss) -> {
             IntFunction<Value> active = masked ? j -> b.index(ss.get(ns), 0, j) : null;
             Copies r = copies(b, scan, operands, cs, factor, slicesAt(b, ss.subList(0, ns), 0), active, bodyPath);
             return Step.of(r.carries(), r.outputs().stream().map(ys -> b.stack(0, ys)).toList());
@@ -257,9 +261,10 @@ public final class Unroll implements Pass {
             if (active != null) {
                 res = masked(b, active.apply(j), c, res, nc);
             }
-            c = res.subList(0, nc);
+            ScanOp.Results<Value> step = scan.splitResults(res);
+            c = step.carries();
             for (int i = 0; i < ys.size(); i++) {
-                ys.get(i).set(j, res.get(nc + i));
+                ys.get(i).set(j, step.outputs().get(i));
             }
         }
         return new Copies(c, ys);

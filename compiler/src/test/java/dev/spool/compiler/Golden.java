@@ -18,13 +18,18 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * {@code -Dspool.golden.update=true} (from the module directory, as Maven does) to rewrite the
  * files from the current output instead of comparing; review the diff before committing it.
  */
-final class Golden {
+public final class Golden {
     private static final boolean UPDATE = Boolean.getBoolean("spool.golden.update");
 
     private Golden() {
     }
 
-    static void check(String dir, String name, Graph before, Graph after) {
+    public static void check(String dir, String name, Graph before, Graph after) {
+        check(dir, name, before.toString(), after.toString());
+    }
+
+    /** Any printed IR before and after (e.g. a Program around a Program pass). */
+    public static void check(String dir, String name, String before, String after) {
         String text = "# before\n" + before + "\n# after\n" + after;
         String resource = "golden/" + dir + "/" + name + ".txt";
         if (UPDATE) {

@@ -53,6 +53,38 @@ public record ScanOp(Graph body, int numCarries, int numSequences, int numInvari
         return numCarries + numSequences + numInvariants + (masking == Masking.NONE ? 0 : 1);
     }
 
+    /**
+     * A scan's operands, or its body's params, split into their groups (JAX's {@code split_list}):
+     * {@code [carries..., sequences..., invariants..., mask?]}; {@code mask} is the lengths or mask
+     * operand, null for body params and unmasked scans. The one place that knows the layout.
+     *
+     * <pre>{@code ScanOp.Operands<Value> in = scan.split(node.inputs()); in.sequences().get(0);}</pre>
+     */
+    public record Operands<T>(List<T> carries, List<T> sequences, List<T> invariants, T mask) {
+    }
+
+    /** A body's results split into next carries and per-step outputs. */
+    public record Results<T>(List<T> carries, List<T> outputs) {
+    }
+
+    /** {@code operands} (the node's inputs, or the body's params, or anything laid out like them) by group. */
+    public <T> Operands<T> split(List<T> operands) {
+        int nc = numCarries;
+        int ns = numSequences;
+        int params = nc + ns + numInvariants;
+        if (operands.size() != params && operands.size() != numOperands()) {
+            throw new IllegalArgumentException("a scan with " + nc + " carries, " + ns + " sequences and " + numInvariants
+                    + " invariants has " + params + " params and " + numOperands() + " operands, got " + operands.size());
+        }
+        return new Operands<>(operands.subList(0, nc), operands.subList(nc, nc + ns), operands.subList(nc + ns, params),
+                operands.size() > params ? operands.get(params) : null);
+    }
+
+    /** {@code results} (the body's results, or the node's outputs) as next carries and per-step outputs. */
+    public <T> Results<T> splitResults(List<T> results) {
+        return new Results<>(results.subList(0, numCarries), results.subList(numCarries, results.size()));
+    }
+
     @Override
     public String attributes() {
         StringBuilder sb = new StringBuilder("length=" + length);

@@ -80,7 +80,7 @@ class RecurrentUnrollTest {
         List<Pass> passes = new ArrayList<>(List.of(new VerifyPass(), new Unroll(k)));
         passes.addAll(Pipeline.standard().passes());
         Pipeline unrolling = new Pipeline(passes);
-        Graph unrolled = unrolling.run(g);
+        Graph unrolled = new Unroll(k).run(g.bind("T", STEPS));
         long loops = unrolled.nodes().stream().filter(n -> n.op() instanceof ScanOp).count();
         assertEquals(k == 0 ? 0 : scans(g), loops, "scans left after unroll " + k);
         Map<String, Tensor> want = CpuBackend.compile(g).run(feeds);

@@ -1,11 +1,11 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.compiler.lower.Buffer;
-import dev.spool.compiler.lower.MemoryPlanner;
-import dev.spool.compiler.lower.Program;
-import dev.spool.compiler.lower.View;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
+import dev.spool.program.Buffer;
+import dev.spool.program.Instr;
+import dev.spool.program.Program;
+import dev.spool.program.View;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,49 +14,53 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A lowered program made runnable for one set of dims: its arena allocated once (native memory,
- * so GEMM operands are passed by address), constants written once, every instruction prepared as
- * a {@link Step}. A run copies the feeds in, runs the steps, and copies the results out; nothing
- * else is allocated. Not thread-safe: one run at a time.
+ * A compiled program made runnable: its arena allocated once (native memory, so GEMM operands are
+ * passed by address) at the program's layout, constants written once, every instruction prepared
+ * as a {@link Step}. A run copies the feeds in, runs the steps, and copies the results out; nothing
+ * else is allocated. Not thread-safe: one run at a time ({@link CpuProgram} keeps a pool of them
+ * per program for concurrent runs).
  */
 final class CompiledPlan {
-    private final MemoryPlanner.Plan memory;
+    private final Program program;
+    private final long[] offsets;
     private final ByteBuffer mem;
     private final Step[] steps;
     private final int[] loop;
     private final List<String> kernelSources;
 
-    CompiledPlan(Program program, boolean reuseMemory, int lanes, Profile profile) {
-        this.memory = MemoryPlanner.plan(program, reuseMemory);
-        Program p = memory.program();
-        if (memory.arenaBytes() > Integer.MAX_VALUE - 64) {
+    CompiledPlan(Program program, int lanes, Profile profile) {
+        this.program = program;
+        Program.Layout arena = program.arena();
+        this.offsets = arena.offsets();
+        Program p = program;
+        if (arena.bytes() > Integer.MAX_VALUE - 64) {
             throw new IllegalStateException(String.format("this program needs %,d bytes of working memory; the CPU arena holds at most 2 GiB"
-                    + " (use a smaller batch, fewer steps, or --checkpoint)", memory.arenaBytes()));
+                    + " (use a smaller batch, fewer steps, or --checkpoint)", arena.bytes()));
         }
-        this.mem = ByteBuffer.allocateDirect((int) memory.arenaBytes() + 64).alignedSlice(64).order(ByteOrder.LITTLE_ENDIAN);
+        this.mem = ByteBuffer.allocateDirect((int) arena.bytes() + 64).alignedSlice(64).order(ByteOrder.LITTLE_ENDIAN);
         for (Buffer b : p.buffers()) {
             if (b.constant() != null) {
-                write(b.constant(), (int) memory.offsets()[b.id()]);
+                write(b.constant(), (int) offsets[b.id()]);
             }
         }
-        StepBuilder builder = new StepBuilder(p, memory.offsets(), mem, lanes, profile);
+        StepBuilder builder = new StepBuilder(p, offsets, mem, lanes, profile);
         this.steps = builder.build(p.code());
         this.kernelSources = List.copyOf(builder.kernelSources());
         this.loop = new int[depth(p.code()) + 1];
     }
 
-    private static int depth(List<dev.spool.compiler.lower.Instr> code) {
+    private static int depth(List<Instr> code) {
         int d = 0;
         for (var i : code) {
-            if (i instanceof dev.spool.compiler.lower.Instr.Loop l) {
+            if (i instanceof Instr.Loop l) {
                 d = Math.max(d, 1 + depth(l.body()));
             }
         }
         return d;
     }
 
-    MemoryPlanner.Plan memory() {
-        return memory;
+    Program program() {
+        return program;
     }
 
     List<String> kernelSources() {
@@ -64,9 +68,9 @@ final class CompiledPlan {
     }
 
     Map<String, Tensor> run(Map<String, Tensor> feeds) {
-        Program p = memory.program();
+        Program p = program;
         for (Program.Feed f : p.feeds()) {
-            write(feeds.get(f.name()), (int) memory.offsets()[f.buffer()]);
+            write(feeds.get(f.name()), (int) offsets[f.buffer()]);
         }
         for (Step s : steps) {
             s.run(loop);
@@ -99,7 +103,7 @@ final class CompiledPlan {
     private Tensor read(View v, DType dtype) {
         Tensor t = Tensor.zeros(dtype, v.shape());
         int es = dtype.byteSize();
-        int base = (int) memory.offsets()[v.buffer()] + v.offset() * es;
+        int base = (int) offsets[v.buffer()] + v.offset() * es;
         int n = t.size();
         if (v.isContiguous()) {
             switch (dtype) {

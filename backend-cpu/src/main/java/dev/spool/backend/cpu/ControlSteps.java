@@ -2,7 +2,6 @@ package dev.spool.backend.cpu;
 
 import dev.spool.graph.DType;
 import dev.spool.graph.InputException;
-import dev.spool.graph.Tensor;
 
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -129,69 +128,6 @@ final class ControlSteps {
                 long l = Elements.getLong(m, type, a + b * type.byteSize());
                 if (l < 0 || l > steps) {
                     throw new InputException(label + ": lengths[" + b + "] = " + l + " is outside [0, " + steps + "] (the scan length)");
-                }
-            }
-        }
-    }
-
-    /** An op without a native step, run by the reference interpreter on copies of its operands. */
-    static final class Fallback implements Step {
-        private final ByteBuffer m;
-        private final ReferenceProgram op;
-        private final List<Address> inputs;
-        private final List<Tensor> inputShapes;
-        private final List<Address> outputs;
-        private final List<int[]> inStrides;
-        private final List<int[]> outStrides;
-
-        Fallback(ByteBuffer m, ReferenceProgram op, List<Address> inputs, List<Tensor> inputShapes, List<int[]> inStrides,
-                 List<Address> outputs, List<int[]> outStrides) {
-            this.m = m;
-            this.op = op;
-            this.inputs = inputs;
-            this.inputShapes = inputShapes;
-            this.inStrides = inStrides;
-            this.outputs = outputs;
-            this.outStrides = outStrides;
-        }
-
-        public void run(int[] loop) {
-            Tensor[] args = new Tensor[inputs.size()];
-            for (int i = 0; i < args.length; i++) {
-                Tensor like = inputShapes.get(i);
-                args[i] = Tensor.zeros(like.dtype(), like.shape());
-                transfer(args[i], inputs.get(i).at(loop), inStrides.get(i), true);
-            }
-            Tensor[] res = op.execute(args, new java.util.HashMap<>());
-            for (int i = 0; i < res.length; i++) {
-                transfer(res[i], outputs.get(i).at(loop), outStrides.get(i), false);
-            }
-        }
-
-        private void transfer(Tensor t, int base, int[] byteStrides, boolean read) {
-            int[] shape = t.shape();
-            int[] pos = new int[shape.length];
-            for (int i = 0; i < t.size(); i++) {
-                int at = base;
-                for (int a = 0; a < shape.length; a++) {
-                    at += pos[a] * byteStrides[a];
-                }
-                if (read) {
-                    if (t.dtype().isInteger()) {
-                        t.setLong(i, Elements.getLong(m, t.dtype(), at));
-                    } else {
-                        t.setDouble(i, Elements.get(m, t.dtype(), at));
-                    }
-                } else if (t.dtype().isInteger()) {
-                    Elements.putLong(m, t.dtype(), at, t.getLong(i));
-                } else {
-                    Elements.put(m, t.dtype(), at, t.getDouble(i));
-                }
-                for (int a = shape.length - 1; a >= 0; a--) {
-                    if (++pos[a] < shape[a]) {
-                        break;
-                    }
-                    pos[a] = 0;
                 }
             }
         }

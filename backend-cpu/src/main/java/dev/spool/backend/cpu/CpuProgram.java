@@ -1,10 +1,9 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.compiler.lower.Lowering;
-import dev.spool.compiler.lower.MemoryPlanner;
-import dev.spool.compiler.lower.Program;
+import dev.spool.compiler.Pipeline;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
+import dev.spool.program.Program;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -12,9 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A graph compiled for the CPU: the optimised graph, lowered and memory-planned once per binding of
- * its symbolic dims (the first run with a new batch size or sequence length prepares a plan; later
- * runs reuse it), executed with OpenBLAS GEMM on native memory and generated Vector API kernels.
+ * A graph compiled for the CPU: the graph stage's result, compiled to a verified {@link Program}
+ * once per binding of its symbolic dims (the first run with a new batch size or sequence length
+ * compiles; later runs reuse it), executed with OpenBLAS GEMM on native memory and generated
+ * Vector API kernels ({@link CpuExecutable}). Runs may come from many threads at once.
  *
  * <pre>{@code
  * CpuProgram p = CpuBackend.compile(graph);
@@ -22,82 +22,86 @@ import java.util.Map;
  * }</pre>
  */
 public final class CpuProgram {
-    private static final int MAX_PLANS = 8;
-    /**
-     * Vector operations plus operands per generated kernel: past about this many, C2 stops
-     * intrinsifying some Vector API calls in the loop and the kernel gets 2–3× slower per element
-     * (measured on the LSTM cell), so larger fused groups are split (see {@link Lowering.Options}).
-     */
-    static final Lowering.Options LOWERING = new Lowering.Options(36);
+    private static final int MAX_PROGRAMS = 8;
 
     private final Graph graph;
-    private final boolean reuseMemory;
-    private Profile profile;
-    private final Map<Map<String, Integer>, CompiledPlan> plans = new LinkedHashMap<>(16, 0.75f, true) {
+    private final Pipeline pipeline;
+    private volatile Profile profile;
+    private final Map<Map<String, Integer>, CpuExecutable> programs = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Map<String, Integer>, CompiledPlan> e) {
-            return size() > MAX_PLANS;
+        protected boolean removeEldestEntry(Map.Entry<Map<String, Integer>, CpuExecutable> e) {
+            return size() > MAX_PROGRAMS;
         }
     };
 
-    CpuProgram(Graph graph, boolean reuseMemory) {
+    CpuProgram(Graph graph, Pipeline pipeline) {
         this.graph = graph;
-        this.reuseMemory = reuseMemory;
+        this.pipeline = pipeline;
     }
 
-    /** The optimised graph this program runs: {@code System.out.println(p.graph())}. */
+    /** The graph this program runs, the result of the pipeline's graph stage: {@code System.out.println(p.graph())}. */
     public Graph graph() {
         return graph;
     }
 
     /**
      * Runs the graph on named inputs and parameters (the names of its sources) and returns its
-     * named results. Tensors may be views; symbolic dims are sized from the tensors.
+     * named results. Tensors may be views; symbolic dims are sized from the tensors. Safe to call
+     * from several threads at once.
      *
      * <pre>{@code Tensor y = p.run(Map.of("x", x, "w", w)).get("y");}</pre>
      *
      * @throws dev.spool.graph.InputException when a value is missing or does not fit its declared type
      */
-    public synchronized Map<String, Tensor> run(Map<String, Tensor> feeds) {
-        Map<String, Integer> dims = new HashMap<>();
-        FeedBinding.bind(graph, feeds, dims);
-        return plan(dims).run(feeds);
-    }
-
-    private CompiledPlan plan(Map<String, Integer> dims) {
-        CompiledPlan p = plans.get(dims);
-        if (p == null) {
-            p = new CompiledPlan(Lowering.lower(graph, dims, LOWERING), reuseMemory, VectorSupport.floatLanes(), profile);
-            plans.put(Map.copyOf(dims), p);
-        }
-        return p;
+    public Map<String, Tensor> run(Map<String, Tensor> feeds) {
+        return executable(dims(feeds)).runChecked(feeds);
     }
 
     /**
-     * Turns on per-instruction timing for plans prepared from now on and returns the profile
-     * (call before the first run).
+     * The size of each symbolic dim of the graph as these feeds give it.
+     *
+     * @throws dev.spool.graph.InputException when a value is missing or does not fit its declared type
      */
-    public synchronized Profile profile() {
-        if (profile == null) {
-            profile = new Profile();
-            plans.clear();
-        }
-        return profile;
+    public Map<String, Integer> dims(Map<String, Tensor> feeds) {
+        Map<String, Integer> dims = new HashMap<>();
+        FeedBinding.bind(graph, feeds, dims);
+        return dims;
     }
 
-    /** The lowered, memory-planned program for these dims (for inspection). */
-    public synchronized MemoryPlanner.Plan memoryPlan(Map<String, Integer> dims) {
-        return plan(dims).memory();
+    /** The program for these dims, compiled on first use (the graph's feeds were checked against the graph). */
+    public CpuExecutable executable(Map<String, Integer> dims) {
+        synchronized (programs) {
+            CpuExecutable c = programs.get(dims);
+            if (c == null) {
+                c = new CpuExecutable(pipeline.compile(graph, dims, CpuBackend.TARGET), profile);
+                programs.put(Map.copyOf(dims), c);
+            }
+            return c;
+        }
+    }
+
+    /**
+     * Turns on per-instruction timing for programs prepared from now on and returns the profile
+     * (call before the first run).
+     */
+    public Profile profile() {
+        synchronized (programs) {
+            if (profile == null) {
+                profile = new Profile();
+                programs.clear();
+            }
+            return profile;
+        }
+    }
+
+    /** The compiled, verified program for these dims, as the backend runs it. */
+    public Program program(Map<String, Integer> dims) {
+        return executable(dims).program();
     }
 
     /** The generated kernel sources of the program for these dims, in program order. */
-    public synchronized List<String> kernelSources(Map<String, Integer> dims) {
-        return plan(dims).kernelSources();
-    }
-
-    /** The lowered program before memory planning. */
-    public Program lowered(Map<String, Integer> dims) {
-        return Lowering.lower(graph, dims, LOWERING);
+    public List<String> kernelSources(Map<String, Integer> dims) {
+        return executable(dims).kernelSources();
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.compiler.lower.View;
+import dev.spool.program.View;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.compiler.lower.Instr;
-import dev.spool.compiler.lower.ProgramPrinter;
+import dev.spool.program.Instr;
+import dev.spool.program.ProgramPrinter;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -7,6 +7,7 @@ import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,15 +30,16 @@ final class ScanLoop {
         int nc = op.numCarries();
         int ns = op.numSequences();
         int ni = op.numInvariants();
-        int steps = length(operands, dims);
-        Tensor mask = op.masking() == ScanOp.Masking.NONE ? null : operands[nc + ns + ni];
+        ScanOp.Operands<Tensor> in = op.split(Arrays.asList(operands));
+        int steps = length(in.sequences(), dims);
+        Tensor mask = in.mask();
         if (op.masking() == ScanOp.Masking.LENGTHS) {
             checkLengths(mask, steps);
         }
         Tensor[] carries = Arrays.copyOf(operands, nc);
         Tensor[] stacked = new Tensor[op.numOutputs()];
         for (int i = 0; i < stacked.length; i++) {
-            Value r = op.body().results().get(nc + i);
+            Value r = op.splitResults(op.body().results()).outputs().get(i);
             int[] stepShape = r.shape().sizes(dims);
             int[] full = new int[stepShape.length + 1];
             full[0] = steps;
@@ -50,7 +52,7 @@ final class ScanLoop {
             int t = op.reverse() ? steps - 1 - k : k;
             System.arraycopy(carries, 0, params, 0, nc);
             for (int i = 0; i < ns; i++) {
-                params[nc + i] = operands[nc + i].step(t);
+                params[nc + i] = in.sequences().get(i).step(t);
             }
             Tensor[] res = body.execute(params, dims);
             boolean[] active = mask == null ? null : activeRows(mask, t);
@@ -75,12 +77,12 @@ final class ScanLoop {
         return out;
     }
 
-    private int length(Tensor[] operands, Map<String, Integer> dims) {
-        if (op.numSequences() > 0) {
-            int t = operands[op.numCarries()].dim(0);
-            for (int i = 1; i < op.numSequences(); i++) {
-                if (operands[op.numCarries() + i].dim(0) != t) {
-                    throw new InputException(label + ": sequences differ in length: " + t + " vs " + operands[op.numCarries() + i].dim(0));
+    private int length(List<Tensor> sequences, Map<String, Integer> dims) {
+        if (!sequences.isEmpty()) {
+            int t = sequences.get(0).dim(0);
+            for (Tensor x : sequences) {
+                if (x.dim(0) != t) {
+                    throw new InputException(label + ": sequences differ in length: " + t + " vs " + x.dim(0));
                 }
             }
             return t;

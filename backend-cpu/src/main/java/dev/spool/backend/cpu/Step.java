@@ -1,6 +1,6 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.compiler.lower.View;
+import dev.spool.program.View;
 
 /**
  * One prepared instruction of a {@link CompiledPlan}: addresses resolved to byte offsets in the

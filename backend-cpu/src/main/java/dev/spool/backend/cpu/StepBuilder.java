@@ -1,14 +1,9 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.compiler.lower.Instr;
-import dev.spool.compiler.lower.Program;
-import dev.spool.compiler.lower.View;
 import dev.spool.graph.DType;
-import dev.spool.graph.Graph;
-import dev.spool.graph.Tensor;
-import dev.spool.graph.TensorType;
-import dev.spool.graph.Value;
-import dev.spool.ops.Builder;
+import dev.spool.program.Instr;
+import dev.spool.program.Program;
+import dev.spool.program.View;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -79,6 +74,11 @@ final class StepBuilder implements Instr.Visitor<Step> {
 
     public Step visit(Instr.Gemm g) {
         int es = size(g.c());
+        if (!g.dtype().isFloat()) {
+            return new IntegerGemmStep(mem, g.dtype(), address(g.a()), address(g.b()), address(g.c()), g.transA(), g.transB(), g.m(), g.n(), g.k(),
+                    new int[] {g.a().strides()[0], g.b().strides()[0], g.c().strides()[0]}, g.beta(), g.batch(),
+                    new int[] {g.batchStrideA() * es, g.batchStrideB() * es, g.batchStrideC() * es});
+        }
         return new GemmStep(blas, g.dtype(), address(g.a()), address(g.b()), address(g.c()), g.transA(), g.transB(), g.m(), g.n(), g.k(),
                 g.a().strides()[0], g.b().strides()[0], g.c().strides()[0], g.beta(), g.batch(), g.batchStrideA() * es, g.batchStrideB() * es,
                 g.batchStrideC() * es);
@@ -213,22 +213,8 @@ final class StepBuilder implements Instr.Visitor<Step> {
     }
 
     public Step visit(Instr.Fallback f) {
-        Builder b = new Builder();
-        List<Value> ins = new ArrayList<>();
-        List<Tensor> likes = new ArrayList<>();
-        for (int i = 0; i < f.inputs().size(); i++) {
-            TensorType t = f.node().inputs().get(i).type();
-            ins.add(b.input("in" + i, t.dtype(), t.shape().dims().toArray()));
-            likes.add(Tensor.zeros(t.dtype(), t.shape().sizes()));
-        }
-        List<Value> outs = b.apply(f.node().op(), ins.toArray(Value[]::new));
-        java.util.Map<String, Value> named = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < outs.size(); i++) {
-            named.put("out" + i, outs.get(i));
-        }
-        Graph g = b.build(named);
-        return new ControlSteps.Fallback(mem, new ReferenceProgram(g), f.inputs().stream().map(this::address).toList(), likes,
-                f.inputs().stream().map(this::byteStrides).toList(), f.outputs().stream().map(this::address).toList(),
-                f.outputs().stream().map(this::byteStrides).toList());
+        // Lowering emits none (integer products are GEMMs); compiled code never runs the interpreter.
+        throw new IllegalArgumentException("the CPU backend runs no reference instructions (reference " + f.node().op().name()
+                + "); recompile the program with this version");
     }
 }

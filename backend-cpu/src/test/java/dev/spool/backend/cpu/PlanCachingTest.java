@@ -1,7 +1,7 @@
 package dev.spool.backend.cpu;
 
 import dev.spool.backend.cpu.RecurrentGraphs.Cell;
-import dev.spool.compiler.lower.MemoryPlanner;
+import dev.spool.program.Program;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
@@ -47,14 +47,14 @@ class PlanCachingTest {
         Map<String, Integer> dimsB = Map.of("T", 7, "B", 4);
 
         assertMatchesReference(g, p.run(a), a, 1e-11);
-        MemoryPlanner.Plan planA = p.memoryPlan(dimsA);
+        Program planA = p.program(dimsA);
         assertMatchesReference(g, p.run(b), b, 1e-11);
-        MemoryPlanner.Plan planB = p.memoryPlan(dimsB);
+        Program planB = p.program(dimsB);
         assertNotSame(planA, planB);
         // Back to the first shapes: the same plan, and its arena holds nothing stale from the others.
         assertMatchesReference(g, p.run(a), a, 1e-11);
-        assertSame(planA, p.memoryPlan(dimsA));
-        assertSame(planB, p.memoryPlan(dimsB));
+        assertSame(planA, p.program(dimsA));
+        assertSame(planB, p.program(dimsB));
         // Running twice with equal feeds gives equal results (no state carried between runs).
         Map<String, Tensor> first = p.run(b);
         Map<String, Tensor> second = p.run(b);
@@ -70,18 +70,18 @@ class PlanCachingTest {
         Graph g = bld.build("y", bld.tanh(bld.mul(x, bld.scalar(0.75, DType.F32))));
         CpuProgram p = CpuBackend.compile(g);
         Random rnd = new Random(3);
-        MemoryPlanner.Plan[] plans = new MemoryPlanner.Plan[10];
+        Program[] plans = new Program[10];
         for (int n = 1; n <= 9; n++) {
             Tensor xt = RecurrentGraphs.random(rnd, DType.F32, 1, n);
             Map<String, Tensor> feeds = Map.of("x", xt);
             assertMatchesReference(g, p.run(feeds), feeds, 1e-6);
-            plans[n] = p.memoryPlan(Map.of("N", n));
+            plans[n] = p.program(Map.of("N", n));
         }
         // N=1 was the least recently used when N=9 came: evicted and rebuilt; N=2..9 are still cached.
         for (int n = 9; n >= 2; n--) {
-            assertSame(plans[n], p.memoryPlan(Map.of("N", n)), "N=" + n);
+            assertSame(plans[n], p.program(Map.of("N", n)), "N=" + n);
         }
-        assertNotSame(plans[1], p.memoryPlan(Map.of("N", 1)));
+        assertNotSame(plans[1], p.program(Map.of("N", 1)));
         Tensor xt = RecurrentGraphs.random(rnd, DType.F32, 1, 1);
         assertMatchesReference(g, p.run(Map.of("x", xt)), Map.of("x", xt), 1e-6);
     }

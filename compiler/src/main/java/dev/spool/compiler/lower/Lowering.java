@@ -18,8 +18,6 @@ import dev.spool.ops.Fused;
 import dev.spool.ops.Index;
 import dev.spool.ops.Iota;
 import dev.spool.ops.MatMul;
-import dev.spool.ops.OpCode;
-import dev.spool.ops.OpKind;
 import dev.spool.ops.Pad;
 import dev.spool.ops.Primitive;
 import dev.spool.ops.Reduce;
@@ -28,62 +26,52 @@ import dev.spool.ops.Softmax;
 import dev.spool.ops.Stack;
 import dev.spool.ops.Transpose;
 import dev.spool.ops.rewrite.Key;
+import dev.spool.program.Buffer;
+import dev.spool.program.Instr;
+import dev.spool.program.Program;
+import dev.spool.program.View;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Lowers an optimised graph, for concrete values of its symbolic dims, to a {@link Program}:
- * buffers and instructions over views.
+ * Lowers an optimised graph whose dims are all sizes (see {@code Pipeline.compile}) to the
+ * reference {@link Program}: buffers and instructions over views, one instruction (or a few) per
+ * op and a loop per scan, with no optimisation of its own. The Program passes
+ * ({@link GemmBiasEpilogue}, {@link PairCrossEntropy}, {@link SplitKernels}, {@link InPlaceCarries},
+ * {@link MemoryPlanner}) rewrite its result.
  *
  * <p>Data movement that only re-addresses elements (slice, index, transpose, reshape of contiguous
  * data) becomes a view, not a copy; elementwise ops and fused groups become generated kernels;
  * matrix products become GEMMs on strided views (a transposed operand flips a flag, never a copy).
  *
- * <p>A scan becomes a {@link Instr.Loop}. Each carry lives in a slot buffer for the whole loop; the
- * next value of a carry is written straight into its slot when every read of the old value comes
- * earlier in the step (or is the same elementwise kernel reading it at the same index), otherwise it
- * is copied there at the end of the step. Per-step outputs are written by their producer directly
+ * <p>A scan becomes a {@link Instr.Loop}. Each carry lives in a slot buffer for the whole loop and
+ * its next value is copied there at the end of the step (unless it is the old value unchanged);
+ * {@link InPlaceCarries} later makes the producer write the slot directly where that is safe.
+ * Per-step outputs are written by their producer directly
  * into row t of a stacked buffer, sequences are read as row t of theirs, so a steady-state step
- * allocates nothing and copies only what cannot be placed. A masked scan ends each step with a
+ * allocates nothing. A masked scan ends each step with a
  * {@link Instr.MaskStep} that keeps inactive rows' carries and zeroes their outputs.
  */
 public final class Lowering {
     private final List<Buffer> buffers = new ArrayList<>();
     private final List<Program.Feed> feeds = new ArrayList<>();
-    private final Options options;
-
-    /**
-     * What the target backend wants from lowering. {@code maxKernelCost}: a fused group costing more
-     * (see {@link KernelSplit#cost}) is split into several kernels, the values crossing a split
-     * passing through memory; the CPU's JIT compiles large Vector API loops poorly, a GPU would not.
-     */
-    public record Options(int maxKernelCost) {
-        public static final Options DEFAULT = new Options(Integer.MAX_VALUE);
-    }
-
-    private Lowering(Options options) {
-        this.options = options;
+    private Lowering() {
     }
 
     /**
-     * Lowers {@code graph} with its symbolic dims bound by {@code dims} (every symbol must be bound).
+     * The graph with every symbolic dim replaced by its size from {@code dims}, products included
+     * ({@code T*B}); a symbol missing from {@code dims} is an error naming it.
      *
-     * <pre>{@code Program p = Lowering.lower(graph, Map.of("T", 35, "B", 32));}</pre>
+     * <pre>{@code Graph g = Lowering.bind(graph, Map.of("T", 35, "B", 32));}</pre>
      */
-    public static Program lower(Graph graph, Map<String, Integer> dims) {
-        return lower(graph, dims, Options.DEFAULT);
-    }
-
-    /** As {@link #lower(Graph, Map)}, for a backend with the given {@link Options}. */
-    public static Program lower(Graph graph, Map<String, Integer> dims, Options options) {
-        Graph g = graph.mapDims(d -> {
+    public static Graph bind(Graph graph, Map<String, Integer> dims) {
+        return graph.mapDims(d -> {
             long size = 1;
             for (Dim f : d.factors()) {
                 if (f instanceof Dim.Sym s) {
@@ -98,7 +86,16 @@ public final class Lowering {
             }
             return Dim.of(Math.toIntExact(size));
         });
-        Lowering l = new Lowering(options);
+    }
+
+    /**
+     * Lowers a graph whose dims are all sizes (see {@link #bind}).
+     *
+     * <pre>{@code Program p = Lowering.lower(Lowering.bind(graph, Map.of("T", 35, "B", 32)));}</pre>
+     */
+    public static Program lower(Graph graph) {
+        Graph g = bind(graph, Map.of());
+        Lowering l = new Lowering();
         Scope top = l.new Scope(0, new HashMap<>());
         for (Value p : g.params()) {
             Source src = g.source(p);
@@ -133,16 +130,6 @@ public final class Lowering {
         /** Destinations fixed before the producer is lowered: stacked output rows, carry slots. */
         final Map<Key, List<View>> homes;
         final List<Instr> code = new ArrayList<>();
-        /** Per node id, the nodes reading its outputs, in graph order (for patterns spanning two nodes). */
-        final Map<Integer, List<Node>> consumers = new HashMap<>();
-        /** Node positions in the graph being lowered. */
-        final Map<Integer, Integer> position = new HashMap<>();
-        /** The results of the graph being lowered (a top-level result, a scan body's next carry or step output). */
-        final Set<Key> results = new HashSet<>();
-        /** Nodes already lowered as part of an earlier node's instructions. */
-        final Set<Integer> absorbed = new HashSet<>();
-        /** cross_entropy_grad node id -> the view of the loss its instruction also computes. */
-        final Map<Integer, View> pendingLoss = new HashMap<>();
 
         Scope(int depth, Map<Key, List<View>> homes) {
             this.depth = depth;
@@ -158,16 +145,8 @@ public final class Lowering {
         }
 
         void lowerNodes(Graph g) {
-            g.results().forEach(r -> results.add(Key.Orig.of(r)));
-            for (int i = 0; i < g.nodes().size(); i++) {
-                Node n = g.nodes().get(i);
-                position.put(n.id(), position.size());
-                for (Value in : n.inputs()) {
-                    consumers.computeIfAbsent(in.node(), k -> new ArrayList<>()).add(n);
-                }
-            }
             for (Node n : g.nodes()) {
-                if (n.op() instanceof Source || absorbed.contains(n.id())) {
+                if (n.op() instanceof Source) {
                     continue;
                 }
                 if (n.op() instanceof Constant c) {
@@ -306,14 +285,6 @@ public final class Lowering {
                     place(out, dst);
                 }
                 case CROSS_ENTROPY -> {
-                    Node grad = crossEntropyPartner(n);
-                    if (grad != null) {
-                        // Computed with its gradient by one instruction there (one pass over the logits).
-                        View dst = destinations(out).get(0);
-                        pendingLoss.put(grad.id(), dst);
-                        place(out, dst);
-                        return;
-                    }
                     View logits = contiguous(ins.get(0), n.inputs().get(0).dtype());
                     int classes = logits.dim(logits.rank() - 1);
                     View dst = destinations(out).get(0);
@@ -327,7 +298,7 @@ public final class Lowering {
                     int rows = logits.size() / Math.max(1, classes);
                     View dst = contiguousDestination(out);
                     code.add(new Instr.CrossEntropyGrad(logits.reshape(new int[] {rows, classes}), flat(ins.get(1), n.inputs().get(1).dtype()),
-                            ins.get(2), dst.reshape(new int[] {rows, classes}), pendingLoss.remove(n.id())));
+                            ins.get(2), dst.reshape(new int[] {rows, classes}), null));
                     place(out, dst);
                 }
                 case FILL -> {
@@ -347,58 +318,6 @@ public final class Lowering {
             }
         }
 
-        /**
-         * The cross_entropy_grad node of the same logits and targets as cross_entropy node n, when the
-         * loss is read by nothing before that node (so computing it there is safe), else null.
-         */
-        private Node crossEntropyPartner(Node n) {
-            Node partner = null;
-            for (Node c : consumers.getOrDefault(n.inputs().get(0).node(), List.of())) {
-                if (c.op() instanceof Primitive p && p.code() == OpCode.CROSS_ENTROPY_GRAD && c.inputs().get(0).equals(n.inputs().get(0))
-                        && c.inputs().get(1).equals(n.inputs().get(1))) {
-                    partner = c;
-                }
-            }
-            if (partner == null || !partner.outputs().get(0).dtype().isFloat()) {
-                return null;
-            }
-            int at = position.get(partner.id());
-            for (Node c : consumers.getOrDefault(n.id(), List.of())) {
-                if (position.get(c.id()) <= at) {
-                    return null;
-                }
-            }
-            return partner;
-        }
-
-        /**
-         * The bias add that is the only reader of matmul node n's output (which is no result either), when the bias is a row
-         * broadcast along every leading axis (e.g. {@code x Wᵀ + b}), else null; such a pair is one
-         * GEMM accumulating onto the broadcast bias ("addmm").
-         */
-        private Node biasAdd(Node n) {
-            List<Node> users = consumers.getOrDefault(n.id(), List.of());
-            if (users.size() != 1 || homes.containsKey(Key.Orig.of(n.output(0))) || results.contains(Key.Orig.of(n.output(0)))) {
-                return null;
-            }
-            Node add = users.get(0);
-            if (!(add.op() instanceof dev.spool.ops.Binary bin) || bin.fn() != dev.spool.ops.BinaryFn.ADD
-                    || !add.outputs().get(0).equals(n.outputs().get(0)) || add.inputs().get(0).equals(add.inputs().get(1))) {
-                return null;
-            }
-            Value bias = add.inputs().get(0).node() == n.id() ? add.inputs().get(1) : add.inputs().get(0);
-            if (!env.containsKey(Key.Orig.of(bias))) {
-                return null; // the bias is computed after the product: it cannot be the GEMM's starting value
-            }
-            int[] shape = bias.shape().sizes();
-            for (int i = 0; i < shape.length - 1; i++) {
-                if (shape[i] != 1) {
-                    return null;
-                }
-            }
-            return add;
-        }
-
         /** A 1-D contiguous view of x's elements. */
         private View flat(View x, DType dtype) {
             return contiguous(x, dtype).reshape(new int[] {x.size()});
@@ -416,7 +335,7 @@ public final class Lowering {
             for (int i = 0; i < n.outputs().size(); i++) {
                 dests.computeIfAbsent(expr.results().get(i), v -> new ArrayList<>()).addAll(destinations(n.output(i)));
             }
-            for (KernelSplit.Part part : KernelSplit.parts(expr, options.maxKernelCost())) {
+            for (KernelSplit.Part part : KernelSplit.parts(expr, Integer.MAX_VALUE)) {
                 List<View> inputs = part.inputs().stream().map(at::get).toList();
                 List<View> outputs = new ArrayList<>();
                 List<Value> written = new ArrayList<>();
@@ -442,26 +361,11 @@ public final class Lowering {
         private void lowerMatMul(Node n, MatMul mm, List<View> ins) {
             Value out = n.output(0);
             DType dt = out.dtype();
-            if (!dt.isFloat()) {
-                View dst = contiguousDestination(out);
-                code.add(new Instr.Fallback(n, ins, List.of(dst)));
-                place(out, dst);
-                return;
-            }
             View a = ins.get(0);
             View b = ins.get(1);
-            Node add = biasAdd(n);
-            Value result = add == null ? out : add.output(0);
-            View dst = destinations(result).get(0);
+            View dst = destinations(out).get(0);
             if (!dst.isContiguous() && dst.strides()[dst.rank() - 1] != 1) {
-                dst = contiguousDestination(result);
-            }
-            double beta = 0;
-            if (add != null) {
-                Value bias = add.inputs().get(0).node() == n.id() ? add.inputs().get(1) : add.inputs().get(0);
-                code.add(new Instr.Copy(view(bias).broadcastTo(dst.shape()), dst));
-                absorbed.add(add.id());
-                beta = 1;
+                dst = contiguousDestination(out);
             }
             int ra = a.rank();
             int rb = b.rank();
@@ -472,7 +376,7 @@ public final class Lowering {
             View c2 = a2 != null ? foldRows(dst) : null;
             if (a2 != null && c2 != null) {
                 // (..., M, K) x (K, N): the batch folds into M, one GEMM (e.g. all time steps at once).
-                gemm(dt, a2, b, c2, false, mm.transB(), a2.dim(0), nn, k, beta);
+                gemm(dt, a2, b, c2, false, mm.transB(), a2.dim(0), nn, k);
             } else {
                 int[] batch = Arrays.copyOf(dst.shape(), dst.rank() - 2);
                 int count = 1;
@@ -481,7 +385,7 @@ public final class Lowering {
                 }
                 int[] pos = new int[batch.length];
                 for (int i = 0; i < count; i++) {
-                    gemm(dt, matrixAt(a, pos), matrixAt(b, pos), matrixAt(dst, pos), mm.transA(), mm.transB(), m, nn, k, beta);
+                    gemm(dt, matrixAt(a, pos), matrixAt(b, pos), matrixAt(dst, pos), mm.transA(), mm.transB(), m, nn, k);
                     for (int ax = batch.length - 1; ax >= 0; ax--) {
                         if (++pos[ax] < batch[ax]) {
                             break;
@@ -490,7 +394,7 @@ public final class Lowering {
                     }
                 }
             }
-            place(result, dst);
+            place(out, dst);
         }
 
         /** The 2-D matrix of a batched view at batch position pos (right-aligned, broadcasting size-1 axes). */
@@ -523,18 +427,18 @@ public final class Lowering {
         private record Operand(View matrix, boolean transposed) {
         }
 
-        /** Emits one GEMM; a column-major operand view is its transpose in row-major, so it flips the flag. */
-        private void gemm(DType dt, View a, View b, View c, boolean ta, boolean tb, int m, int n, int k, double beta) {
+        /**
+         * Emits one GEMM with β = 0 ({@link GemmBiasEpilogue} turns a following bias add into β = 1);
+         * a column-major operand view is its transpose in row-major, so it flips the flag.
+         */
+        private void gemm(DType dt, View a, View b, View c, boolean ta, boolean tb, int m, int n, int k) {
             Operand oa = operand(a, ta, dt);
             Operand ob = operand(b, tb, dt);
             View cc = rowMajorOrNull(c);
             if (cc == null) {
                 cc = View.contiguous(newBuffer(dt, c.shape(), "gemm-out", null, false).id(), c.shape());
-                if (beta != 0) {
-                    code.add(new Instr.Copy(c, cc));
-                }
             }
-            code.add(new Instr.Gemm(dt, oa.matrix(), ob.matrix(), cc, oa.transposed(), ob.transposed(), m, n, k, beta, 1, 0, 0, 0));
+            code.add(new Instr.Gemm(dt, oa.matrix(), ob.matrix(), cc, oa.transposed(), ob.transposed(), m, n, k, 0, 1, 0, 0, 0));
             if (!cc.equals(c)) {
                 code.add(new Instr.Copy(cc, c));
             }
@@ -576,8 +480,6 @@ public final class Lowering {
             ScanOp scan = (ScanOp) n.op();
             Graph body = scan.body();
             int nc = scan.numCarries();
-            int ns = scan.numSequences();
-            int ni = scan.numInvariants();
             List<View> ops = n.inputs().stream().map(this::view).toList();
             int steps = scan.length().size();
             int level = depth;
@@ -614,25 +516,23 @@ public final class Lowering {
             Set<Integer> coalesced = new HashSet<>();
             if (!masked) {
                 for (int i = 0; i < nc; i++) {
-                    Value next = body.results().get(i);
-                    if (next.equals(body.params().get(i))) {
+                    if (body.results().get(i).equals(body.params().get(i))) {
                         coalesced.add(i); // the carry passes through unchanged
-                    } else if (canWriteInPlace(body, i, nc, options.maxKernelCost())) {
-                        bodyHomes.computeIfAbsent(Key.Orig.of(next), k -> new ArrayList<>()).add(slots.get(i));
-                        coalesced.add(i);
                     }
                 }
             }
             Scope inner = new Scope(depth + 1, bodyHomes);
+            ScanOp.Operands<Value> params = scan.split(body.params());
+            ScanOp.Operands<View> in = scan.split(ops);
             for (int i = 0; i < nc; i++) {
-                inner.env.put(Key.Orig.of(body.params().get(i)), slots.get(i));
+                inner.env.put(Key.Orig.of(params.carries().get(i)), slots.get(i));
             }
-            for (int i = 0; i < ns; i++) {
-                View seq = ops.get(nc + i);
-                inner.env.put(Key.Orig.of(body.params().get(nc + i)), seq.index(0, 0).atLoop(level, seq.strides()[0]));
+            for (int i = 0; i < params.sequences().size(); i++) {
+                View seq = in.sequences().get(i);
+                inner.env.put(Key.Orig.of(params.sequences().get(i)), seq.index(0, 0).atLoop(level, seq.strides()[0]));
             }
-            for (int i = 0; i < ni; i++) {
-                inner.env.put(Key.Orig.of(body.params().get(nc + ns + i)), ops.get(nc + ns + i));
+            for (int i = 0; i < params.invariants().size(); i++) {
+                inner.env.put(Key.Orig.of(params.invariants().get(i)), in.invariants().get(i));
             }
             // Step outputs that are params or constants are copied first, before any carry slot changes.
             for (Node m : body.nodes()) {
@@ -692,96 +592,6 @@ public final class Lowering {
         return new Graph(rest, body.params(), body.results(), body.resultNames());
     }
 
-    /**
-     * Whether carry i's next value can be written into its slot by its producer: the producer writes
-     * (it is not a view), and every read of the old value, directly or through a view of it, happens
-     * before the producer, or is the producer itself reading it elementwise at the same index (and,
-     * for a fused group cut into several kernels, no kernel after the one writing the value reads it).
-     * A view of the old value that is a result (another carry's next value, copied at the end of the
-     * step, or a step output copied after the producer) would read the overwritten slot, so it blocks it too.
-     */
-    private static boolean canWriteInPlace(Graph body, int carry, int nc, int maxKernelCost) {
-        Value param = body.params().get(carry);
-        Value next = body.results().get(carry);
-        Node producer = body.node(next.node());
-        if (producer.op() instanceof Source || producer.op() instanceof Constant || producer.op() instanceof ScanOp) {
-            return false;
-        }
-        Primitive p = (Primitive) producer.op();
-        if (isView(p.code())) {
-            return false;
-        }
-        // A carry result that is this carry's old value read at the end of the step blocks it too.
-        for (int i = 0; i < nc; i++) {
-            if (i != carry && body.results().get(i).equals(param)) {
-                return false;
-            }
-        }
-        Set<Key> aliases = new HashSet<>();
-        aliases.add(Key.Orig.of(param));
-        int at = body.nodes().indexOf(producer);
-        for (int idx = 0; idx < body.nodes().size(); idx++) {
-            Node m = body.nodes().get(idx);
-            boolean reads = false;
-            boolean direct = false;
-            for (Value in : m.inputs()) {
-                if (aliases.contains(Key.Orig.of(in))) {
-                    reads = true;
-                    direct |= in.equals(param);
-                }
-            }
-            if (!reads) {
-                continue;
-            }
-            if (m.op() instanceof Primitive mp && isView(mp.code())) {
-                aliases.add(new Key.Orig(m.id(), 0));
-                int r = body.results().indexOf(m.output(0));
-                if (r >= 0 && (r < nc || idx > at)) {
-                    return false;
-                }
-                continue;
-            }
-            if (idx < at) {
-                continue;
-            }
-            boolean sameIndex = idx == at && mp(m) == OpKind.ELEMENTWISE && direct
-                    && m.inputs().stream().noneMatch(in -> aliases.contains(Key.Orig.of(in)) && !in.equals(param))
-                    && producer.outputs().get(next.index()).equals(param.type());
-            if (!sameIndex || producer.op() instanceof Fused f && readAfterWrite(f.body(), producer, next.index(), param, maxKernelCost)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Whether a kernel of the fused group {@code expr} after the one writing result {@code out} reads {@code param}. */
-    private static boolean readAfterWrite(Graph expr, Node producer, int out, Value param, int maxKernelCost) {
-        List<KernelSplit.Part> parts = KernelSplit.parts(expr, maxKernelCost);
-        Value written = expr.results().get(out);
-        Set<Value> reading = new HashSet<>();
-        for (int k = 0; k < producer.inputs().size(); k++) {
-            if (producer.inputs().get(k).equals(param)) {
-                reading.add(expr.params().get(k));
-            }
-        }
-        boolean after = false;
-        for (KernelSplit.Part part : parts) {
-            if (after && part.inputs().stream().anyMatch(reading::contains)) {
-                return true;
-            }
-            after |= part.outputs().contains(written);
-        }
-        return false;
-    }
-
-    private static OpKind mp(Node m) {
-        return m.op() instanceof Primitive p ? p.kind() : null;
-    }
-
-    private static boolean isView(OpCode c) {
-        return c == OpCode.SLICE || c == OpCode.INDEX || c == OpCode.TRANSPOSE || c == OpCode.RESHAPE;
-    }
-
     /** A one-node expression graph for a single elementwise op. */
     private static Graph singleOpExpression(Node n) {
         Builder b = new Builder();
@@ -792,12 +602,5 @@ public final class Lowering {
         }
         Value r = b.apply1(n.op(), params.toArray(Value[]::new));
         return b.build("out0", r);
-    }
-
-    /** For debugging and inspect: the buffers by name. */
-    static Map<String, Integer> bufferNames(Program p) {
-        Map<String, Integer> m = new LinkedHashMap<>();
-        p.buffers().forEach(b -> m.put(b.name(), b.id()));
-        return m;
     }
 }

@@ -1,19 +1,24 @@
 package dev.spool.compiler.lower;
 
+import dev.spool.program.Buffer;
+import dev.spool.program.Instr;
+import dev.spool.program.Liveness;
+import dev.spool.program.Program;
+import dev.spool.program.ProgramRewrite;
+import dev.spool.program.View;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
 /**
- * Memory planning of a lowered {@link Program}: liveness, in-place reuse, and arena offsets.
+ * Memory planning, the last Program pass: liveness, in-place reuse, and arena offsets, recorded as
+ * the program's {@link Program.Layout}. Without it every buffer gets its own memory.
  *
- * <p>Instructions are numbered in execution order with loop bodies inline. A buffer's live range
- * runs from its first to its last access; one touched both inside a loop and outside it is live for
- * the whole loop (a carry slot, a sequence, a stacked output: each step needs it), while a buffer
- * touched only inside a loop body lives only within the step, so temporaries of a scan body share
- * memory with each other and with everything else not live at the same time. Feeds, constants and
- * results are live for the whole program.
+ * <p>Live ranges are {@link Liveness}'s: a buffer touched only inside a loop body lives only within
+ * the step, so temporaries of a scan body share memory with each other and with everything else
+ * not live at the same time.
  *
  * <p>In place: an elementwise kernel writing a whole buffer that the same kernel reads, only ever with
  * the same geometry, as that buffer's last use writes into the input's memory instead (the kernels load
@@ -22,10 +27,34 @@ import java.util.List;
  * <p>Offsets are assigned greedily, largest buffers first, at the lowest 64-byte-aligned offset that
  * overlaps no buffer live at the same time; the arena size is the peak memory of a run.
  */
-public final class MemoryPlanner {
-    static final int ALIGN = 64;
+public final class MemoryPlanner implements ProgramPass {
+    static final int ALIGN = Program.Layout.ALIGN;
 
-    private MemoryPlanner() {
+    @Override
+    public String name() {
+        return "memplan";
+    }
+
+    @Override
+    public Program run(Program p, Target target) {
+        Plan plan = plan(p, true);
+        return plan.program().withLayout(new Program.Layout(plan.offsets(), plan.arenaBytes()));
+    }
+
+    /**
+     * The plan of a program as it is laid out (its planned layout, or every buffer its own memory):
+     * for {@code spool inspect --show memory}.
+     */
+    public static Plan describe(Program p) {
+        Liveness live = Liveness.of(p);
+        Program.Layout layout = p.arena();
+        long total = 0;
+        for (Buffer b : p.buffers()) {
+            if (live.used(b.id())) {
+                total += align(b.bytes());
+            }
+        }
+        return new Plan(p, layout.offsets(), live.first(), live.last(), layout.bytes(), total);
     }
 
     /** The program with in-place merges applied, each buffer's arena offset, and the totals. */
@@ -61,9 +90,9 @@ public final class MemoryPlanner {
     public static Plan plan(Program p, boolean reuse) {
         Program prog = reuse ? inPlace(p) : p;
         int n = prog.buffers().size();
-        int[] first = new int[n];
-        int[] last = new int[n];
-        liveness(prog, first, last);
+        Liveness live = Liveness.of(prog);
+        int[] first = live.first();
+        int[] last = live.last();
         long[] offsets = new long[n];
         long total = 0;
         for (Buffer b : prog.buffers()) {
@@ -75,86 +104,23 @@ public final class MemoryPlanner {
         if (reuse) {
             arena = assign(prog, first, last, offsets);
         } else {
-            long at = 0;
-            for (Buffer b : prog.buffers()) {
-                offsets[b.id()] = at;
-                at += align(b.bytes());
-            }
-            arena = at;
+            Program.Layout separate = Program.Layout.separate(prog.buffers());
+            offsets = separate.offsets();
+            arena = separate.bytes();
         }
         return new Plan(prog, offsets, first, last, arena, total);
     }
 
     private static long align(long bytes) {
-        return (bytes + ALIGN - 1) / ALIGN * ALIGN;
-    }
-
-    /** Live ranges by buffer id; a buffer never accessed gets first > last. */
-    static void liveness(Program p, int[] first, int[] last) {
-        Arrays.fill(first, Integer.MAX_VALUE);
-        Arrays.fill(last, Integer.MIN_VALUE);
-        List<int[]> loops = new ArrayList<>();
-        int end = number(p.code(), 0, first, last, loops);
-        for (Program.Feed f : p.feeds()) {
-            first[f.buffer()] = -1;
-            last[f.buffer()] = Math.max(last[f.buffer()], -1);
-        }
-        for (Buffer b : p.buffers()) {
-            if (b.constant() != null) {
-                first[b.id()] = -1;
-                last[b.id()] = Integer.MAX_VALUE;
-            }
-        }
-        for (Program.Result r : p.results()) {
-            first[r.view().buffer()] = Math.min(first[r.view().buffer()], end);
-            last[r.view().buffer()] = Integer.MAX_VALUE;
-        }
-        // Innermost loops were recorded first; extending to a loop stays inside any enclosing loop.
-        for (int[] loop : loops) {
-            for (int b = 0; b < first.length; b++) {
-                if (first[b] > last[b]) {
-                    continue;
-                }
-                boolean overlaps = first[b] <= loop[1] && last[b] >= loop[0];
-                boolean outside = first[b] < loop[0] || last[b] > loop[1];
-                if (overlaps && outside) {
-                    first[b] = Math.min(first[b], loop[0]);
-                    last[b] = Math.max(last[b], loop[1]);
-                }
-            }
-        }
-    }
-
-    private static int number(List<Instr> code, int pos, int[] first, int[] last, List<int[]> loops) {
-        for (Instr ins : code) {
-            if (ins instanceof Instr.Loop loop) {
-                int start = pos;
-                pos = number(loop.body(), pos, first, last, loops);
-                loops.add(new int[] {start, Math.max(start, pos - 1)});
-                continue;
-            }
-            for (View v : ins.reads()) {
-                touch(v.buffer(), pos, first, last);
-            }
-            for (View v : ins.writes()) {
-                touch(v.buffer(), pos, first, last);
-            }
-            pos++;
-        }
-        return pos;
-    }
-
-    private static void touch(int b, int pos, int[] first, int[] last) {
-        first[b] = Math.min(first[b], pos);
-        last[b] = Math.max(last[b], pos);
+        return Program.Layout.align(bytes);
     }
 
     /** Merges a kernel's freshly written output buffer into an input buffer that dies at that kernel. */
     static Program inPlace(Program p) {
         int n = p.buffers().size();
-        int[] first = new int[n];
-        int[] last = new int[n];
-        liveness(p, first, last);
+        Liveness live = Liveness.of(p);
+        int[] first = live.first();
+        int[] last = live.last();
         int[] writers = new int[n];
         countWriters(p.code(), writers);
         int[] rename = new int[n];

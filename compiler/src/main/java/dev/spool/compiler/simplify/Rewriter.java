@@ -214,10 +214,10 @@ public final class Rewriter {
     /** Rebuilds a scan with its sequences sunk where a sequence rule matches and its body rewritten. */
     private void scan(Node n, Map<Key, Value> env) {
         ScanOp scan = (ScanOp) n.op();
-        int nc = scan.numCarries();
         int ns = scan.numSequences();
         List<Value> operands = Replay.operands(n, env);
-        List<Value> sequences = new ArrayList<>(operands.subList(nc, nc + ns));
+        ScanOp.Operands<Value> in = scan.split(operands);
+        List<Value> sequences = new ArrayList<>(in.sequences());
         List<Primitive> perStep = new ArrayList<>();
         for (int j = 0; j < ns; j++) {
             SequenceRule.Sunk sunk = sink(sequences.get(j));
@@ -226,7 +226,7 @@ public final class Rewriter {
                 sequences.set(j, sunk.sequence());
             }
         }
-        ScanResult r = b.scan(Replay.options(scan, operands, scan.reverse()), operands.subList(0, nc), sequences, (cs, ss) -> {
+        ScanResult r = b.scan(Replay.options(scan, operands, scan.reverse()), in.carries(), sequences, (cs, ss) -> {
             scopes.push(new HashMap<>());
             try {
                 List<Value> slices = new ArrayList<>();
@@ -234,8 +234,8 @@ public final class Rewriter {
                     slices.add(perStep.get(j) == null ? ss.get(j) : emit(perStep.get(j), ss.get(j)));
                 }
                 Map<Key, Value> benv = walk(scan.body(), Replay.bodyEnv(scan, cs, slices, operands));
-                List<Value> results = scan.body().results().stream().map(v -> benv.get(Key.Orig.of(v))).toList();
-                return Step.of(results.subList(0, nc), results.subList(nc, results.size()));
+                ScanOp.Results<Value> results = scan.splitResults(scan.body().results().stream().map(v -> benv.get(Key.Orig.of(v))).toList());
+                return Step.of(results.carries(), results.outputs());
             } finally {
                 scopes.pop();
             }

@@ -1,12 +1,14 @@
 package dev.spool.compiler.lower;
 
 import dev.spool.compiler.Pipeline;
-import dev.spool.compiler.TestPrograms;
 import dev.spool.compiler.TestPrograms.Cell;
+import dev.spool.compiler.TestPrograms;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
 import dev.spool.ops.autodiff.Grad;
+import dev.spool.program.Instr;
+import dev.spool.program.Program;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -19,11 +21,18 @@ import static dev.spool.graph.DType.F64;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** What lowering emits: GEMMs on views, bias folds, in-place carries. */
+/** What lowering and the Program passes emit: GEMMs on views, bias folds, in-place carries. */
 class LoweringTest {
+    /** Every Program pass but memory planning, on a graph as written. */
+    private static final Pipeline PROGRAM_PASSES = Pipeline.named(List.of("gemm-bias", "xent-grad", "kernel-split", "inplace-carries"), 0);
 
+    /** The standard graph passes, then the Program passes. */
     private static Program lower(Graph g) {
-        return Lowering.lower(Pipeline.standard().run(g), Map.of());
+        return PROGRAM_PASSES.compile(Pipeline.standard().run(g), Map.of());
+    }
+
+    private static Program passes(Graph g) {
+        return PROGRAM_PASSES.compile(g, Map.of());
     }
 
     private static <T extends Instr> List<T> all(List<Instr> code, Class<T> c, boolean intoLoops) {
@@ -56,7 +65,7 @@ class LoweringTest {
     void biasFoldedIntoTheGemmWhenItIsTheProductsOnlyReader() {
         Builder b = new Builder();
         Graph g = b.build("y", b.linear(b.input("x", F64, 3, 4), b.parameter("w", F64, 5, 4), b.parameter("b", F64, 5)));
-        Program p = Lowering.lower(g, Map.of());
+        Program p = passes(g);
         List<Instr.Gemm> gemms = all(p.code(), Instr.Gemm.class, true);
         assertEquals(1, gemms.size());
         assertEquals(1.0, gemms.get(0).beta());
@@ -65,10 +74,22 @@ class LoweringTest {
     }
 
     @Test
+    void referenceProgramKeepsTheBiasAddAndTheCarryCopy() {
+        Builder b = new Builder();
+        Graph g = b.build("y", b.linear(b.input("x", F64, 3, 4), b.parameter("w", F64, 5, 4), b.parameter("b", F64, 5)));
+        Program p = Lowering.lower(g);
+        assertEquals(0.0, all(p.code(), Instr.Gemm.class, true).get(0).beta());
+        assertEquals(1, all(p.code(), Instr.Kernel.class, true).size(), "the add is its own kernel");
+        Program rnn = Lowering.lower(Pipeline.standard().run(TestPrograms.cellScan(Cell.RNN)));
+        Instr.Loop loop = all(rnn.code(), Instr.Loop.class, false).get(0);
+        assertTrue(loop.body().get(loop.body().size() - 1) instanceof Instr.Copy, "the step ends copying h' into its slot: " + loop);
+    }
+
+    @Test
     void biasNotFoldedWhenTheProductIsAlsoAResult() {
         Builder b = new Builder();
         Value y = b.matmul(b.input("x", F64, 3, 4), b.parameter("w", F64, 5, 4), false, true);
-        Program p = Lowering.lower(b.build("y", y, "z", b.add(y, b.parameter("b", F64, 5))), Map.of());
+        Program p = passes(b.build("y", y, "z", b.add(y, b.parameter("b", F64, 5))));
         assertEquals(0.0, all(p.code(), Instr.Gemm.class, true).get(0).beta());
         assertEquals(1, all(p.code(), Instr.Kernel.class, true).size());
     }
@@ -77,7 +98,7 @@ class LoweringTest {
     void biasNotFoldedWhenTheProductHasAnotherReader() {
         Builder b = new Builder();
         Value y = b.matmul(b.input("x", F64, 3, 4), b.parameter("w", F64, 5, 4), false, true);
-        Program p = Lowering.lower(b.build("z", b.mul(b.add(y, b.parameter("b", F64, 5)), y)), Map.of());
+        Program p = passes(b.build("z", b.mul(b.add(y, b.parameter("b", F64, 5)), y)));
         assertEquals(0.0, all(p.code(), Instr.Gemm.class, true).get(0).beta());
     }
 
@@ -114,7 +135,7 @@ class LoweringTest {
             Value h = b.add(c.get(0), s.get(0));
             return dev.spool.graph.GraphBuilder.Step.of(List.of(h), List.of(b.slice(c.get(0), 1, 0, 2)));
         });
-        Program p = Lowering.lower(b.build("h", r.carries().get(0), "ys", r.outputs().get(0)), Map.of());
+        Program p = passes(b.build("h", r.carries().get(0), "ys", r.outputs().get(0)));
         Instr.Loop loop = all(p.code(), Instr.Loop.class, false).get(0);
         List<Instr> body = loop.body();
         // Order: the slice's row copy reads the old carry, and only then is the slot written.

@@ -1,13 +1,17 @@
 package dev.spool.compiler.lower;
 
 import dev.spool.compiler.Pipeline;
-import dev.spool.compiler.TestPrograms;
 import dev.spool.compiler.TestPrograms.Cell;
+import dev.spool.compiler.TestPrograms;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
 import dev.spool.ops.autodiff.Grad;
+import dev.spool.program.Buffer;
+import dev.spool.program.Instr;
+import dev.spool.program.Program;
+import dev.spool.program.View;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -139,7 +143,7 @@ class MemoryPlannerTest {
         for (Cell cell : Cell.values()) {
             Graph fwd = TestPrograms.cellScan(cell, true);
             for (Graph g : List.of(fwd, Grad.of(fwd, "loss", List.of("w_ih", "w_hh", "b_ih", "b_hh", "x")))) {
-                Program p = Lowering.lower(Pipeline.standard().run(g), Map.of(), new Lowering.Options(36));
+                Program p = Pipeline.standard().without(java.util.Set.of(Pipeline.MEMORY_PLANNING)).compile(Pipeline.standard().run(g), Map.of(), new Target(36));
                 MemoryPlanner.Plan plan = MemoryPlanner.plan(p);
                 assertNoLiveOverlap(plan);
                 assertTrue(plan.arenaBytes() <= plan.bufferBytes());

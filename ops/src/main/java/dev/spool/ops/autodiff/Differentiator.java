@@ -79,9 +79,10 @@ final class Differentiator {
         int ns = scan.numSequences();
         Plan plan = plan(n);
         List<Value> operands = Replay.operands(n, env);
+        ScanOp.Operands<Value> in = scan.split(operands);
         ScanResult r;
         if (scan.masking() == ScanOp.Masking.NONE || plan.stacked().isEmpty()) {
-            r = b.scan(Replay.options(scan, operands, scan.reverse()), operands.subList(0, nc), operands.subList(nc, nc + ns), (cs, ss) -> {
+            r = b.scan(Replay.options(scan, operands, scan.reverse()), in.carries(), in.sequences(), (cs, ss) -> {
                 Map<Key, Value> benv = replay(scan.body(), Replay.bodyEnv(scan, cs, ss, operands));
                 return augmentedStep(scan, plan, benv, null, cs);
             });
@@ -90,13 +91,13 @@ final class Differentiator {
             // values, but the backward body needs every residual as computed, on every row (its VJP
             // at a zero residual can be 0 * inf). So the augmented scan runs unmasked with the active
             // rows as a sequence and applies the masking itself to carries and outputs only.
-            List<Value> seqs = new ArrayList<>(operands.subList(nc, nc + ns));
-            seqs.add(TimeAxis.activeSteps(b, scan, operands.get(operands.size() - 1)));
+            List<Value> seqs = new ArrayList<>(in.sequences());
+            seqs.add(TimeAxis.activeSteps(b, scan, in.mask()));
             ScanOptions opts = ScanOptions.DEFAULT.length(scan.length()).carryNames(Replay.carryNames(scan));
             if (scan.reverse()) {
                 opts = opts.reverse();
             }
-            r = b.scan(opts, operands.subList(0, nc), seqs, (cs, ss) -> {
+            r = b.scan(opts, in.carries(), seqs, (cs, ss) -> {
                 Map<Key, Value> benv = replay(scan.body(), Replay.bodyEnv(scan, cs, ss.subList(0, ns), operands));
                 return augmentedStep(scan, plan, benv, ss.get(ns), cs);
             });
@@ -228,7 +229,7 @@ final class Differentiator {
             init.add(outCot.get(i) != null ? outCot.get(i) : zeros(params.get(i).type()));
         }
         for (int i : fi) {
-            init.add(zeros(params.get(nc + ns + i).type()));
+            init.add(zeros(scan.split(params).invariants().get(i).type()));
         }
         // Sequences: present output cotangents, stacked residuals, forward sequences the body reads, active rows.
         List<Integer> dys = new ArrayList<>();
@@ -271,8 +272,10 @@ final class Differentiator {
             Function<Key, Value> bodyFwd;
             if (recompute.contains(n.id())) {
                 Map<Key, Value> benv = new HashMap<>(slices);
+                List<Value> invariantParams = scan.split(params).invariants();
+                List<Value> invariantOperands = scan.split(n.inputs()).invariants();
                 for (int i = 0; i < ni; i++) {
-                    benv.put(Key.Orig.of(params.get(nc + ns + i)), fwd.apply(Key.Orig.of(n.inputs().get(nc + ns + i))));
+                    benv.put(Key.Orig.of(invariantParams.get(i)), fwd.apply(Key.Orig.of(invariantOperands.get(i))));
                 }
                 replay(body, benv);
                 bodyFwd = benv::get;

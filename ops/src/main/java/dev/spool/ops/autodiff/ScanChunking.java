@@ -68,22 +68,23 @@ final class ScanChunking {
         int nc = scan.numCarries();
         int ns = scan.numSequences();
         List<Value> operands = Replay.operands(n, env);
+        ScanOp.Operands<Value> in = scan.split(operands);
         List<Value> seqs = new ArrayList<>();
-        for (Value x : operands.subList(nc, nc + ns)) {
+        for (Value x : in.sequences()) {
             seqs.add(TimeAxis.split(b, x, chunks, every));
         }
         boolean masked = scan.masking() != ScanOp.Masking.NONE;
         if (masked) {
-            seqs.add(TimeAxis.split(b, TimeAxis.activeSteps(b, scan, operands.get(operands.size() - 1)), chunks, every));
+            seqs.add(TimeAxis.split(b, TimeAxis.activeSteps(b, scan, in.mask()), chunks, every));
         }
         List<String> names = List.of(Replay.carryNames(scan));
         ScanOptions outerOpts = new ScanOptions(scan.reverse(), null, null, Dim.of(chunks), names);
-        ScanResult outer = b.scan(outerOpts, operands.subList(0, nc), seqs, (cs, ss) -> {
+        ScanResult outer = b.scan(outerOpts, in.carries(), seqs, (cs, ss) -> {
             ScanOptions innerOpts = new ScanOptions(scan.reverse(), null, masked ? ss.get(ns) : null, Dim.of(every), names);
             ScanResult inner = b.scan(innerOpts, cs, ss.subList(0, ns), (c2, s2) -> {
                 Map<Key, Value> benv = Replay.graph(b, scan.body(), Replay.bodyEnv(scan, c2, s2, operands), (m, e) -> Replay.plainScan(b, m, e));
-                List<Value> results = scan.body().results().stream().map(v -> benv.get(Key.Orig.of(v))).toList();
-                return Step.of(results.subList(0, nc), results.subList(nc, results.size()));
+                ScanOp.Results<Value> results = scan.splitResults(scan.body().results().stream().map(v -> benv.get(Key.Orig.of(v))).toList());
+                return Step.of(results.carries(), results.outputs());
             });
             return Step.of(inner.carries(), inner.outputs());
         });

@@ -83,14 +83,13 @@ public final class Replay {
     public static ScanEmitter scanWith(Builder b, ScopeEmitter scope) {
         return (n, env) -> {
             ScanOp scan = (ScanOp) n.op();
-            int nc = scan.numCarries();
-            int ns = scan.numSequences();
             List<Value> operands = operands(n, env);
-            ScanResult r = b.scan(options(scan, operands, scan.reverse()), operands.subList(0, nc), operands.subList(nc, nc + ns), (cs, ss) -> {
+            ScanOp.Operands<Value> in = scan.split(operands);
+            ScanResult r = b.scan(options(scan, operands, scan.reverse()), in.carries(), in.sequences(), (cs, ss) -> {
                 Map<Key, Value> benv = bodyEnv(scan, cs, ss, operands);
                 scope.emit(b, scan.body(), benv);
-                List<Value> results = scan.body().results().stream().map(v -> benv.get(Key.Orig.of(v))).toList();
-                return Step.of(results.subList(0, nc), results.subList(nc, results.size()));
+                ScanOp.Results<Value> results = scan.splitResults(scan.body().results().stream().map(v -> benv.get(Key.Orig.of(v))).toList());
+                return Step.of(results.carries(), results.outputs());
             });
             bindOutputs(n, env, r);
         };
@@ -106,17 +105,16 @@ public final class Replay {
      */
     public static Map<Key, Value> bodyEnv(ScanOp scan, List<Value> carries, List<Value> slices, List<Value> operands) {
         Map<Key, Value> env = new HashMap<>();
-        List<Value> params = scan.body().params();
-        int nc = scan.numCarries();
-        int ns = scan.numSequences();
-        for (int i = 0; i < nc; i++) {
-            env.put(Key.Orig.of(params.get(i)), carries.get(i));
+        ScanOp.Operands<Value> params = scan.split(scan.body().params());
+        List<Value> invariants = scan.split(operands).invariants();
+        for (int i = 0; i < params.carries().size(); i++) {
+            env.put(Key.Orig.of(params.carries().get(i)), carries.get(i));
         }
-        for (int i = 0; i < ns; i++) {
-            env.put(Key.Orig.of(params.get(nc + i)), slices.get(i));
+        for (int i = 0; i < params.sequences().size(); i++) {
+            env.put(Key.Orig.of(params.sequences().get(i)), slices.get(i));
         }
-        for (int i = 0; i < scan.numInvariants(); i++) {
-            env.put(Key.Orig.of(params.get(nc + ns + i)), operands.get(nc + ns + i));
+        for (int i = 0; i < invariants.size(); i++) {
+            env.put(Key.Orig.of(params.invariants().get(i)), invariants.get(i));
         }
         return env;
     }

@@ -1,21 +1,21 @@
-package dev.spool.compiler.lower;
+package dev.spool.program;
 
 import java.util.List;
 import java.util.function.UnaryOperator;
 
 /** Rewrites every view of a {@link Program}, recursively through loop bodies. */
-final class ProgramRewrite {
+public final class ProgramRewrite {
     private ProgramRewrite() {
     }
 
     /** The program with each view of buffer b moved to buffer {@code rename[b]} (same geometry). */
-    static Program renameBuffers(Program p, int[] rename) {
+    public static Program renameBuffers(Program p, int[] rename) {
         UnaryOperator<View> f = v -> rename[v.buffer()] == v.buffer() ? v : v.withBuffer(rename[v.buffer()]);
         List<Program.Result> results = p.results().stream().map(r -> new Program.Result(r.name(), f.apply(r.view()), r.dtype())).toList();
         return new Program(p.buffers(), mapViews(p.code(), f), p.feeds(), results);
     }
 
-    static List<Instr> mapViews(List<Instr> code, UnaryOperator<View> f) {
+    public static List<Instr> mapViews(List<Instr> code, UnaryOperator<View> f) {
         return code.stream().map(i -> mapViews(i, f)).toList();
     }
 
@@ -23,7 +23,7 @@ final class ProgramRewrite {
         return vs.stream().map(f).toList();
     }
 
-    static Instr mapViews(Instr ins, UnaryOperator<View> f) {
+    public static Instr mapViews(Instr ins, UnaryOperator<View> f) {
         return ins.accept(new Instr.Visitor<Instr>() {
             public Instr visit(Instr.Gemm g) {
                 return new Instr.Gemm(g.dtype(), f.apply(g.a()), f.apply(g.b()), f.apply(g.c()), g.transA(), g.transB(),

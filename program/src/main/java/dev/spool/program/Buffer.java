@@ -1,4 +1,4 @@
-package dev.spool.compiler.lower;
+package dev.spool.program;
 
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;

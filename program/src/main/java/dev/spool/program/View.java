@@ -1,4 +1,4 @@
-package dev.spool.compiler.lower;
+package dev.spool.program;
 
 import java.util.Arrays;
 

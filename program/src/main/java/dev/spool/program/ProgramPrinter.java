@@ -1,4 +1,4 @@
-package dev.spool.compiler.lower;
+package dev.spool.program;
 
 import dev.spool.ops.Fused;
 
@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Renders a {@link Program} as text: the buffers, then one instruction a line with loop bodies
- * indented under their loop, then the results.
+ * Renders a {@link Program} for people: the buffers (with their arena offsets once memory is
+ * planned), then one instruction a line with loop bodies indented under their loop, then the
+ * results. {@link ProgramText} is the exact, parseable form.
  * <pre>
  * loop scan#9 t0 = 0..34 {
  *   gemm b7[32, 256] x b2[768, 256]ᵀ -> b12[32, 768]
@@ -20,9 +21,17 @@ public final class ProgramPrinter {
     }
 
     public static String print(Program p) {
-        StringBuilder sb = new StringBuilder("buffers:\n");
+        StringBuilder sb = new StringBuilder("buffers:");
+        if (p.layout() != null) {
+            sb.append(String.format(" (arena %,d bytes)", p.layout().bytes()));
+        }
+        sb.append('\n');
         for (Buffer b : p.buffers()) {
-            sb.append("  ").append(b).append('\n');
+            sb.append("  ").append(b);
+            if (p.layout() != null) {
+                sb.append(" @").append(p.layout().offset(b.id()));
+            }
+            sb.append('\n');
         }
         sb.append("code:\n");
         print(p.code(), "  ", sb);
