@@ -107,7 +107,7 @@ final class BenchCommand implements Callable<Integer> {
                     + warmupSeconds);
         }
         if (metrics != null) {
-            AtomicFiles.checkWritable(metrics);
+            OutputFiles.checkWritable(metrics);
         }
         compiler.pipeline();
         PrintWriter out = spec.commandLine().getOut();
@@ -121,7 +121,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         json.put("sgemm_gflops", gflops);
         if (metrics != null) {
-            AtomicFiles.writeString(metrics, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
+            OutputFiles.writeString(metrics, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
             out.printf("wrote %s%n", metrics);
         }
         return 0;

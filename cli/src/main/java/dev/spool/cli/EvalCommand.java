@@ -172,7 +172,8 @@ final class EvalCommand implements Callable<Integer> {
                 throw new ErrorReporter.UserError("file not found: " + p);
             }
         }
-        AtomicFiles.checkWritable(out);
+        OutputFiles.checkDistinct(Map.of("--weights", weights, "--inputs", inputs), Map.of("--out", out));
+        OutputFiles.checkWritable(out);
     }
 
     private static DType parseDtype(String s) {

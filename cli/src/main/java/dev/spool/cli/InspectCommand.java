@@ -102,7 +102,7 @@ final class InspectCommand implements Callable<Integer> {
             throw new ErrorReporter.UserError("--show: unknown section " + sections + "; sections are passes, fusion, program, memory, kernels");
         }
         if (dot != null) {
-            AtomicFiles.checkWritable(dot);
+            OutputFiles.checkWritable(dot);
         }
         Pipeline pipeline = compiler.pipeline();
         Graph g = compiler.bindSteps(graph(c), steps);
@@ -138,7 +138,7 @@ final class InspectCommand implements Callable<Integer> {
             }
         }
         if (dot != null) {
-            AtomicFiles.writeString(dot, DotPrinter.print(g));
+            OutputFiles.writeString(dot, DotPrinter.print(g));
             out.printf("wrote %s%n", dot);
         }
         return 0;

@@ -6,6 +6,7 @@ import com.google.gson.JsonParseException;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.io.AtomicWrite;
 import dev.spool.graph.io.SafeTensors;
 import dev.spool.nn.CellType;
 import dev.spool.nn.LanguageModel;
@@ -29,6 +30,11 @@ record ModelFile(LanguageModel model, List<String> tokens, Map<String, Tensor> p
     static final String FORMAT = "spool-lm/1";
 
     static void save(Path file, RecurrentConfig rnn, Vocab vocab, Map<String, Tensor> params) throws IOException {
+        AtomicWrite.write(file, encode(rnn, vocab, params));
+    }
+
+    /** The bytes of a model file: the parameters as safetensors, the configuration and vocabulary in its metadata. */
+    static byte[] encode(RecurrentConfig rnn, Vocab vocab, Map<String, Tensor> params) {
         JsonObject cfg = new JsonObject();
         cfg.addProperty("format", FORMAT);
         cfg.addProperty("cell", rnn.cell().cliName());
@@ -40,7 +46,7 @@ record ModelFile(LanguageModel model, List<String> tokens, Map<String, Tensor> p
             tokens.add(vocab.token(i));
         }
         cfg.add("vocab", new Gson().toJsonTree(tokens));
-        SafeTensors.write(file, params, Map.of(KEY, cfg.toString()));
+        return SafeTensors.encode(params, Map.of(KEY, cfg.toString()));
     }
 
     static ModelFile load(Path file) throws IOException {

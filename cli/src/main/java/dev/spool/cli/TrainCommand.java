@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -187,11 +188,10 @@ final class TrainCommand implements Callable<Integer> {
         out.printf("train perplexity %.2f, validation perplexity %.2f, %,.0f tokens/s (%.1f s)%n",
                 trainPpl.get(epochs - 1), valPpl.get(epochs - 1), tokens / seconds, seconds);
         out.printf("%s%n", sample);
-        PerplexityPlot.write(plot, trainPpl, valPpl, rnn.describe() + ", lr " + lr);
-        out.printf("wrote %s%n", plot);
+        // The model first: it is what took the time. A failed write never discards it (rescued elsewhere).
+        List<String> failures = new ArrayList<>();
         if (save != null) {
-            ModelFile.save(save, rnn, data.vocab(), params);
-            out.printf("wrote %s%n", save);
+            written(out, save, OutputFiles.writeOrRescue(save, ModelFile.encode(rnn, data.vocab(), params), "trained model"), failures);
         }
         if (metrics != null) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -201,10 +201,24 @@ final class TrainCommand implements Callable<Integer> {
             m.put("seconds", seconds);
             m.put("epochs", epochs);
             m.put("sample", sample);
-            AtomicFiles.writeString(metrics, new GsonBuilder().setPrettyPrinting().create().toJson(m) + "\n");
-            out.printf("wrote %s%n", metrics);
+            byte[] json = (new GsonBuilder().setPrettyPrinting().create().toJson(m) + "\n").getBytes(StandardCharsets.UTF_8);
+            written(out, metrics, OutputFiles.writeOrRescue(metrics, json, "metrics file"), failures);
+        }
+        written(out, plot, OutputFiles.writeOrRescue(plot, PerplexityPlot.png(trainPpl, valPpl, rnn.describe() + ", lr " + lr), "plot"),
+                failures);
+        if (!failures.isEmpty()) {
+            throw new ErrorReporter.UserError(String.join("; ", failures));
         }
         return 0;
+    }
+
+    private static void written(PrintWriter out, Path file, String failure, List<String> failures) {
+        if (failure == null) {
+            out.printf("wrote %s%n", file);
+        } else {
+            failures.add(failure);
+        }
+        out.flush();
     }
 
     /** Token-weighted mean loss over batches. */
@@ -259,9 +273,16 @@ final class TrainCommand implements Callable<Integer> {
         }
         compiler.pipeline();
         PendingFeatures.checkBackend(backend);
-        for (Path p : new Path[] {save, plot, metrics}) {
+        Map<String, Path> outputs = new LinkedHashMap<>();
+        outputs.put("--save", save);
+        outputs.put("--plot", plot);
+        outputs.put("--metrics", metrics);
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("--text", text);
+        OutputFiles.checkDistinct(inputs, outputs);
+        for (Path p : outputs.values()) {
             if (p != null) {
-                AtomicFiles.checkWritable(p);
+                OutputFiles.checkWritable(p);
             }
         }
     }
