@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -39,8 +40,9 @@ import java.util.concurrent.Callable;
  * ratio: the compiler sees only ops, so a custom cell should cost what the built-in one does.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Time one training step (forward, backward, clip 1, SGD lr 1) of a one-hot char LM (vocab 28, linear head,",
-                "mean cross-entropy, random data) per anchor workload: median of the timed steps after warm-up.",
+        description = {"Time training steps and forward passes of the anchor workloads (or of user-defined cells).",
+                "One training step = forward, backward, clip 1, SGD lr 1 of a one-hot char LM (vocab 28, linear head, mean",
+                "cross-entropy, random data); the median of the timed steps after warm-up is reported.",
                 "--suite cells: user-defined cells (a GRU written from ops, MyRNN) against the built-in cell of the same FLOPs."},
         footer = {"", "Examples:", "  spool bench --suite anchors --metrics bench.json", "  spool bench --suite cells"})
 final class BenchCommand implements Callable<Integer> {
@@ -63,14 +65,21 @@ final class BenchCommand implements Callable<Integer> {
             new Workload("lstm_h256_b32_t35", CellType.LSTM, 256, 32, 35),
             new Workload("lstm_h1024_b64_t100", CellType.LSTM, 1024, 64, 100));
 
+    @Parameters(arity = "0..1", paramLabel = "TASK", hidden = true, description = "scan-vs-unroll (not yet supported).")
+    String task;
+
     @Option(names = "--suite", defaultValue = "anchors", paramLabel = "anchors|cells", description = "Workload suite (default: ${DEFAULT-VALUE}).")
     String suite;
 
     @Option(names = "--only", paramLabel = "NAME", description = "Run only the workloads whose name contains NAME.")
     String only;
 
-    @Option(names = "--steps", defaultValue = "5", description = "Timed steps per workload, >= 5 for the contract (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat", defaultValue = "5", description = "Timed training steps per workload, >= 5 for the contract (default: ${DEFAULT-VALUE}).")
     int timed;
+
+    /** The old name of --repeat (--steps is the sequence length in every other command). */
+    @Option(names = "--steps", hidden = true)
+    Integer timedDeprecated;
 
     @Option(names = "--warmup", defaultValue = "10", description = "Untimed warm-up steps, at least (default: ${DEFAULT-VALUE}).")
     int warmup;
@@ -99,12 +108,27 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (task != null) {
+            throw new ErrorReporter.UserError(task.equals("scan-vs-unroll")
+                    ? "not yet supported: bench scan-vs-unroll arrives in a later release; for now compare --mode scan and --mode unroll"
+                    + " with --suite anchors"
+                    : "unknown task '" + task + "'; spool bench runs --suite anchors or --suite cells");
+        }
         if (!suite.equals("anchors") && !suite.equals("cells")) {
             throw new ErrorReporter.UserError("--suite must be anchors or cells, got '" + suite + "'");
         }
+        if (timedDeprecated != null) {
+            timed = timedDeprecated;
+            spec.commandLine().getErr().println("spool bench: note: --steps is now --repeat (--steps still works, but is deprecated)");
+        }
         if (timed < 1 || warmup < 0 || !(warmupSeconds >= 0)) {
-            throw new ErrorReporter.UserError("--steps must be >= 1, --warmup and --warmup-seconds >= 0; got " + timed + ", " + warmup + " and "
+            throw new ErrorReporter.UserError("--repeat must be >= 1, --warmup and --warmup-seconds >= 0; got " + timed + ", " + warmup + " and "
                     + warmupSeconds);
+        }
+        if (only != null && (suite.equals("cells") ? CELLS.stream().map(CellPair::name) : ANCHORS.stream().map(Workload::name))
+                .noneMatch(n -> n.contains(only))) {
+            throw new ErrorReporter.UserError("--only '" + only + "' matches no workload of --suite " + suite + "; workloads: "
+                    + String.join(", ", (suite.equals("cells") ? CELLS.stream().map(CellPair::name) : ANCHORS.stream().map(Workload::name)).toList()));
         }
         if (metrics != null) {
             OutputFiles.checkWritable(metrics);
@@ -237,7 +261,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Median of {@code --steps} timed runs after at least {@code --warmup} runs and {@code --warmup-seconds};
+     * Median of {@code --repeat} timed runs after at least {@code --warmup} runs and {@code --warmup-seconds};
      * the profile, if any, covers the timed runs only.
      */
     private double median(Runnable step, Profile timedRuns) {

@@ -120,7 +120,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         checkOptions();
         PrintWriter out = spec.commandLine().getOut();
-        TimeMachine data = text == null ? TimeMachine.bundled(steps) : TimeMachine.load(readText(text), steps);
+        TimeMachine data = text == null ? TimeMachine.bundled(steps) : TimeMachine.load(InputFiles.readUtf8("--text", text), steps);
         CellType cellType = CellType.parse(cell);
         RecurrentConfig rnn = new RecurrentConfig(cellType, data.vocab().size(), hidden, layers, bidirectional, false, DType.F32);
         LanguageModel lm = new LanguageModel(rnn);
@@ -132,9 +132,9 @@ final class TrainCommand implements Callable<Integer> {
         CpuProgram loss = CpuBackend.compile(lm.lossGraph(steps), pipeline);
         Optimizer opt = optimizer.equals("adam") ? new Adam(lr, 0.9, 0.999, 1e-8, 0) : new Sgd(lr, 0, 0);
 
-        out.printf("training %s (%d parameters) on %,d windows of %d steps, batch %d, %d epochs, %s lr %s%n",
+        out.printf("training %s (%d parameters) on %,d windows of %d steps, batch %d, %d epoch%s, %s lr %s%n",
                 rnn.describe(), params.values().stream().mapToInt(Tensor::size).sum(), data.numTrain(), steps, batch, epochs,
-                optimizer, lr);
+                epochs == 1 ? "" : "s", optimizer, lr);
         out.printf("activations kept for the backward scans: %.1f MB per batch%s%n",
                 ScanMemory.stackedBytes(train.graph(), Map.of("B", batch)) / 1e6,
                 checkpoint > 1 ? " (checkpoint every " + checkpoint + " steps)" : "");
@@ -233,17 +233,6 @@ final class TrainCommand implements Callable<Integer> {
             n += bt.inputs().size();
         }
         return sum / n;
-    }
-
-    private static String readText(Path p) {
-        if (!Files.isRegularFile(p)) {
-            throw new ErrorReporter.UserError("--text: file not found: " + p);
-        }
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            throw new ErrorReporter.UserError("--text: cannot read " + p + ": " + e.getMessage());
-        }
     }
 
     private void checkOptions() {

@@ -5,6 +5,7 @@ import dev.spool.compiler.lower.MemoryPlanner;
 import dev.spool.compiler.lower.Program;
 import dev.spool.compiler.lower.View;
 import dev.spool.graph.DType;
+import dev.spool.graph.ResourceLimitException;
 import dev.spool.graph.Tensor;
 
 import java.nio.ByteBuffer;
@@ -30,8 +31,8 @@ final class CompiledPlan {
         this.memory = MemoryPlanner.plan(program, reuseMemory);
         Program p = memory.program();
         if (memory.arenaBytes() > Integer.MAX_VALUE - 64) {
-            throw new IllegalStateException(String.format("this program needs %,d bytes of working memory; the CPU arena holds at most 2 GiB"
-                    + " (use a smaller batch, fewer steps, or --checkpoint)", memory.arenaBytes()));
+            throw new ResourceLimitException(String.format("this program needs %,d bytes (%.1f GB) of working memory; the CPU arena holds at most"
+                    + " 2 GiB", memory.arenaBytes(), memory.arenaBytes() / 1e9), memory.arenaBytes());
         }
         this.mem = ByteBuffer.allocateDirect((int) memory.arenaBytes() + 64).alignedSlice(64).order(ByteOrder.LITTLE_ENDIAN);
         for (Buffer b : p.buffers()) {

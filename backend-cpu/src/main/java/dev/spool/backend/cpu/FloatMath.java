@@ -125,8 +125,11 @@ public final class FloatMath {
             p = y + "_q" + i;
         }
         line(sb, indent, "FloatVector", y + "_y", op("ADD", op("ADD", op("MUL", p, op("MUL", y + "_r", y + "_r")), y + "_r"), "ONE"));
-        line(sb, indent, "FloatVector", y + "_2n", op("ADD", y + "_n", "FM_ROUND") + ".reinterpretAsInts()"
-                + ".lanewise(VectorOperators.ADD, FM_I127).lanewise(VectorOperators.LSHL, FM_I23).reinterpretAsFloats()");
+        // Reinterpreted with the int species as a constant argument (reinterpretAsInts() derives it, and C2 then fails
+        // to intrinsify in large kernels: the vectors are boxed); << 23 as a multiplication by 2^23.
+        line(sb, indent, "FloatVector", y + "_2n", "((IntVector) " + op("ADD", y + "_n", "FM_ROUND")
+                + ".convertShape(VectorOperators.REINTERPRET_F2I, FM_IS, 0)).lanewise(VectorOperators.ADD, FM_I127)"
+                + ".lanewise(VectorOperators.MUL, FM_I2P23).reinterpretAsFloats()");
         line(sb, indent, "FloatVector", e, op("MUL", y + "_y", y + "_2n"));
     }
 
@@ -153,8 +156,9 @@ public final class FloatMath {
         for (int i = 0; i < TANH_POLY.length; i++) {
             constant(sb, indent, "FM_TANH" + i, TANH_POLY[i] + "f");
         }
+        sb.append(indent).append("private static final VectorSpecies FM_IS = ").append(intSpecies).append(";\n");
         sb.append(indent).append("private static final IntVector FM_I127 = IntVector.broadcast(").append(intSpecies).append(", 127);\n");
-        sb.append(indent).append("private static final IntVector FM_I23 = IntVector.broadcast(").append(intSpecies).append(", 23);\n");
+        sb.append(indent).append("private static final IntVector FM_I2P23 = IntVector.broadcast(").append(intSpecies).append(", 1 << 23);\n");
         return sb.toString();
     }
 

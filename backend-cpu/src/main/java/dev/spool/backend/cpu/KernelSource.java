@@ -119,17 +119,23 @@ final class KernelSource {
 
     /**
      * Whether a vector loop computes fn exactly as the scalar code does, in every JIT tier: the
-     * exact IEEE operations do, and F32 exp, tanh and sigmoid through {@link FloatMath}. The Vector
-     * API's own transcendentals do not (SVML under C2, Math per lane before), so F64 exp/tanh/sigmoid
-     * and every log run as scalar loops over Math, whose intrinsics all tiers share.
+     * exact IEEE operations do. The Vector API's own transcendentals do not (SVML under C2, Math per
+     * lane before), so kernels with exp, log, tanh or sigmoid run as scalar loops: F32 through
+     * {@link FloatMath}, F64 through Math, whose intrinsics all tiers share. ({@link FloatMath}'s
+     * vector form, {@link #VECTOR_FLOAT_MATH}, is exact too, but JDK 17's C2 leaves some of its
+     * operations boxed inside the fused RNN/GRU kernels, an allocation per vector every scan step;
+     * see SteadyStateAllocationTest.)
      */
     private static boolean hasTierIndependentVectorForm(UnaryFn fn, DType t) {
         return switch (fn) {
             case NEG, RELU, SQRT, ABS, SQUARE, RECIPROCAL -> true;
-            case EXP, TANH, SIGMOID -> t == DType.F32;
+            case EXP, TANH, SIGMOID -> VECTOR_FLOAT_MATH && t == DType.F32;
             case LOG -> false;
         };
     }
+
+    /** Whether F32 exp/tanh/sigmoid kernels use FloatMath's vector form; off until C2 keeps it unboxed in every kernel. */
+    static final boolean VECTOR_FLOAT_MATH = Boolean.getBoolean("spool.vectorFloatMath");
 
     /** Whether the expression needs {@link FloatMath}'s vector constants. */
     private boolean usesFloatMath() {

@@ -38,8 +38,9 @@ final class VectorRows {
     private static final FloatVector P3 = FloatVector.broadcast(S, FloatMath.EXP_POLY[3]);
     private static final FloatVector P4 = FloatVector.broadcast(S, FloatMath.EXP_POLY[4]);
     private static final FloatVector P5 = FloatVector.broadcast(S, FloatMath.EXP_POLY[5]);
-    private static final IntVector I127 = IntVector.broadcast(S.withLanes(int.class), 127);
-    private static final IntVector I23 = IntVector.broadcast(S.withLanes(int.class), 23);
+    private static final VectorSpecies<Integer> IS = S.withLanes(int.class);
+    private static final IntVector I127 = IntVector.broadcast(IS, 127);
+    private static final IntVector I2P23 = IntVector.broadcast(IS, 1 << 23);
 
     private VectorRows() {
     }
@@ -194,8 +195,8 @@ final class VectorRows {
                 .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P5);
         FloatVector y = p.lanewise(VectorOperators.MUL, r.lanewise(VectorOperators.MUL, r)).lanewise(VectorOperators.ADD, r)
                 .lanewise(VectorOperators.ADD, ONE);
-        FloatVector scale = n.lanewise(VectorOperators.ADD, ROUND).reinterpretAsInts().lanewise(VectorOperators.ADD, I127)
-                .lanewise(VectorOperators.LSHL, I23).reinterpretAsFloats();
+        FloatVector scale = (FloatVector) ((IntVector) n.lanewise(VectorOperators.ADD, ROUND).convertShape(VectorOperators.REINTERPRET_F2I, IS, 0))
+                .lanewise(VectorOperators.ADD, I127).lanewise(VectorOperators.MUL, I2P23).convertShape(VectorOperators.REINTERPRET_I2F, S, 0);
         return y.lanewise(VectorOperators.MUL, scale)
                 .blend(INF, x.compare(VectorOperators.GT, EXP_HI))
                 .blend(ZERO, x.compare(VectorOperators.LT, EXP_LO));

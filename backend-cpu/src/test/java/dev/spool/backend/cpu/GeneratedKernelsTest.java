@@ -137,7 +137,8 @@ class GeneratedKernelsTest {
                         Value x = b.input("x", t, ROWS, n);
                         Tensor xt = input(rnd, t, positive, ROWS, n);
                         // Transcendentals without a tier-independent vector form run scalar (see KernelSource).
-                        boolean vector = f != UnaryFn.LOG && (t == DType.F32 || f != UnaryFn.EXP && f != UnaryFn.TANH && f != UnaryFn.SIGMOID);
+                        boolean transcendental = f == UnaryFn.EXP || f == UnaryFn.TANH || f == UnaryFn.SIGMOID;
+                        boolean vector = f != UnaryFn.LOG && (!transcendental || KernelSource.VECTOR_FLOAT_MATH && t == DType.F32);
                         Tensor y = runCompiled(b.build("y", b.unary(f, x)), Map.of("x", xt), vector).get("y");
                         for (int i = 0; i < xt.size(); i++) {
                             close(t, unary(f, xt.getDouble(i)), y.getDouble(i), f + " " + t + " n=" + n + " element " + i);
@@ -204,8 +205,8 @@ class GeneratedKernelsTest {
                         for (int j = 0; j < n; j += 3) {
                             yt.setDouble(j, xt.getDouble(j)); // some equal pairs for EQ, LE, GE, NE
                         }
-                        // F64 exp/tanh/sigmoid run scalar (no tier-independent vector form).
-                Tensor zt = runCompiled(b.build("z", z), Map.of("x", xt, "y", yt), t == DType.F32).get("z");
+                        // exp/tanh/sigmoid kernels run scalar (see KernelSource.hasTierIndependentVectorForm).
+                Tensor zt = runCompiled(b.build("z", z), Map.of("x", xt, "y", yt), t == DType.F32 && KernelSource.VECTOR_FLOAT_MATH).get("z");
                         for (int r = 0; r < ROWS; r++) {
                             for (int j = 0; j < n; j++) {
                                 double xv = xt.getDouble(r * n + j);
@@ -241,8 +242,8 @@ class GeneratedKernelsTest {
                         b.exp(b.neg(b.mul(x, x))));
                 Tensor xt = input(rnd, t, false, ROWS, n);
                 Tensor yt = input(rnd, t, false, ROWS, n);
-                // F64 exp/tanh/sigmoid run scalar (no tier-independent vector form).
-                Tensor zt = runCompiled(b.build("z", z), Map.of("x", xt, "y", yt), t == DType.F32).get("z");
+                // exp/tanh/sigmoid kernels run scalar (see KernelSource.hasTierIndependentVectorForm).
+                Tensor zt = runCompiled(b.build("z", z), Map.of("x", xt, "y", yt), t == DType.F32 && KernelSource.VECTOR_FLOAT_MATH).get("z");
                 for (int i = 0; i < xt.size(); i++) {
                     double xv = xt.getDouble(i);
                     double yv = yt.getDouble(i);
