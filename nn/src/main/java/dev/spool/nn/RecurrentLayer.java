@@ -214,8 +214,8 @@ public final class RecurrentLayer {
         }
         if (x.dtype() != cfg.dtype()) {
             // cfg.dtype() is the weights' dtype (checked against --dtype already): suggesting --dtype of the input would fail on the weights.
-            throw new InputException("tensor 'input' is " + x.dtype() + " but the weights are " + cfg.dtype() + " (--dtype " + cfg.dtype().cliName()
-                    + ")" + (x.dtype().isFloat() ? "; weights and inputs must have one dtype: convert the inputs to " + cfg.dtype()
+            throw new InputException("tensor 'input': expected " + cfg.dtype() + " like the weights (--dtype " + cfg.dtype().cliName()
+                    + "), got " + x.dtype() + (x.dtype().isFloat() ? "; weights and inputs must have one dtype: convert the inputs to " + cfg.dtype()
                     + " (or the weights to " + x.dtype() + " and pass --dtype " + x.dtype().cliName() + ")"
                     : "; inputs must be floating point (one-hot encode token ids)"));
         }
