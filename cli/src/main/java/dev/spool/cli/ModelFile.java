@@ -10,7 +10,6 @@ import com.google.gson.stream.JsonReader;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
-import dev.spool.graph.io.AtomicWrite;
 import dev.spool.graph.io.SafeTensors;
 import dev.spool.graph.io.SafeTensorsException;
 import dev.spool.nn.CellType;
@@ -18,7 +17,6 @@ import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.data.Vocab;
 
-import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,11 +33,10 @@ record ModelFile(LanguageModel model, List<String> tokens, Map<String, Tensor> p
     static final String KEY = "spool.model";
     static final String FORMAT = "spool-lm/1";
 
-    static void save(Path file, RecurrentConfig rnn, Vocab vocab, Map<String, Tensor> params) throws IOException {
-        AtomicWrite.write(file, encode(rnn, vocab, params));
-    }
-
-    /** The bytes of a model file: the parameters as safetensors, the configuration and vocabulary in its metadata. */
+    /**
+     * The bytes of a model file: the parameters as safetensors, the configuration and vocabulary in
+     * its metadata (written by {@code train --save} through {@link OutputFiles#writeOrRescue}).
+     */
     static byte[] encode(RecurrentConfig rnn, Vocab vocab, Map<String, Tensor> params) {
         JsonObject cfg = new JsonObject();
         cfg.addProperty("format", FORMAT);
@@ -56,7 +53,7 @@ record ModelFile(LanguageModel model, List<String> tokens, Map<String, Tensor> p
     }
 
     /**
-     * Loads a model written by {@link #save}. Every problem — not a safetensors file, not a Spool
+     * Loads a model written by {@link #encode}. Every problem — not a safetensors file, not a Spool
      * model, damaged metadata, weights of the wrong shape — is a {@link ErrorReporter.UserError}
      * with one line naming the file and what is wrong.
      */
