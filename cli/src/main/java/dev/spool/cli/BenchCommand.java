@@ -39,8 +39,9 @@ import java.util.concurrent.Callable;
  * ratio: the compiler sees only ops, so a custom cell should cost what the built-in one does.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, subcommands = ScanVsUnrollCommand.class,
-        description = {"Time one training step (forward, backward, clip 1, SGD lr 1) of a one-hot char LM (vocab 28, linear head,",
-                "mean cross-entropy, random data) per anchor workload: median of the timed steps after warm-up.",
+        description = {"Time training steps and forward passes of the anchor workloads (or of user-defined cells).",
+                "One training step = forward, backward, clip 1, SGD lr 1 of a one-hot char LM (vocab 28, linear head, mean",
+                "cross-entropy, random data); the median of the timed steps after warm-up is reported.",
                 "--suite cells: user-defined cells (a GRU written from ops, MyRNN) against the built-in cell of the same FLOPs."},
         footer = {"", "Examples:", "  spool bench --suite anchors --metrics bench.json", "  spool bench --suite cells"})
 final class BenchCommand implements Callable<Integer> {
@@ -69,8 +70,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--only", paramLabel = "NAME", description = "Run only the workloads whose name contains NAME.")
     String only;
 
-    @Option(names = "--steps", defaultValue = "5", description = "Timed steps per workload, >= 5 for the contract (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat", defaultValue = "5", description = "Timed training steps per workload, >= 5 for the contract (default: ${DEFAULT-VALUE}).")
     int timed;
+
+    /** The old name of --repeat (--steps is the sequence length in every other command). */
+    @Option(names = "--steps", hidden = true)
+    Integer timedDeprecated;
 
     @Option(names = "--warmup", defaultValue = "10", description = "Untimed warm-up steps, at least (default: ${DEFAULT-VALUE}).")
     int warmup;
@@ -102,12 +107,21 @@ final class BenchCommand implements Callable<Integer> {
         if (!suite.equals("anchors") && !suite.equals("cells")) {
             throw new ErrorReporter.UserError("--suite must be anchors or cells, got '" + suite + "'");
         }
+        if (timedDeprecated != null) {
+            timed = timedDeprecated;
+            spec.commandLine().getErr().println("spool bench: note: --steps is now --repeat (--steps still works, but is deprecated)");
+        }
         if (timed < 1 || warmup < 0 || !(warmupSeconds >= 0)) {
-            throw new ErrorReporter.UserError("--steps must be >= 1, --warmup and --warmup-seconds >= 0; got " + timed + ", " + warmup + " and "
+            throw new ErrorReporter.UserError("--repeat must be >= 1, --warmup and --warmup-seconds >= 0; got " + timed + ", " + warmup + " and "
                     + warmupSeconds);
         }
+        if (only != null && (suite.equals("cells") ? CELLS.stream().map(CellPair::name) : ANCHORS.stream().map(Workload::name))
+                .noneMatch(n -> n.contains(only))) {
+            throw new ErrorReporter.UserError("--only '" + only + "' matches no workload of --suite " + suite + "; workloads: "
+                    + String.join(", ", (suite.equals("cells") ? CELLS.stream().map(CellPair::name) : ANCHORS.stream().map(Workload::name)).toList()));
+        }
         if (metrics != null) {
-            AtomicFiles.checkWritable(metrics);
+            OutputFiles.checkWritable(metrics);
         }
         compiler.pipeline();
         PrintWriter out = spec.commandLine().getOut();
@@ -121,7 +135,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         json.put("sgemm_gflops", gflops);
         if (metrics != null) {
-            AtomicFiles.writeString(metrics, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
+            OutputFiles.writeString(metrics, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
             out.printf("wrote %s%n", metrics);
         }
         return 0;
@@ -230,7 +244,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Median of {@code --steps} timed runs after at least {@code --warmup} runs and {@code --warmup-seconds};
+     * Median of {@code --repeat} timed runs after at least {@code --warmup} runs and {@code --warmup-seconds};
      * the profile, if any, covers the timed runs only.
      */
     private double median(Runnable step, Profile timedRuns) {

@@ -166,12 +166,10 @@ final class EvalCommand implements Callable<Integer> {
         if (layers < 1) {
             throw new ErrorReporter.UserError("--layers must be >= 1, got " + layers);
         }
-        for (Path p : new Path[] {weights, inputs}) {
-            if (!Files.isRegularFile(p)) {
-                throw new ErrorReporter.UserError("file not found: " + p);
-            }
-        }
-        AtomicFiles.checkWritable(out);
+        InputFiles.checkReadable("--weights", weights);
+        InputFiles.checkReadable("--inputs", inputs);
+        OutputFiles.checkDistinct(Map.of("--weights", weights, "--inputs", inputs), Map.of("--out", out));
+        OutputFiles.checkWritable(out);
     }
 
     private static DType parseDtype(String s) {

@@ -41,18 +41,22 @@ import java.util.function.Supplier;
  * memory plan with its peak bytes, and the generated kernel source.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Show what the compiler does to a recurrent layer's graph (with --grad: its gradient graph; with --lm: the char LM's",
-                "training step): the graph after each pass, the fusion groups, the lowered program, the memory plan and the kernels."},
+        description = {"Show what the compiler does to a recurrent layer's graph, pass by pass, down to the generated kernels.",
+                "With --grad: its gradient graph; with --lm: the char LM's training step. Prints the graph after each pass, the",
+                "fusion groups, the lowered program, the memory plan and the kernels."},
         footer = {"", "Examples:", "  spool inspect --cell lstm --grad", "  spool inspect --cell gru --no-pushout --dot gru.dot",
-                "  spool inspect --lm --cell lstm --hidden 8 --show fusion,memory,kernels"})
+                "  spool inspect --lm --cell lstm --hidden 8 --vocab 28 --show fusion,memory,kernels"})
 final class InspectCommand implements Callable<Integer> {
     private static final Set<String> SECTIONS = Set.of("passes", "fusion", "program", "memory", "kernels");
 
     @Option(names = "--cell", defaultValue = "rnn", paramLabel = "rnn|rnn-relu|gru|lstm|myrnn", description = "The cell (default: ${DEFAULT-VALUE}).")
     String cell;
 
-    @Option(names = "--input", defaultValue = "3", description = "Input features; with --lm, the vocabulary size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--input", defaultValue = "3", description = "Input features (default: ${DEFAULT-VALUE}).")
     int input;
+
+    @Option(names = "--vocab", description = "With --lm: the vocabulary size (default: the --input value, 3; --input still works with --lm).")
+    Integer vocab;
 
     @Option(names = "--hidden", defaultValue = "4", description = "Hidden units (default: ${DEFAULT-VALUE}).")
     int hidden;
@@ -98,8 +102,15 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CellType c = CommonOptions.cell(cell);
-        if (input < 1 || hidden < 1 || layers < 1 || batch < 1 || steps < 1) {
-            throw new ErrorReporter.UserError("--input, --hidden, --layers, --batch and --steps must be >= 1");
+        if (input < 1 || hidden < 1 || layers < 1 || batch < 1 || steps < 1 || vocab != null && vocab < 1) {
+            throw new ErrorReporter.UserError("--input, --vocab, --hidden, --layers, --batch and --steps must be >= 1");
+        }
+        if (lm && (grad || lengths)) {
+            throw new ErrorReporter.UserError((grad ? "--grad" : "--lengths") + " does not apply to --lm, which inspects the language model's"
+                    + " training step (its gradients included); drop " + (grad ? "--grad" : "--lengths") + " or --lm");
+        }
+        if (!lm && vocab != null) {
+            throw new ErrorReporter.UserError("--vocab is the language model's vocabulary size: it needs --lm (a layer's input size is --input)");
         }
         Set<String> sections = new LinkedHashSet<>(show);
         if (!SECTIONS.containsAll(sections)) {
@@ -107,7 +118,7 @@ final class InspectCommand implements Callable<Integer> {
             throw new ErrorReporter.UserError("--show: unknown section " + sections + "; sections are passes, fusion, program, memory, kernels");
         }
         if (dot != null) {
-            AtomicFiles.checkWritable(dot);
+            OutputFiles.checkWritable(dot);
         }
         Pipeline pipeline = compiler.pipeline();
         Graph input = graph(c);
@@ -168,7 +179,7 @@ final class InspectCommand implements Callable<Integer> {
             }
         }
         if (dot != null) {
-            AtomicFiles.writeString(dot, DotPrinter.print(last[0]));
+            OutputFiles.writeString(dot, DotPrinter.print(last[0]));
             out.printf("wrote %s%n", dot);
         }
         return 0;
@@ -179,7 +190,7 @@ final class InspectCommand implements Callable<Integer> {
             if (c == CellType.RNN_RELU || c == CellType.MYRNN) {
                 throw new ErrorReporter.UserError("--lm trains rnn, gru or lstm, got --cell " + cell);
             }
-            RecurrentConfig rnn = new RecurrentConfig(c, input, hidden, layers, bidirectional, false, DType.F32);
+            RecurrentConfig rnn = new RecurrentConfig(c, vocab != null ? vocab : input, hidden, layers, bidirectional, false, DType.F32);
             return new LanguageModel(rnn).trainingGraph(steps, 0);
         }
         RecurrentConfig cfg = new RecurrentConfig(c, input, hidden, layers, bidirectional, false, DType.F32);

@@ -18,6 +18,16 @@ public final class Main {
         System.exit(run(args));
     }
 
+    /** The first argument that names a subcommand, or null. */
+    private static String subcommand(CommandLine cl, String... args) {
+        for (String a : args) {
+            if (cl.getSubcommands().containsKey(a)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
     /** Runs the CLI and returns the exit code (tests call this instead of main). */
     public static int run(String... args) {
         return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
@@ -26,10 +36,20 @@ public final class Main {
     /** Runs the CLI with the given output and error streams. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
-        cl.setOut(out);
+        for (NotYetSupported pending : NotYetSupported.commands()) {
+            cl.addSubcommand(pending.name(), pending);
+        }
+        cl.setOut(out); // after adding every subcommand: they inherit the streams
         cl.setErr(err);
-        cl.setExecutionExceptionHandler(new ErrorReporter());
-        int code = cl.execute(args);
+        ErrorReporter reporter = new ErrorReporter();
+        cl.setExecutionExceptionHandler(reporter);
+        cl.setParameterExceptionHandler(reporter);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            code = ErrorReporter.outOfMemory(err, subcommand(cl, args));
+        }
         out.flush();
         err.flush();
         return code;

@@ -2,17 +2,22 @@ package dev.spool.cli;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.io.SafeTensors;
+import dev.spool.graph.io.SafeTensorsException;
 import dev.spool.nn.CellType;
 import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.data.Vocab;
 
-import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,7 +33,11 @@ record ModelFile(LanguageModel model, List<String> tokens, Map<String, Tensor> p
     static final String KEY = "spool.model";
     static final String FORMAT = "spool-lm/1";
 
-    static void save(Path file, RecurrentConfig rnn, Vocab vocab, Map<String, Tensor> params) throws IOException {
+    /**
+     * The bytes of a model file: the parameters as safetensors, the configuration and vocabulary in
+     * its metadata (written by {@code train --save} through {@link OutputFiles#writeOrRescue}).
+     */
+    static byte[] encode(RecurrentConfig rnn, Vocab vocab, Map<String, Tensor> params) {
         JsonObject cfg = new JsonObject();
         cfg.addProperty("format", FORMAT);
         cfg.addProperty("cell", rnn.cell().cliName());
@@ -40,24 +49,59 @@ record ModelFile(LanguageModel model, List<String> tokens, Map<String, Tensor> p
             tokens.add(vocab.token(i));
         }
         cfg.add("vocab", new Gson().toJsonTree(tokens));
-        SafeTensors.write(file, params, Map.of(KEY, cfg.toString()));
+        return SafeTensors.encode(params, Map.of(KEY, cfg.toString()));
     }
 
-    static ModelFile load(Path file) throws IOException {
-        String json = SafeTensors.readMetadata(file).get(KEY);
-        if (json == null) {
-            throw new ErrorReporter.UserError(file + " is not a Spool model (no '" + KEY + "' metadata); write one with spool train --save");
-        }
+    /**
+     * Loads a model written by {@link #encode}. Every problem — not a safetensors file, not a Spool
+     * model, damaged metadata, weights of the wrong shape — is a {@link ErrorReporter.UserError}
+     * with one line naming the file and what is wrong.
+     */
+    static ModelFile load(Path file) {
         try {
-            JsonObject cfg = new Gson().fromJson(json, JsonObject.class);
-            if (!FORMAT.equals(cfg.get("format").getAsString())) {
-                throw new ErrorReporter.UserError(file + " has model format " + cfg.get("format") + "; this spool reads " + FORMAT);
+            String json = SafeTensors.readMetadata(file).get(KEY);
+            if (json == null) {
+                throw new ErrorReporter.UserError(file + " is not a Spool model (no '" + KEY + "' metadata); write one with spool train --save");
+            }
+            JsonObject cfg = parseObject(file, json);
+            String format = string(file, cfg, "format");
+            if (!FORMAT.equals(format)) {
+                throw new ErrorReporter.UserError(file + " has model format '" + format + "'; this spool reads " + FORMAT);
             }
             List<String> tokens = new ArrayList<>();
-            cfg.getAsJsonArray("vocab").forEach(e -> tokens.add(e.getAsString()));
-            RecurrentConfig rnn = new RecurrentConfig(CellType.parse(cfg.get("cell").getAsString()), tokens.size(),
-                    cfg.get("hidden").getAsInt(), cfg.get("layers").getAsInt(), cfg.get("bidirectional").getAsBoolean(), false, DType.F32);
-            LanguageModel lm = new LanguageModel(rnn);
+            JsonElement vocab = cfg.get("vocab");
+            if (vocab == null || !vocab.isJsonArray() || vocab.getAsJsonArray().isEmpty()) {
+                throw damaged(file, "'vocab' should be a non-empty array of strings, got " + abbreviate(vocab));
+            }
+            for (JsonElement e : vocab.getAsJsonArray()) {
+                if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+                    throw damaged(file, "'vocab' holds " + abbreviate(e) + ", not a string");
+                }
+                tokens.add(e.getAsString());
+            }
+            if (new java.util.HashSet<>(tokens).size() != tokens.size()) {
+                throw damaged(file, "'vocab' names a token twice");
+            }
+            CellType cell;
+            try {
+                cell = CellType.parse(string(file, cfg, "cell"));
+            } catch (IllegalArgumentException e) {
+                throw damaged(file, "'cell': " + e.getMessage());
+            }
+            int hidden = positiveInt(file, cfg, "hidden");
+            int layers = positiveInt(file, cfg, "layers");
+            JsonElement bidi = cfg.get("bidirectional");
+            if (bidi == null || !bidi.isJsonPrimitive() || !bidi.getAsJsonPrimitive().isBoolean()) {
+                throw damaged(file, "'bidirectional' should be true or false, got " + abbreviate(bidi));
+            }
+            RecurrentConfig rnn;
+            LanguageModel lm;
+            try {
+                rnn = new RecurrentConfig(cell, tokens.size(), hidden, layers, bidi.getAsBoolean(), false, DType.F32);
+                lm = new LanguageModel(rnn);
+            } catch (IllegalArgumentException e) {
+                throw damaged(file, e.getMessage());
+            }
             Map<String, Tensor> params = new LinkedHashMap<>(SafeTensors.read(file));
             for (Map.Entry<String, TensorType> e : lm.parameterTypes().entrySet()) {
                 Tensor t = params.get(e.getKey());
@@ -67,8 +111,50 @@ record ModelFile(LanguageModel model, List<String> tokens, Map<String, Tensor> p
                 }
             }
             return new ModelFile(lm, tokens, params);
-        } catch (JsonParseException | NullPointerException | IllegalStateException | UnsupportedOperationException e) {
-            throw new ErrorReporter.UserError(file + ": damaged '" + KEY + "' metadata (" + e.getMessage() + ")");
+        } catch (SafeTensorsException e) {
+            throw new ErrorReporter.UserError(e.getMessage());
         }
+    }
+
+    private static JsonObject parseObject(Path file, String json) {
+        try {
+            JsonReader r = new JsonReader(new StringReader(json));
+            r.setStrictness(Strictness.STRICT);
+            JsonElement e = JsonParser.parseReader(r);
+            if (!e.isJsonObject()) {
+                throw damaged(file, "not a JSON object");
+            }
+            return e.getAsJsonObject();
+        } catch (JsonParseException | StackOverflowError e) {
+            // Gson's message has a second line (a troubleshooting URL); the first says where the JSON broke.
+            String where = String.valueOf(e.getMessage()).lines().findFirst().orElse("").replaceFirst("^[\\w.]+Exception: ", "");
+            throw damaged(file, "not valid JSON (" + where + ")");
+        }
+    }
+
+    private static String string(Path file, JsonObject cfg, String key) {
+        JsonElement v = cfg.get(key);
+        if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
+            throw damaged(file, "'" + key + "' should be a string, got " + abbreviate(v));
+        }
+        return v.getAsString();
+    }
+
+    private static int positiveInt(Path file, JsonObject cfg, String key) {
+        JsonElement v = cfg.get(key);
+        if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber() || !v.getAsString().matches("\\d{1,9}")
+                || v.getAsInt() < 1) {
+            throw damaged(file, "'" + key + "' should be a positive integer, got " + abbreviate(v));
+        }
+        return v.getAsInt();
+    }
+
+    private static ErrorReporter.UserError damaged(Path file, String what) {
+        return new ErrorReporter.UserError(file + ": damaged '" + KEY + "' metadata: " + what);
+    }
+
+    private static String abbreviate(JsonElement e) {
+        String s = e == null ? "nothing" : e.toString();
+        return s.length() > 40 ? s.substring(0, 37) + "..." : s;
     }
 }

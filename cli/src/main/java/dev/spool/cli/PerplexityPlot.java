@@ -35,10 +35,15 @@ final class PerplexityPlot {
 
     /** As {@link #write(Path, List, List, String, boolean)}, log-scale y when the values span more than a factor of 4. */
     static void write(Path png, List<Double> train, List<Double> val, String title) throws IOException {
+        AtomicWrite.write(png, png(train, val, title));
+    }
+
+    /** The PNG bytes of {@link #write(Path, List, List, String)}. */
+    static byte[] png(List<Double> train, List<Double> val, String title) throws IOException {
         double max = Stream.concat(train.stream(), val.stream()).mapToDouble(Double::doubleValue).max().orElse(1);
         double min = Stream.concat(train.stream(), val.stream()).mapToDouble(Double::doubleValue).min().orElse(1);
         // The first epochs (ppl ~ 28) would flatten the interesting end (ppl ~ 6-8) on a linear axis.
-        write(png, train, val, title, max > 4 * min);
+        return png(train, val, title, max > 4 * min);
     }
 
     /**
@@ -48,6 +53,10 @@ final class PerplexityPlot {
      *                                  with a non-positive value
      */
     static void write(Path png, List<Double> train, List<Double> val, String title, boolean logY) throws IOException {
+        AtomicWrite.write(png, png(train, val, title, logY));
+    }
+
+    private static byte[] png(List<Double> train, List<Double> val, String title, boolean logY) throws IOException {
         if (train.isEmpty() || train.size() != val.size()) {
             throw new IllegalArgumentException("a perplexity plot needs one train and one validation value per epoch, got "
                     + train.size() + " and " + val.size());
@@ -61,6 +70,6 @@ final class PerplexityPlot {
         chart.addSeries("validation", epochs, val).setMarker(SeriesMarkers.NONE);
         chart.getStyler().setYAxisLogarithmic(logY);
         // Rendered to memory first, then written atomically: no half-written PNG if rendering or the disk fails.
-        AtomicWrite.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }
 }

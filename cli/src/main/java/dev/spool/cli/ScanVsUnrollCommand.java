@@ -131,7 +131,7 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
         CellType cellType = CommonOptions.cell(cell);
         List<Point> points = points();
         Files.createDirectories(out);
-        AtomicFiles.checkWritable(out.resolve("results.csv"));
+        OutputFiles.checkWritable(out.resolve("results.csv"));
         PrintWriter log = spec.commandLine().getOut();
         RecurrentConfig rnn = new RecurrentConfig(cellType, VOCAB, hidden, 1, false, false, DType.F32);
         LanguageModel lm = new LanguageModel(rnn);
@@ -164,13 +164,13 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
         }
         Map<String, Map<Integer, Double>> reference = torchReference(log);
         String title = cellType.cliName().toUpperCase() + " H" + hidden + " B" + batch;
-        AtomicFiles.writeString(out.resolve("results.csv"), StudyRow.csv(rows));
+        OutputFiles.writeString(out.resolve("results.csv"), StudyRow.csv(rows));
         List<Path> charts = new ArrayList<>();
         for (String kind : List.of("forward", "train")) {
             charts.addAll(StudyPlots.write(out, rows, kind, reference.getOrDefault(kind, Map.of()), title));
         }
         String summary = StudySummary.markdown(rows, autoFactors, reference, title);
-        AtomicFiles.writeString(out.resolve("summary.md"), summary);
+        OutputFiles.writeString(out.resolve("summary.md"), summary);
         log.print(summary);
         log.printf("%nwrote %s, %s and %d charts%n", out.resolve("results.csv"), out.resolve("summary.md"), charts.size());
         return 0;

@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,7 +120,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         checkOptions();
         PrintWriter out = spec.commandLine().getOut();
-        TimeMachine data = text == null ? TimeMachine.bundled(steps) : TimeMachine.load(readText(text), steps);
+        TimeMachine data = text == null ? TimeMachine.bundled(steps) : TimeMachine.load(InputFiles.readUtf8("--text", text), steps);
         CellType cellType = CellType.parse(cell);
         RecurrentConfig rnn = new RecurrentConfig(cellType, data.vocab().size(), hidden, layers, bidirectional, false, DType.F32);
         LanguageModel lm = new LanguageModel(rnn);
@@ -132,9 +133,9 @@ final class TrainCommand implements Callable<Integer> {
         Optimizer opt = optimizer.equals("adam") ? new Adam(lr, 0.9, 0.999, 1e-8, 0) : new Sgd(lr, 0, 0);
         TrainingStep trainStep = new TrainingStep(train::run, params, opt, clip > 0 ? clip : Double.POSITIVE_INFINITY);
 
-        out.printf("training %s (%d parameters) on %,d windows of %d steps, batch %d, %d epochs, %s lr %s%n",
+        out.printf("training %s (%d parameters) on %,d windows of %d steps, batch %d, %d epoch%s, %s lr %s%n",
                 rnn.describe(), params.values().stream().mapToInt(Tensor::size).sum(), data.numTrain(), steps, batch, epochs,
-                optimizer, lr);
+                epochs == 1 ? "" : "s", optimizer, lr);
         out.printf("activations kept for the backward scans: %.1f MB per batch%s%n",
                 ScanMemory.stackedBytes(train.graph(), Map.of("B", batch)) / 1e6,
                 checkpoint > 1 ? " (checkpoint every " + checkpoint + " steps)" : "");
@@ -182,11 +183,10 @@ final class TrainCommand implements Callable<Integer> {
         out.printf("train perplexity %.2f, validation perplexity %.2f, %,.0f tokens/s (%.1f s)%n",
                 trainPpl.get(epochs - 1), valPpl.get(epochs - 1), tokens / seconds, seconds);
         out.printf("%s%n", sample);
-        PerplexityPlot.write(plot, trainPpl, valPpl, rnn.describe() + ", lr " + lr);
-        out.printf("wrote %s%n", plot);
+        // The model first: it is what took the time. A failed write never discards it (rescued elsewhere).
+        List<String> failures = new ArrayList<>();
         if (save != null) {
-            ModelFile.save(save, rnn, data.vocab(), params);
-            out.printf("wrote %s%n", save);
+            written(out, save, OutputFiles.writeOrRescue(save, ModelFile.encode(rnn, data.vocab(), params), "trained model"), failures);
         }
         if (metrics != null) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -196,10 +196,24 @@ final class TrainCommand implements Callable<Integer> {
             m.put("seconds", seconds);
             m.put("epochs", epochs);
             m.put("sample", sample);
-            AtomicFiles.writeString(metrics, new GsonBuilder().setPrettyPrinting().create().toJson(m) + "\n");
-            out.printf("wrote %s%n", metrics);
+            byte[] json = (new GsonBuilder().setPrettyPrinting().create().toJson(m) + "\n").getBytes(StandardCharsets.UTF_8);
+            written(out, metrics, OutputFiles.writeOrRescue(metrics, json, "metrics file"), failures);
+        }
+        written(out, plot, OutputFiles.writeOrRescue(plot, PerplexityPlot.png(trainPpl, valPpl, rnn.describe() + ", lr " + lr), "plot"),
+                failures);
+        if (!failures.isEmpty()) {
+            throw new ErrorReporter.UserError(String.join("; ", failures));
         }
         return 0;
+    }
+
+    private static void written(PrintWriter out, Path file, String failure, List<String> failures) {
+        if (failure == null) {
+            out.printf("wrote %s%n", file);
+        } else {
+            failures.add(failure);
+        }
+        out.flush();
     }
 
     /** Token-weighted mean loss over batches. */
@@ -214,17 +228,6 @@ final class TrainCommand implements Callable<Integer> {
             n += bt.inputs().size();
         }
         return sum / n;
-    }
-
-    private static String readText(Path p) {
-        if (!Files.isRegularFile(p)) {
-            throw new ErrorReporter.UserError("--text: file not found: " + p);
-        }
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            throw new ErrorReporter.UserError("--text: cannot read " + p + ": " + e.getMessage());
-        }
     }
 
     private void checkOptions() {
@@ -254,9 +257,16 @@ final class TrainCommand implements Callable<Integer> {
         }
         compiler.pipeline();
         PendingFeatures.checkBackend(backend);
-        for (Path p : new Path[] {save, plot, metrics}) {
+        Map<String, Path> outputs = new LinkedHashMap<>();
+        outputs.put("--save", save);
+        outputs.put("--plot", plot);
+        outputs.put("--metrics", metrics);
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("--text", text);
+        OutputFiles.checkDistinct(inputs, outputs);
+        for (Path p : outputs.values()) {
             if (p != null) {
-                AtomicFiles.checkWritable(p);
+                OutputFiles.checkWritable(p);
             }
         }
     }

@@ -208,6 +208,18 @@ public final class RecurrentLayer {
      *
      * <pre>{@code RecurrentLayer.checkInputs(cfg, Map.of("input", x, "grad_output", g), true);}</pre>
      */
+    /**
+     * When {@code batch} (the batch size another tensor implies) is the input's other leading axis,
+     * the input is probably in the other layout: a hint to add or drop --batch-first; else "".
+     */
+    private static String layoutHint(RecurrentConfig cfg, Tensor x, int batch) {
+        int other = x.dim(cfg.batchFirst() ? 1 : 0);
+        if (batch < 0 || batch != other || other == x.dim(cfg.batchFirst() ? 0 : 1)) {
+            return "";
+        }
+        return cfg.batchFirst() ? "; is 'input' (T, B, I)? then drop --batch-first" : "; is 'input' (B, T, I)? then pass --batch-first";
+    }
+
     public static void checkInputs(RecurrentConfig cfg, Map<String, Tensor> inputs, boolean grad) {
         Tensor x = inputs.get("input");
         String layout = cfg.batchFirst() ? "(B, T, " + cfg.inputSize() + ") with --batch-first" : "(T, B, " + cfg.inputSize() + ")";
@@ -215,8 +227,11 @@ public final class RecurrentLayer {
             throw new InputException("missing tensor 'input' " + layout + "; the inputs file has " + inputs.keySet());
         }
         if (x.dtype() != cfg.dtype()) {
-            throw new InputException("tensor 'input': expected " + cfg.dtype() + " (--dtype " + cfg.dtype().cliName() + "), got "
-                    + x.dtype() + (x.dtype().isFloat() ? "; pass --dtype " + x.dtype().cliName() : "; inputs must be floating point (one-hot encode token ids)"));
+            // cfg.dtype() is the weights' dtype (checked against --dtype already): suggesting --dtype of the input would fail on the weights.
+            throw new InputException("tensor 'input': expected " + cfg.dtype() + " like the weights (--dtype " + cfg.dtype().cliName()
+                    + "), got " + x.dtype() + (x.dtype().isFloat() ? "; weights and inputs must have one dtype: convert the inputs to " + cfg.dtype()
+                    + " (or the weights to " + x.dtype() + " and pass --dtype " + x.dtype().cliName() + ")"
+                    : "; inputs must be floating point (one-hot encode token ids)"));
         }
         if (x.rank() != 3 || x.dim(2) != cfg.inputSize()) {
             throw new InputException("tensor 'input': expected shape " + layout + " to match weight "
@@ -236,7 +251,7 @@ public final class RecurrentLayer {
             int[] want = {states, batch, cfg.hiddenSize()};
             if (s.dtype() != cfg.dtype() || !java.util.Arrays.equals(s.shape(), want)) {
                 throw new InputException("tensor '" + name + "': expected " + cfg.dtype() + Shape.of(want) + " (layers*directions, batch, hidden), got "
-                        + s.dtype() + Shape.of(s.shape()));
+                        + s.dtype() + Shape.of(s.shape()) + layoutHint(cfg, x, s.rank() == 3 ? s.dim(1) : -1));
             }
         }
         if (cfg.cell().hasCellState() && (inputs.get("h0") == null) != (inputs.get("c0") == null)) {
@@ -247,7 +262,7 @@ public final class RecurrentLayer {
         if (len != null) {
             if (!len.dtype().isInteger() || len.rank() != 1 || len.dim(0) != batch) {
                 throw new InputException("tensor 'lengths': expected I64(" + batch + ") (one length per batch row), got "
-                        + len.dtype() + Shape.of(len.shape()));
+                        + len.dtype() + Shape.of(len.shape()) + layoutHint(cfg, x, len.rank() == 1 ? len.dim(0) : -1));
             }
             for (int i = 0; i < len.size(); i++) {
                 long l = len.getLong(i);

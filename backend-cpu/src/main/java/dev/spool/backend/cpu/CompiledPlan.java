@@ -1,6 +1,7 @@
 package dev.spool.backend.cpu;
 
 import dev.spool.graph.DType;
+import dev.spool.graph.ResourceLimitException;
 import dev.spool.graph.Tensor;
 import dev.spool.program.Buffer;
 import dev.spool.program.Instr;
@@ -34,8 +35,8 @@ final class CompiledPlan {
         this.offsets = arena.offsets();
         Program p = program;
         if (arena.bytes() > Integer.MAX_VALUE - 64) {
-            throw new IllegalStateException(String.format("this program needs %,d bytes of working memory; the CPU arena holds at most 2 GiB"
-                    + " (use a smaller batch, fewer steps, or --checkpoint)", arena.bytes()));
+            throw new ResourceLimitException(String.format("this program needs %,d bytes (%.1f GB) of working memory; the CPU arena holds at most"
+                    + " 2 GiB", arena.bytes(), arena.bytes() / 1e9), arena.bytes());
         }
         this.mem = ByteBuffer.allocateDirect((int) arena.bytes() + 64).alignedSlice(64).order(ByteOrder.LITTLE_ENDIAN);
         for (Buffer b : p.buffers()) {

@@ -7,11 +7,13 @@ import dev.spool.graph.Node;
 import dev.spool.graph.Source;
 import dev.spool.graph.Value;
 import dev.spool.ops.Binary;
+import dev.spool.ops.BinaryFn;
 import dev.spool.ops.Cast;
 import dev.spool.ops.Compare;
 import dev.spool.ops.Fill;
 import dev.spool.ops.Primitive;
 import dev.spool.ops.Unary;
+import dev.spool.ops.UnaryFn;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,8 +22,8 @@ import java.util.Map;
 
 /**
  * Java source for one elementwise kernel: the expression of a fused group over a collapsed
- * iteration space ({@link KernelLayout}). The innermost loop is a Vector API loop (SVML exp, tanh,
- * log) over the contiguous operands, with broadcast operands hoisted per row and a scalar tail;
+ * iteration space ({@link KernelLayout}). The innermost loop is a Vector API loop (exp, tanh and
+ * sigmoid by {@link FloatMath}, so every JIT tier rounds alike) over the contiguous operands, with broadcast operands hoisted per row and a scalar tail;
  * everything else — mixed dtypes, integer and boolean tensors, strided innermost operands, or a JVM
  * without {@code jdk.incubator.vector} — gets plain scalar loops. Each element's operands are all
  * loaded before any output is stored, so an output may overwrite an input read at the same index.
@@ -94,6 +96,9 @@ final class KernelSource {
             if (n.op() instanceof Cast c && c.to() != n.inputs().get(0).dtype()) {
                 return null;
             }
+            if (n.op() instanceof Unary u && !hasTierIndependentVectorForm(u.fn(), ft) || n.op() instanceof Binary b && b.fn() == BinaryFn.POW) {
+                return null;
+            }
             for (var t : n.outputs()) {
                 if (t.dtype() != ft && !(n.op() instanceof Compare)) {
                     return null;
@@ -110,6 +115,41 @@ final class KernelSource {
             }
         }
         return ft;
+    }
+
+    /**
+     * Whether a vector loop computes fn exactly as the scalar code does, in every JIT tier: the
+     * exact IEEE operations do. The Vector API's own transcendentals do not (SVML under C2, Math per
+     * lane before), so kernels with exp, log, tanh or sigmoid run as scalar loops: F32 through
+     * {@link FloatMath}, F64 through Math, whose intrinsics all tiers share. ({@link FloatMath}'s
+     * vector form, {@link #VECTOR_FLOAT_MATH}, is exact too, but JDK 17's C2 leaves some of its
+     * operations boxed inside the fused RNN/GRU kernels, an allocation per vector every scan step;
+     * see SteadyStateAllocationTest.)
+     */
+    private static boolean hasTierIndependentVectorForm(UnaryFn fn, DType t) {
+        return switch (fn) {
+            case NEG, RELU, SQRT, ABS, SQUARE, RECIPROCAL -> true;
+            case EXP, TANH, SIGMOID -> VECTOR_FLOAT_MATH && t == DType.F32;
+            case LOG -> false;
+        };
+    }
+
+    /** Whether F32 exp/tanh/sigmoid kernels use FloatMath's vector form; off until C2 keeps it unboxed in every kernel. */
+    static final boolean VECTOR_FLOAT_MATH = Boolean.getBoolean("spool.vectorFloatMath");
+
+    /** Whether the expression needs {@link FloatMath}'s vector constants. */
+    private boolean usesFloatMath() {
+        return expr.nodes().stream().anyMatch(n -> n.op() instanceof Unary u && floatMathName(u.fn()) != null);
+    }
+
+    /** The {@link FloatMath} function of fn, or null. */
+    private static String floatMathName(UnaryFn fn) {
+        return switch (fn) {
+            case EXP -> "exp";
+            case TANH -> "tanh";
+            case SIGMOID -> "sigmoid";
+            default -> null;
+        };
     }
 
     /** Lanes covering the most of a row of {@code n} elements (wider on ties), at most {@code max}. */
@@ -159,6 +199,9 @@ final class KernelSource {
             sb.append("    private static final VectorSpecies S = ").append(vectorClass()).append(".SPECIES_").append(bits).append(";\n");
             sb.append("    private static final java.nio.ByteOrder LE = java.nio.ByteOrder.LITTLE_ENDIAN;\n");
             vectorConstants(sb);
+            if (usesFloatMath()) {
+                sb.append(FloatMath.vectorConstants("    ", "IntVector.SPECIES_" + bits));
+            }
         }
         sb.append("    public void run(java.nio.ByteBuffer m, int[] a) {\n");
         int at = 0;
@@ -343,7 +386,9 @@ final class KernelSource {
             String name = (vec ? "v" : "x") + node.id();
             List<String> args = node.inputs().stream().map(local::get).toList();
             Primitive p = (Primitive) node.op();
-            if (vec) {
+            if (vec && p instanceof Unary u && floatMathName(u.fn()) != null) {
+                sb.append(FloatMath.vectorStatements(floatMathName(u.fn()), name, args.get(0), indent));
+            } else if (vec) {
                 String type = p instanceof Compare ? "VectorMask" : vectorClass();
                 sb.append(indent).append("final ").append(type).append(' ').append(name).append(" = ").append(vectorOp(p, args)).append(";\n");
             } else {
@@ -378,10 +423,7 @@ final class KernelSource {
         return switch (p.code()) {
             case UNARY -> switch (((Unary) p).fn()) {
                 case NEG -> unaryOp("NEG", x);
-                case EXP -> unaryOp("EXP", x);
-                case LOG -> unaryOp("LOG", x);
-                case TANH -> unaryOp("TANH", x);
-                case SIGMOID -> binaryOp("DIV", "ONE", binaryOp("ADD", unaryOp("EXP", unaryOp("NEG", x)), "ONE"));
+                case EXP, LOG, TANH, SIGMOID -> throw new IllegalStateException("no tier-independent vector form: " + ((Unary) p).fn());
                 case RELU -> binaryOp("MAX", x, "ZERO");
                 case SQRT -> unaryOp("SQRT", x);
                 case ABS -> unaryOp("ABS", x);
@@ -447,10 +489,10 @@ final class KernelSource {
         }
         return switch (u.fn()) {
             case NEG -> "(-" + x + ")";
-            case EXP -> cast + "Math.exp(" + x + ")";
+            case EXP -> t == DType.F32 ? "dev.spool.backend.cpu.FloatMath.exp(" + x + ")" : "Math.exp(" + x + ")";
             case LOG -> cast + "Math.log(" + x + ")";
-            case TANH -> t == DType.F32 ? "dev.spool.backend.cpu.KernelMath.tanh(" + x + ")" : "Math.tanh(" + x + ")";
-            case SIGMOID -> cast + "dev.spool.ops.UnaryFn.SIGMOID.apply(" + x + ")";
+            case TANH -> t == DType.F32 ? "dev.spool.backend.cpu.FloatMath.tanh(" + x + ")" : "Math.tanh(" + x + ")";
+            case SIGMOID -> t == DType.F32 ? "dev.spool.backend.cpu.FloatMath.sigmoid(" + x + ")" : "dev.spool.ops.UnaryFn.SIGMOID.apply(" + x + ")";
             case RELU -> "(" + x + " > 0 ? " + x + " : 0)";
             case SQRT -> cast + "Math.sqrt(" + x + ")";
             case ABS -> "Math.abs(" + x + ")";

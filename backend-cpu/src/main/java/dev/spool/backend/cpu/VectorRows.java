@@ -1,6 +1,7 @@
 package dev.spool.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -21,6 +22,25 @@ final class VectorRows {
     private static final int L = S.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final FloatVector ZERO = FloatVector.zero(S);
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+    private static final FloatVector INF = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+    private static final FloatVector EXP_LO = FloatVector.broadcast(S, FloatMath.EXP_LO);
+    private static final FloatVector EXP_HI = FloatVector.broadcast(S, FloatMath.EXP_HI);
+    private static final FloatVector LOG2E = FloatVector.broadcast(S, FloatMath.LOG2E);
+    private static final FloatVector ROUND = FloatVector.broadcast(S, FloatMath.ROUND);
+    private static final FloatVector N_MAX = FloatVector.broadcast(S, 127f);
+    private static final FloatVector LN2_HI = FloatVector.broadcast(S, FloatMath.LN2_HI);
+    private static final FloatVector LN2_LO = FloatVector.broadcast(S, FloatMath.LN2_LO);
+    // The polynomial's coefficients as separate constants (C2 folds static finals, not array elements).
+    private static final FloatVector P0 = FloatVector.broadcast(S, FloatMath.EXP_POLY[0]);
+    private static final FloatVector P1 = FloatVector.broadcast(S, FloatMath.EXP_POLY[1]);
+    private static final FloatVector P2 = FloatVector.broadcast(S, FloatMath.EXP_POLY[2]);
+    private static final FloatVector P3 = FloatVector.broadcast(S, FloatMath.EXP_POLY[3]);
+    private static final FloatVector P4 = FloatVector.broadcast(S, FloatMath.EXP_POLY[4]);
+    private static final FloatVector P5 = FloatVector.broadcast(S, FloatMath.EXP_POLY[5]);
+    private static final VectorSpecies<Integer> IS = S.withLanes(int.class);
+    private static final IntVector I127 = IntVector.broadcast(IS, 127);
+    private static final IntVector I2P23 = IntVector.broadcast(IS, 1 << 23);
 
     private VectorRows() {
     }
@@ -56,14 +76,14 @@ final class VectorRows {
             FloatVector sum = FloatVector.zero(S);
             int j = 0;
             for (; j + L <= n; j += L) {
-                FloatVector e = FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = exp(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).sub(max));
                 sum = sum.add(e);
                 if (!log) {
                     e.intoByteBuffer(m, q + 4 * j, LE);
                 }
             }
             if (j < n) {
-                FloatVector e = FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = exp(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).sub(max));
                 sum = sum.add(e, tail);
                 if (!log) {
                     storeRemainder(m, e, q + 4 * j, n - j, spill);
@@ -135,10 +155,10 @@ final class VectorRows {
             FloatVector sum = FloatVector.zero(S);
             int j = 0;
             for (; j + L <= n; j += L) {
-                sum = sum.add(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).sub(max).lanewise(VectorOperators.EXP));
+                sum = sum.add(exp(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).sub(max)));
             }
             if (j < n) {
-                sum = sum.add(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).sub(max).lanewise(VectorOperators.EXP), tail);
+                sum = sum.add(exp(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).sub(max)), tail);
             }
             sums[r] = sum.reduceLanes(VectorOperators.ADD);
             total += max - m.getFloat(p + 4 * target[r]);
@@ -146,17 +166,40 @@ final class VectorRows {
         return total + sumOfLogs(sums, rows);
     }
 
-    /** Σ log(x[i]) for i < count, the logs taken a vector at a time. */
+    /**
+     * Σ log(x[i]) for i < count, in double through Math.log: the Vector API's LOG is SVML under C2
+     * and Math.log per lane before, which differ in the last bit (Math.log is one intrinsic in every tier).
+     */
     private static double sumOfLogs(float[] x, int count) {
         double total = 0;
-        int i = 0;
-        for (; i + L <= count; i += L) {
-            total += FloatVector.fromArray(S, x, i).lanewise(VectorOperators.LOG).reduceLanes(VectorOperators.ADD);
-        }
-        for (; i < count; i++) {
+        for (int i = 0; i < count; i++) {
             total += Math.log(x[i]);
         }
         return total;
+    }
+
+    /**
+     * {@link FloatMath#exp} a vector at a time, the same operations in the same order (bit-identical
+     * lanes): not the Vector API's EXP, which rounds differently under C2 (SVML) than before it.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector c = x.lanewise(VectorOperators.MAX, EXP_LO).lanewise(VectorOperators.MIN, EXP_HI);
+        FloatVector n = c.lanewise(VectorOperators.MUL, LOG2E).lanewise(VectorOperators.ADD, ROUND).lanewise(VectorOperators.SUB, ROUND)
+                .lanewise(VectorOperators.MIN, N_MAX);
+        FloatVector r = c.lanewise(VectorOperators.SUB, n.lanewise(VectorOperators.MUL, LN2_HI))
+                .lanewise(VectorOperators.SUB, n.lanewise(VectorOperators.MUL, LN2_LO));
+        FloatVector p = P0.lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P1)
+                .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P2)
+                .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P3)
+                .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P4)
+                .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P5);
+        FloatVector y = p.lanewise(VectorOperators.MUL, r.lanewise(VectorOperators.MUL, r)).lanewise(VectorOperators.ADD, r)
+                .lanewise(VectorOperators.ADD, ONE);
+        FloatVector scale = (FloatVector) ((IntVector) n.lanewise(VectorOperators.ADD, ROUND).convertShape(VectorOperators.REINTERPRET_F2I, IS, 0))
+                .lanewise(VectorOperators.ADD, I127).lanewise(VectorOperators.MUL, I2P23).convertShape(VectorOperators.REINTERPRET_I2F, S, 0);
+        return y.lanewise(VectorOperators.MUL, scale)
+                .blend(INF, x.compare(VectorOperators.GT, EXP_HI))
+                .blend(ZERO, x.compare(VectorOperators.LT, EXP_LO));
     }
 
     /**
@@ -235,12 +278,12 @@ final class VectorRows {
             FloatVector sum = FloatVector.zero(S);
             int j = 0;
             for (; j + L <= n; j += L) {
-                FloatVector e = FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = exp(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).sub(max));
                 sum = sum.add(e);
                 e.intoByteBuffer(m, q + 4 * j, LE);
             }
             if (j < n) {
-                FloatVector e = FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = exp(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).sub(max));
                 sum = sum.add(e, tail);
                 storeRemainder(m, e, q + 4 * j, n - j, spill);
             }
@@ -284,10 +327,10 @@ final class VectorRows {
             float mb = b0.lanewise(VectorOperators.MAX, b1).reduceLanes(VectorOperators.MAX);
             FloatVector va = FloatVector.broadcast(S, ma);
             FloatVector vb = FloatVector.broadcast(S, mb);
-            FloatVector ea0 = a0.lanewise(VectorOperators.SUB, va).lanewise(VectorOperators.EXP);
-            FloatVector ea1 = a1.lanewise(VectorOperators.SUB, va).lanewise(VectorOperators.EXP);
-            FloatVector eb0 = b0.lanewise(VectorOperators.SUB, vb).lanewise(VectorOperators.EXP);
-            FloatVector eb1 = b1.lanewise(VectorOperators.SUB, vb).lanewise(VectorOperators.EXP);
+            FloatVector ea0 = exp(a0.lanewise(VectorOperators.SUB, va));
+            FloatVector ea1 = exp(a1.lanewise(VectorOperators.SUB, va));
+            FloatVector eb0 = exp(b0.lanewise(VectorOperators.SUB, vb));
+            FloatVector eb1 = exp(b1.lanewise(VectorOperators.SUB, vb));
             float sa = ea0.lanewise(VectorOperators.ADD, ea1).reduceLanes(VectorOperators.ADD);
             float sb = eb0.lanewise(VectorOperators.ADD, eb1).reduceLanes(VectorOperators.ADD);
             FloatVector ka = FloatVector.broadcast(S, scale / sa);
@@ -314,8 +357,8 @@ final class VectorRows {
             FloatVector a1 = loadLast(m, p + 4 * L, n - L, last).blend(negInf, outside);
             float ma = a0.lanewise(VectorOperators.MAX, a1).reduceLanes(VectorOperators.MAX);
             FloatVector va = FloatVector.broadcast(S, ma);
-            FloatVector ea0 = a0.lanewise(VectorOperators.SUB, va).lanewise(VectorOperators.EXP);
-            FloatVector ea1 = a1.lanewise(VectorOperators.SUB, va).lanewise(VectorOperators.EXP);
+            FloatVector ea0 = exp(a0.lanewise(VectorOperators.SUB, va));
+            FloatVector ea1 = exp(a1.lanewise(VectorOperators.SUB, va));
             float sa = ea0.lanewise(VectorOperators.ADD, ea1).reduceLanes(VectorOperators.ADD);
             FloatVector ka = FloatVector.broadcast(S, scale / sa);
             ea0.lanewise(VectorOperators.MUL, ka).intoByteBuffer(m, q, LE);

@@ -318,10 +318,14 @@ public final class SafeTensors {
         for (int i = 0; i < out.length; i++) {
             JsonElement x = a.get(i);
             // Gson would silently truncate 1.5 or 1e3 to a long, so insist on plain integer literals.
-            if (!(x instanceof JsonPrimitive p && p.isNumber() && p.getAsString().matches("-?\\d{1,18}"))) {
+            if (!(x instanceof JsonPrimitive p && p.isNumber() && p.getAsString().matches("-?\\d+"))) {
                 throw fail(source, bad);
             }
-            out[i] = Long.parseLong(x.getAsString());
+            try {
+                out[i] = Long.parseLong(x.getAsString());
+            } catch (NumberFormatException tooLong) {
+                throw fail(source, where + " has \"" + key + "\" value " + x.getAsString() + ", which is too large (more than 2^63 - 1)");
+            }
         }
         return out;
     }
