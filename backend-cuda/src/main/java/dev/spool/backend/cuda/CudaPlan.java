@@ -1,0 +1,293 @@
+package dev.spool.backend.cuda;
+
+import dev.spool.compiler.lower.Buffer;
+import dev.spool.compiler.lower.Instr;
+import dev.spool.compiler.lower.MemoryPlanner;
+import dev.spool.compiler.lower.Program;
+import dev.spool.compiler.lower.View;
+import dev.spool.graph.DType;
+import dev.spool.graph.Tensor;
+import org.bytedeco.cuda.cudart.CUfunc_st;
+import org.bytedeco.cuda.cudart.CUgraphExec_st;
+import org.bytedeco.cuda.cudart.CUmod_st;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A lowered program made runnable on the device for one set of dims: one arena allocated once (the
+ * memory planner's offsets; nothing is allocated per run or per step), constants uploaded once, the
+ * generated module compiled (or found in the cache) and every step bound to its kernel or GEMM. A
+ * run uploads the feeds, queues the steps on the stream (loops driven from the host, or replayed as
+ * captured CUDA graphs), downloads the results and the failure flag, and waits once. Not
+ * thread-safe: one run at a time.
+ */
+final class CudaPlan {
+    /** Bytes of the failure flag at the end of the arena: code, two values, padding. */
+    static final int FLAG_BYTES = 32;
+
+    private final Cuda cuda;
+    private final MemoryPlanner.Plan memory;
+    private final CudaCodegen.Module module;
+    private final Pointer arena;
+    private final long flagByte;
+    private final int[] loop = new int[CudaCodegen.MAX_LOOP_DEPTH];
+    private final IntPointer[] loopArgs = new IntPointer[CudaCodegen.MAX_LOOP_DEPTH];
+    private final PointerPointer<Pointer> args;
+    private final List<Op> ops;
+    private final boolean graphs;
+    private final ByteBuffer staging;
+    private final BytePointer stagingPointer;
+
+    /** A bound step. */
+    private interface Op {
+        void run();
+    }
+
+    CudaPlan(Cuda cuda, Program program, boolean reuseMemory, boolean graphs) {
+        this.cuda = cuda;
+        this.graphs = graphs;
+        this.memory = MemoryPlanner.plan(program, reuseMemory);
+        this.flagByte = (memory.arenaBytes() + 7) / 8 * 8;
+        this.module = CudaCodegen.generate(memory.program(), memory.offsets(), flagByte);
+        CUmod_st mod = ModuleCache.load(cuda, module.source());
+        this.arena = cuda.malloc(flagByte + FLAG_BYTES);
+        cuda.zero(arena, flagByte, FLAG_BYTES);
+        this.args = new PointerPointer<>(1 + CudaCodegen.MAX_LOOP_DEPTH);
+        args.put(0, new LongPointer(1).put(0, arena.address()));
+        for (int l = 0; l < loopArgs.length; l++) {
+            loopArgs[l] = new IntPointer(1).put(0, 0);
+            args.put(1 + l, loopArgs[l]);
+        }
+        long stage = FLAG_BYTES;
+        Program p = memory.program();
+        for (Buffer b : p.buffers()) {
+            if (b.constant() != null || b.feed()) {
+                stage = Math.max(stage, b.bytes());
+            }
+        }
+        for (Program.Result r : p.results()) {
+            stage = Math.max(stage, span(r.view(), r.dtype()));
+        }
+        if (stage > Integer.MAX_VALUE - 64) {
+            throw new IllegalStateException("a single input or result of " + stage + " bytes is too large to stage");
+        }
+        this.staging = ByteBuffer.allocateDirect((int) stage).order(ByteOrder.LITTLE_ENDIAN);
+        this.stagingPointer = new BytePointer(staging);
+        for (Buffer b : p.buffers()) {
+            if (b.constant() != null) {
+                upload(b.constant(), memory.offsets()[b.id()]);
+            }
+        }
+        this.ops = bind(module.steps(), mod, true);
+        cuda.synchronize();
+    }
+
+    MemoryPlanner.Plan memory() {
+        return memory;
+    }
+
+    String source() {
+        return module.source();
+    }
+
+    private List<Op> bind(List<DeviceStep> steps, CUmod_st mod, boolean topLevel) {
+        List<Op> out = new ArrayList<>();
+        for (DeviceStep s : steps) {
+            if (s instanceof DeviceStep.Launch l) {
+                out.add(launch(cuda.function(mod, l.name()), l.geometry()));
+            } else if (s instanceof DeviceStep.Gemm g) {
+                out.add(gemm(g.gemm()));
+            } else if (s instanceof DeviceStep.Loop l) {
+                Op loopOp = loop(l, bind(l.body(), mod, false));
+                out.add(topLevel && graphs ? captured(loopOp) : loopOp);
+            }
+        }
+        return out;
+    }
+
+    private Op launch(CUfunc_st f, Geometry g) {
+        return () -> cuda.launch(f, g, args);
+    }
+
+    private Op loop(DeviceStep.Loop l, List<Op> body) {
+        IntPointer arg = loopArgs[l.level()];
+        return () -> {
+            for (int k = 0; k < l.length(); k++) {
+                int t = l.reverse() ? l.length() - 1 - k : k;
+                loop[l.level()] = t;
+                arg.put(0, t);
+                for (Op o : body) {
+                    o.run();
+                }
+            }
+        };
+    }
+
+    /** A loop recorded as a CUDA graph on its first run (every step, each with its own indices) and replayed after. */
+    private Op captured(Op loopOp) {
+        CUgraphExec_st[] exec = new CUgraphExec_st[1];
+        return () -> {
+            if (exec[0] == null) {
+                exec[0] = cuda.capture(loopOp::run);
+            }
+            cuda.replay(exec[0]);
+        };
+    }
+
+    private long byteAt(View v, int es) {
+        long at = memory.offsets()[v.buffer()] + (long) v.offset() * es;
+        for (int l = 0; l < v.loopStrides().length; l++) {
+            at += (long) loop[l] * v.loopStrides()[l] * es;
+        }
+        return at;
+    }
+
+    private Op gemm(Instr.Gemm g) {
+        GemmMapping map = GemmMapping.of(g);
+        int batch = g.batch();
+        if (g.dtype() == DType.F32) {
+            FloatPointer a = new FloatPointer(arena);
+            FloatPointer b = new FloatPointer(arena);
+            FloatPointer c = new FloatPointer(arena);
+            FloatPointer beta = new FloatPointer((float) g.beta());
+            return () -> {
+                a.position(byteAt(g.a(), 4) / 4);
+                b.position(byteAt(g.b(), 4) / 4);
+                c.position(byteAt(g.c(), 4) / 4);
+                cuda.sgemm(map, b, a, beta, c, batch);
+            };
+        }
+        DoublePointer a = new DoublePointer(arena);
+        DoublePointer b = new DoublePointer(arena);
+        DoublePointer c = new DoublePointer(arena);
+        DoublePointer beta = new DoublePointer(g.beta());
+        return () -> {
+            a.position(byteAt(g.a(), 8) / 8);
+            b.position(byteAt(g.b(), 8) / 8);
+            c.position(byteAt(g.c(), 8) / 8);
+            cuda.dgemm(map, b, a, beta, c, batch);
+        };
+    }
+
+    Map<String, Tensor> run(Map<String, Tensor> feeds) {
+        Program p = memory.program();
+        for (Program.Feed f : p.feeds()) {
+            upload(feeds.get(f.name()), memory.offsets()[f.buffer()]);
+        }
+        for (Op o : ops) {
+            o.run();
+        }
+        long[] flag = new long[3];
+        cuda.download(arena, flagByte, stagingPointer, 24);
+        cuda.synchronize();
+        staging.asLongBuffer().get(0, flag);
+        if (flag[0] != 0) {
+            cuda.zero(arena, flagByte, FLAG_BYTES);
+            cuda.synchronize();
+            throw module.failures().get((int) flag[0] - 1).exception(flag[1], flag[2]);
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Program.Result r : p.results()) {
+            out.put(r.name(), download(r.view(), r.dtype()));
+        }
+        return out;
+    }
+
+    /** Copies a heap tensor to the device at a byte offset (through the staging buffer; the copy completes before this returns). */
+    private void upload(Tensor t, long at) {
+        int n = t.size();
+        switch (t.dtype()) {
+            case F32 -> staging.asFloatBuffer().put(0, t.floats(), t.offset(), n);
+            case F64 -> staging.asDoubleBuffer().put(0, t.doubles(), t.offset(), n);
+            case I32 -> staging.asIntBuffer().put(0, t.ints(), t.offset(), n);
+            case I64 -> staging.asLongBuffer().put(0, t.longs(), t.offset(), n);
+            case BOOL -> {
+                boolean[] b = t.bools();
+                for (int i = 0; i < n; i++) {
+                    staging.put(i, (byte) (b[t.offset() + i] ? 1 : 0));
+                }
+            }
+        }
+        if (n > 0) {
+            cuda.upload(stagingPointer, arena, at, (long) n * t.dtype().byteSize());
+            cuda.synchronize();
+        }
+    }
+
+    /** Bytes from a view's first to its last element. */
+    private static long span(View v, DType t) {
+        if (v.size() == 0) {
+            return 0;
+        }
+        long last = 0;
+        for (int d = 0; d < v.rank(); d++) {
+            last += (long) (v.dim(d) - 1) * Math.abs(v.stride(d));
+        }
+        return (last + 1) * t.byteSize();
+    }
+
+    /** A fresh heap tensor with the elements of a (possibly strided, non-negative strides) view. */
+    private Tensor download(View v, DType dtype) {
+        Tensor t = Tensor.zeros(dtype, v.shape());
+        int n = t.size();
+        if (n == 0) {
+            return t;
+        }
+        int es = dtype.byteSize();
+        cuda.download(arena, memory.offsets()[v.buffer()] + (long) v.offset() * es, stagingPointer, span(v, dtype));
+        cuda.synchronize();
+        if (v.isContiguous()) {
+            switch (dtype) {
+                case F32 -> staging.asFloatBuffer().get(0, t.floats(), 0, n);
+                case F64 -> staging.asDoubleBuffer().get(0, t.doubles(), 0, n);
+                case I32 -> staging.asIntBuffer().get(0, t.ints(), 0, n);
+                case I64 -> staging.asLongBuffer().get(0, t.longs(), 0, n);
+                case BOOL -> {
+                    for (int i = 0; i < n; i++) {
+                        t.bools()[i] = staging.get(i) != 0;
+                    }
+                }
+            }
+            return t;
+        }
+        int[] shape = v.shape();
+        int[] pos = new int[shape.length];
+        for (int i = 0; i < n; i++) {
+            int at = 0;
+            for (int a = 0; a < shape.length; a++) {
+                at += pos[a] * v.stride(a) * es;
+            }
+            switch (dtype) {
+                case F32 -> t.setDouble(i, staging.getFloat(at));
+                case F64 -> t.setDouble(i, staging.getDouble(at));
+                case I32 -> t.setLong(i, staging.getInt(at));
+                case I64 -> t.setLong(i, staging.getLong(at));
+                case BOOL -> t.bools()[i] = staging.get(at) != 0;
+            }
+            for (int a = shape.length - 1; a >= 0; a--) {
+                if (++pos[a] < shape[a]) {
+                    break;
+                }
+                pos[a] = 0;
+            }
+        }
+        return t;
+    }
+
+    /** Returns the arena to the device. */
+    void release() {
+        cuda.free(arena);
+    }
+}

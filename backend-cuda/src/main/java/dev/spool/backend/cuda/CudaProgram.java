@@ -1,0 +1,85 @@
+package dev.spool.backend.cuda;
+
+import dev.spool.backend.cpu.FeedBinding;
+import dev.spool.compiler.lower.Lowering;
+import dev.spool.compiler.lower.Program;
+import dev.spool.graph.Graph;
+import dev.spool.graph.Tensor;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A graph compiled for the GPU: the optimised graph, lowered, memory-planned and turned into one
+ * generated CUDA module per binding of its symbolic dims (as {@code CpuProgram} does for the CPU;
+ * the first run with new dims prepares a plan, later runs reuse its arena and kernels).
+ *
+ * <pre>{@code
+ * CudaProgram p = CudaBackend.compile(graph);
+ * Map<String, Tensor> out = p.run(Map.of("x", x));
+ * }</pre>
+ */
+public final class CudaProgram {
+    private static final int MAX_PLANS = 8;
+    /** No kernel-size limit: the CPU's limit exists for the JIT's Vector API inlining, not for NVRTC. */
+    static final Lowering.Options LOWERING = Lowering.Options.DEFAULT;
+
+    private final Graph graph;
+    private final boolean reuseMemory;
+    private final boolean graphs;
+    private final Map<Map<String, Integer>, CudaPlan> plans = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Map<String, Integer>, CudaPlan> e) {
+            if (size() > MAX_PLANS) {
+                e.getValue().release();
+                return true;
+            }
+            return false;
+        }
+    };
+
+    CudaProgram(Graph graph, boolean reuseMemory, boolean graphs) {
+        this.graph = graph;
+        this.reuseMemory = reuseMemory;
+        this.graphs = graphs;
+    }
+
+    /** The optimised graph this program runs. */
+    public Graph graph() {
+        return graph;
+    }
+
+    /**
+     * Runs the graph on named inputs and parameters and returns its named results (on the heap).
+     *
+     * @throws dev.spool.graph.InputException when a value is missing or does not fit its declared type
+     * @throws NoCudaDeviceException          when there is no usable CUDA device
+     */
+    public synchronized Map<String, Tensor> run(Map<String, Tensor> feeds) {
+        Map<String, Integer> dims = new HashMap<>();
+        FeedBinding.bind(graph, feeds, dims);
+        CudaPlan p = plans.get(dims);
+        if (p == null) {
+            p = new CudaPlan(Cuda.device(), lowered(dims), reuseMemory, graphs);
+            plans.put(Map.copyOf(dims), p);
+        }
+        return p.run(feeds);
+    }
+
+    /** The lowered program for these dims, before memory planning. */
+    public Program lowered(Map<String, Integer> dims) {
+        return Lowering.lower(graph, dims, LOWERING);
+    }
+
+    /** The generated CUDA C module for these dims (no device needed). */
+    public String moduleSource(Map<String, Integer> dims) {
+        var memory = dev.spool.compiler.lower.MemoryPlanner.plan(lowered(dims), reuseMemory);
+        return CudaCodegen.generate(memory.program(), memory.offsets(), (memory.arenaBytes() + 7) / 8 * 8).source();
+    }
+
+    @Override
+    public String toString() {
+        return "CudaProgram(" + graph.nodes().size() + " nodes" + (graphs ? ", CUDA graphs" : "") + ")";
+    }
+}
