@@ -13,8 +13,6 @@ import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
@@ -43,8 +41,7 @@ final class CudaPlan {
     private final Pointer arena;
     private final long flagByte;
     private final int[] loop = new int[CudaCodegen.MAX_LOOP_DEPTH];
-    private final IntPointer[] loopArgs = new IntPointer[CudaCodegen.MAX_LOOP_DEPTH];
-    private final PointerPointer<Pointer> args;
+    private final KernelArguments args;
     private final List<Op> ops;
     private final boolean graphs;
     private final ByteBuffer staging;
@@ -64,12 +61,7 @@ final class CudaPlan {
         CUmod_st mod = ModuleCache.load(cuda, module.source());
         this.arena = cuda.malloc(flagByte + FLAG_BYTES);
         cuda.zero(arena, flagByte, FLAG_BYTES);
-        this.args = new PointerPointer<>(1 + CudaCodegen.MAX_LOOP_DEPTH);
-        args.put(0, new LongPointer(1).put(0, arena.address()));
-        for (int l = 0; l < loopArgs.length; l++) {
-            loopArgs[l] = new IntPointer(1).put(0, 0);
-            args.put(1 + l, loopArgs[l]);
-        }
+        this.args = new KernelArguments(arena.address());
         long stage = FLAG_BYTES;
         Program p = memory.program();
         for (Buffer b : p.buffers()) {
@@ -118,16 +110,16 @@ final class CudaPlan {
     }
 
     private Op launch(CUfunc_st f, Geometry g) {
-        return () -> cuda.launch(f, g, args);
+        PointerPointer<Pointer> pointers = args.pointers();
+        return () -> cuda.launch(f, g, pointers);
     }
 
     private Op loop(DeviceStep.Loop l, List<Op> body) {
-        IntPointer arg = loopArgs[l.level()];
         return () -> {
             for (int k = 0; k < l.length(); k++) {
                 int t = l.reverse() ? l.length() - 1 - k : k;
                 loop[l.level()] = t;
-                arg.put(0, t);
+                args.setLoop(l.level(), t);
                 for (Op o : body) {
                     o.run();
                 }
