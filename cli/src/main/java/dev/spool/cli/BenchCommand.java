@@ -1,8 +1,6 @@
 package dev.spool.cli;
 
 import com.google.gson.GsonBuilder;
-import dev.spool.backend.cpu.CpuBackend;
-import dev.spool.backend.cpu.CpuProgram;
 import dev.spool.backend.cpu.GemmRate;
 import dev.spool.backend.cpu.Profile;
 import dev.spool.graph.DType;
@@ -88,6 +86,12 @@ final class BenchCommand implements Callable<Integer> {
             + " instruction adds about 30 ns to it, so the ms/step printed (and written with --metrics) are slightly higher.")
     boolean profile;
 
+    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "cpu|cuda", description = "Where to run (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--cuda-graphs", description = "With --backend cuda: capture each scan loop as a CUDA graph on the first run and replay it after.")
+    boolean cudaGraphs;
+
     @Mixin
     CompilerOptions compiler;
 
@@ -110,16 +114,26 @@ final class BenchCommand implements Callable<Integer> {
             AtomicFiles.checkWritable(metrics);
         }
         compiler.pipeline();
+        Backend device = Backend.check(backend);
+        if (device == Backend.CUDA && profile) {
+            throw new ErrorReporter.UserError("--profile times the CPU backend's instructions; it cannot be used with --backend cuda");
+        }
         PrintWriter out = spec.commandLine().getOut();
-        double gflops = GemmRate.sgemmGflops(1024, 5);
-        out.printf("sgemm 1024^3: %.1f GFLOP/s%n", gflops);
+        double gflops = device == Backend.CPU ? GemmRate.sgemmGflops(1024, 5) : Double.NaN;
+        if (device == Backend.CPU) {
+            out.printf("sgemm 1024^3: %.1f GFLOP/s%n", gflops);
+        } else {
+            out.printf("device: %s%s%n", dev.spool.backend.cuda.CudaBackend.probe(), cudaGraphs ? ", scan loops replayed as CUDA graphs" : "");
+        }
         Map<String, Object> json = new LinkedHashMap<>();
         if (suite.equals("cells")) {
             cells(out, json);
         } else {
             anchors(out, gflops, json);
         }
-        json.put("sgemm_gflops", gflops);
+        if (device == Backend.CPU) {
+            json.put("sgemm_gflops", gflops);
+        }
         if (metrics != null) {
             AtomicFiles.writeString(metrics, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
             out.printf("wrote %s%n", metrics);
@@ -135,9 +149,10 @@ final class BenchCommand implements Callable<Integer> {
             Timings t = time(Model.builtIn(w), w);
             double tokens = (double) w.batch() * w.steps() / (t.trainMs() / 1e3);
             double inferenceTokens = (double) w.batch() * w.steps() / (t.inferenceMs() / 1e3);
-            out.printf("%-22s %9.1f ms/step %10.0f tokens/s  %5.1f GFLOP/s (%.0f%% of sgemm)  inference %8.1f ms %10.0f tokens/s%n", w.name(),
-                    t.trainMs(), tokens, flops(w) / (t.trainMs() / 1e3) / 1e9, 100 * flops(w) / (t.trainMs() / 1e3) / 1e9 / gflops, t.inferenceMs(),
-                    inferenceTokens);
+            out.printf("%-22s %9.2f ms/step %10.0f tokens/s  %5.1f GFLOP/s%s  inference %8.2f ms %10.0f tokens/s%n", w.name(),
+                    t.trainMs(), tokens, flops(w) / (t.trainMs() / 1e3) / 1e9,
+                    Double.isNaN(gflops) ? "" : String.format(" (%.0f%% of sgemm)", 100 * flops(w) / (t.trainMs() / 1e3) / 1e9 / gflops),
+                    t.inferenceMs(), inferenceTokens);
             out.flush();
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("ms_per_step", t.trainMs());
@@ -200,8 +215,9 @@ final class BenchCommand implements Callable<Integer> {
 
     private Timings time(Model m, Workload w) {
         Map<String, Tensor> params = new LinkedHashMap<>(m.params());
-        CpuProgram train = CpuBackend.compile(m.training(), compiler.pipeline());
-        CpuProgram logits = CpuBackend.compile(compiler.bindSteps(m.logits(), w.steps()), compiler.pipeline());
+        Backend device = Backend.parse(backend);
+        Backend.Program train = device.compile(m.training(), compiler.pipeline(), cudaGraphs);
+        Backend.Program logits = device.compile(compiler.bindSteps(m.logits(), w.steps()), compiler.pipeline(), cudaGraphs);
         Profile trainProfile = profile ? train.profile() : null;
         Profile logitsProfile = profile ? logits.profile() : null;
         SplittableRandom rnd = new SplittableRandom(1);

@@ -2,7 +2,6 @@ package dev.spool.cli;
 
 import com.google.gson.GsonBuilder;
 import dev.spool.backend.cpu.CpuBackend;
-import dev.spool.backend.cpu.CpuProgram;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.ScanMemory;
 import dev.spool.graph.DType;
@@ -81,6 +80,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "cpu", paramLabel = "cpu|cuda", description = "Where to run (default: ${DEFAULT-VALUE}).")
     String backend;
 
+    @Option(names = "--cuda-graphs", description = "With --backend cuda: capture each scan loop as a CUDA graph on the first run and replay it after.")
+    boolean cudaGraphs;
+
     @Option(names = "--checkpoint", defaultValue = "0", paramLabel = "K",
             description = "Keep every K-th carry and recompute the rest in the backward scan (K must divide --steps).")
     int checkpoint;
@@ -127,8 +129,9 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, Tensor> params = new LinkedHashMap<>(Initializer.recurrent(rnn, rnd));
         params.putAll(Initializer.linear("linear.", hidden * rnn.directions(), data.vocab().size(), DType.F32, rnd));
         Pipeline pipeline = compiler.pipeline();
-        CpuProgram train = CpuBackend.compile(lm.trainingGraph(steps, checkpoint), pipeline);
-        CpuProgram loss = CpuBackend.compile(lm.lossGraph(steps), pipeline);
+        Backend device = Backend.parse(backend);
+        Backend.Program train = device.compile(lm.trainingGraph(steps, checkpoint), pipeline, cudaGraphs);
+        Backend.Program loss = device.compile(lm.lossGraph(steps), pipeline, cudaGraphs);
         Optimizer opt = optimizer.equals("adam") ? new Adam(lr, 0.9, 0.999, 1e-8, 0) : new Sgd(lr, 0, 0);
 
         out.printf("training %s (%d parameters) on %,d windows of %d steps, batch %d, %d epochs, %s lr %s%n",
@@ -208,7 +211,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Token-weighted mean loss over batches. */
-    private static double meanLoss(CpuProgram loss, Map<String, Tensor> params, List<TimeMachine.Batch> batches) {
+    private static double meanLoss(Backend.Program loss, Map<String, Tensor> params, List<TimeMachine.Batch> batches) {
         double sum = 0;
         long n = 0;
         for (TimeMachine.Batch bt : batches) {
@@ -258,7 +261,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new ErrorReporter.UserError("--checkpoint must be a divisor of --steps " + steps + ", got " + checkpoint);
         }
         compiler.pipeline();
-        PendingFeatures.checkBackend(backend);
+        Backend.check(backend);
         for (Path p : new Path[] {save, plot, metrics}) {
             if (p != null) {
                 AtomicFiles.checkWritable(p);
