@@ -127,8 +127,8 @@ def main():
         result[name] = {"train_ms": train, "infer_ms": infer, "train_ms_default": train_d, "infer_ms_default": infer_d}
         print("torch %-26s train %8.2f ms (default %8.2f)  inference %8.2f ms (default %8.2f)" % (name, train, train_d, infer, infer_d),
               flush=True)
-    with open(a.out, "w") as f:
-        json.dump(result, f, indent=1)
+        with open(a.out, "w") as f:  # after each workload, so a run cut short keeps what it measured
+            json.dump(result, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole GPU check in one command, for a lent GPU machine that has CUDA 13 and PyTorch but no
-# Java (pack .gpu/ first with tools/gpu_package.sh): finds the CUDA 13 libraries, prints the device,
+# Java (pack .gpu/ first with tools/gpu_package.sh; run from the directory holding .gpu/ and the
+# fixtures/: OUT=... bash .gpu/tools/gpu_selftest.sh): finds the CUDA 13 libraries, prints the device,
 # times the PyTorch side (tools/bench_cuda.py), then runs `spool gpu-selftest`. Everything lands
 # in $OUT (default /tmp/spool-gpu): run.log, torch.json, gpu-selftest.md/json, bench-*.json.
 set -u
@@ -33,7 +34,7 @@ if [ $probe -ne 0 ]; then
 fi
 
 echo "== PyTorch on the GPU"
-timeout ${TORCH_TIMEOUT:-120} python3 tools/bench_cuda.py --out "$OUT/torch.json" --steps 20
+PYTHONUNBUFFERED=1 timeout ${TORCH_TIMEOUT:-120} python3 "$(dirname "$0")/bench_cuda.py" --out "$OUT/torch.json" --steps 20
 echo "torch rc=$?"
 
 echo "== spool gpu-selftest"

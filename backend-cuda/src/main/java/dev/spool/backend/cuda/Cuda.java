@@ -34,6 +34,8 @@ import java.nio.charset.StandardCharsets;
 final class Cuda {
     private static Cuda instance;
     private static String failure;
+    private static boolean nvrtcLoaded;
+    private static String nvrtcProblem;
 
     private final CUstream_st stream = new CUstream_st();
     private final cublasContext blas = new cublasContext();
@@ -81,7 +83,12 @@ final class Cuda {
         try {
             Loader.load(cudart.class);
             Loader.load(cublas.class);
-            Loader.load(nvrtc.class);
+            try {
+                Loader.load(nvrtc.class);
+                nvrtcLoaded = true;
+            } catch (LinkageError e) {
+                nvrtcProblem = firstLine(e);
+            }
             int[] count = new int[1];
             int s = cudart.cudaGetDeviceCount(count);
             if (s != 0) {
@@ -179,8 +186,28 @@ final class Cuda {
         check(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize");
     }
 
-    /** CUBIN for this device from CUDA C source, by NVRTC. */
+    /** What compiles the generated kernels: NVRTC, or nvcc where libnvrtc could not be loaded. */
+    String compiler() {
+        return nvrtcLoaded ? "NVRTC" : "nvcc (libnvrtc: " + nvrtcProblem + ")";
+    }
+
+    /** CUBIN for this device from CUDA C source: NVRTC, or nvcc when NVRTC is missing or refuses the source. */
     byte[] compile(String source) {
+        if (!nvrtcLoaded) {
+            return NvccCompiler.cubin(source, computeCapability());
+        }
+        try {
+            return compileWithNvrtc(source);
+        } catch (CudaException e) {
+            if (NvccCompiler.find() == null) {
+                throw e;
+            }
+            System.err.println("spool: " + e.getMessage().lines().findFirst().orElse("") + "; compiling with nvcc instead");
+            return NvccCompiler.cubin(source, computeCapability());
+        }
+    }
+
+    private byte[] compileWithNvrtc(String source) {
         _nvrtcProgram prog = new _nvrtcProgram();
         rtc(nvrtc.nvrtcCreateProgram(prog, new BytePointer(source), new BytePointer("spool.cu"), 0, (PointerPointer<?>) null,
                 (PointerPointer<?>) null), "nvrtcCreateProgram");

@@ -30,12 +30,12 @@ public final class CudaBackend {
     }
 
     /**
-     * Starts the device if needed and describes it ("NVIDIA H200, sm_90").
+     * Starts the device if needed and describes it ("NVIDIA H200, sm_90, kernels by NVRTC").
      *
      * @throws NoCudaDeviceException when the CUDA libraries, the driver or a device are missing
      */
     public static String probe() {
         Cuda c = Cuda.device();
-        return c.name() + ", sm_" + c.computeCapability();
+        return c.name() + ", sm_" + c.computeCapability() + ", kernels by " + c.compiler();
     }
 }

@@ -3,7 +3,6 @@ package dev.spool.backend.cuda;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -22,12 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GeneratedKernelsCompileTest {
 
     static String nvcc() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, "nvcc"))) {
-                return Path.of(dir, "nvcc").toString();
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc")) ? "/usr/local/cuda/bin/nvcc" : null;
+        return NvccCompiler.find();
     }
 
     @Test
