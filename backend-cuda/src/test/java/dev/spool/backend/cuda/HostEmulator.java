@@ -139,7 +139,7 @@ final class HostEmulator {
         Path src = dir.resolve("emulator.cpp");
         Files.writeString(src, cpp);
         Path exe = dir.resolve("emulator");
-        exec(List.of("g++", "-O1", "-w", "-o", exe.toString(), src.toString()), 900);
+        exec(List.of("g++", "-O0", "-w", "-o", exe.toString(), src.toString()), 900);
         List<Outcome> out = new ArrayList<>();
         for (int c = 0; c < cases.size(); c++) {
             Case k = cases.get(c);
