@@ -1,6 +1,7 @@
 package dev.spool.cli;
 
 import dev.spool.backend.cpu.CpuBackend;
+import dev.spool.backend.cpu.Profile;
 import dev.spool.backend.cuda.CudaBackend;
 import dev.spool.backend.cuda.NoCudaDeviceException;
 import dev.spool.compiler.Pipeline;
@@ -25,7 +26,7 @@ enum Backend {
         Graph graph();
 
         /** Per-instruction timing (the CPU backend only; call before the first run). */
-        default dev.spool.backend.cpu.Profile profile() {
+        default Profile profile() {
             throw new ErrorReporter.UserError("per-instruction profiles exist for the CPU backend only");
         }
     }
@@ -66,7 +67,7 @@ enum Backend {
                     return p.graph();
                 }
 
-                public dev.spool.backend.cpu.Profile profile() {
+                public Profile profile() {
                     return p.profile();
                 }
             };

@@ -3,6 +3,7 @@ package dev.spool.cli;
 import com.google.gson.GsonBuilder;
 import dev.spool.backend.cpu.GemmRate;
 import dev.spool.backend.cpu.Profile;
+import dev.spool.backend.cuda.CudaBackend;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
@@ -123,7 +124,7 @@ final class BenchCommand implements Callable<Integer> {
         if (device == Backend.CPU) {
             out.printf("sgemm 1024^3: %.1f GFLOP/s%n", gflops);
         } else {
-            out.printf("device: %s%s%n", dev.spool.backend.cuda.CudaBackend.probe(), cudaGraphs ? ", scan loops replayed as CUDA graphs" : "");
+            out.printf("device: %s%s%n", CudaBackend.probe(), cudaGraphs ? ", scan loops replayed as CUDA graphs" : "");
         }
         Map<String, Object> json = new LinkedHashMap<>();
         if (suite.equals("cells")) {

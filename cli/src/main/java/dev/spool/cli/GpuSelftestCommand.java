@@ -15,18 +15,20 @@ import dev.spool.nn.CellType;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.RecurrentLayer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZonedDateTime;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,7 +118,7 @@ final class GpuSelftestCommand implements Callable<Integer> {
     }
 
     private void write(String device, List<Check> checks, double paritySeconds, Map<String, JsonObject> timings, JsonObject torchTimes)
-            throws java.io.IOException {
+            throws IOException {
         AtomicFiles.writeString(out.resolve("gpu-selftest.md"), report(device, checks, paritySeconds, timings, torchTimes));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("device", device);
@@ -217,7 +219,7 @@ final class GpuSelftestCommand implements Callable<Integer> {
 
     /** max over elements of |actual - expected| / max(1, |expected|); infinite for NaN or a shape mismatch. */
     static double relativeError(Tensor expected, Tensor actual) {
-        if (actual == null || !java.util.Arrays.equals(expected.shape(), actual.shape())) {
+        if (actual == null || !Arrays.equals(expected.shape(), actual.shape())) {
             return Double.POSITIVE_INFINITY;
         }
         double worst = 0;

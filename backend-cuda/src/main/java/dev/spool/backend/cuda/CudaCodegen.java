@@ -10,6 +10,7 @@ import dev.spool.ops.ReduceFn;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Turns a memory-planned {@link Program} into one CUDA C module and the steps that run it: every
@@ -173,9 +174,10 @@ final class CudaCodegen implements Instr.Visitor<List<DeviceStep>> {
 
     /**
      * A kernel over {@code shape} with one thread per element: operand pointers {@code p0..}, the
-     * element's multi-index, then {@code body}, which sees each operand's element offset as {@code at0..}.
+     * element's multi-index, then {@code body}, which gets the index names (one per axis, "0" for size-1
+     * axes) and sees each operand's element offset as {@code at0..}.
      */
-    private List<DeviceStep> elementwise(int[] shape, List<View> operands, java.util.function.Consumer<String> body) {
+    private List<DeviceStep> elementwise(int[] shape, List<View> operands, Consumer<String[]> body) {
         long n = size(shape);
         if (n == 0) {
             return List.of();
@@ -188,7 +190,7 @@ final class CudaCodegen implements Instr.Visitor<List<DeviceStep>> {
         for (int k = 0; k < operands.size(); k++) {
             src.append("    const long long at").append(k).append(" = ").append(index(operands.get(k), idx)).append(";\n");
         }
-        body.accept(String.join(",", idx == null ? new String[0] : Arrays.stream(idx).map(s -> s == null ? "0" : s).toArray(String[]::new)));
+        body.accept(Arrays.stream(idx).map(s -> s == null ? "0" : s).toArray(String[]::new));
         return close(name, Geometry.elementwise(n));
     }
 
@@ -241,8 +243,7 @@ final class CudaCodegen implements Instr.Visitor<List<DeviceStep>> {
         DType t = dtype(i.out());
         int axis = i.axis();
         return elementwise(i.out().shape(), List.of(i.out()), idx -> {
-            String coordinate = idx.split(",")[axis];
-            src.append("    p0[at0] = (").append(elem(i.out())).append(") ").append(coordinate).append(";\n");
+            src.append("    p0[at0] = (").append(elem(i.out())).append(") ").append(idx[axis]).append(";\n");
         });
     }
 

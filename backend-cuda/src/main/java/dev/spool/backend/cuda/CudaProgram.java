@@ -2,6 +2,7 @@ package dev.spool.backend.cuda;
 
 import dev.spool.backend.cpu.FeedBinding;
 import dev.spool.compiler.lower.Lowering;
+import dev.spool.compiler.lower.MemoryPlanner;
 import dev.spool.compiler.lower.Program;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
@@ -74,7 +75,7 @@ public final class CudaProgram {
 
     /** The generated CUDA C module for these dims (no device needed). */
     public String moduleSource(Map<String, Integer> dims) {
-        var memory = dev.spool.compiler.lower.MemoryPlanner.plan(lowered(dims), reuseMemory);
+        MemoryPlanner.Plan memory = MemoryPlanner.plan(lowered(dims), reuseMemory);
         return CudaCodegen.generate(memory.program(), memory.offsets(), (memory.arenaBytes() + 7) / 8 * 8).source();
     }
 
