@@ -286,6 +286,7 @@ final class GpuSelftestCommand implements Callable<Integer> {
         sb.append("\n## Timings on the GPU\n\n");
         sb.append("One training step (forward, backward, clip 1, SGD lr 1 on the host) and one forward pass, median of ").append(steps)
                 .append(" timed steps, in ms. Spool's step includes uploading the parameters and downloading the gradients;")
+                .append(" in brackets after Spool's training step: its compiled program alone, without the host's clip and SGD update;")
                 .append(" \"graphs\" replays each scan loop as a captured CUDA graph. PyTorch (tools/bench_cuda.py): strict f32 (TF32 off),")
                 .append(" and its defaults in brackets. Ratio = Spool / PyTorch strict (below 1: Spool faster).\n\n");
         sb.append("| workload | Spool train | Spool train, graphs | PyTorch train | train ratio (best Spool) | Spool inference | Spool inference, graphs"
@@ -308,7 +309,9 @@ final class GpuSelftestCommand implements Callable<Integer> {
             String pid = ms(torchTimes, w, "infer_ms_default");
             String bestTrain = best(st, sg);
             String bestInfer = best(si, sig);
-            sb.append(String.format("| %s | %s | %s | %s%s | %s | %s | %s | %s%s | %s |%n", w, cell(st), cell(sg), cell(pt), ptd == null ? "" : " (" + ptd + ")",
+            String program = ms(plain, w, "train_program_ms");
+            String trainShown = program == null ? cell(st) : st + " (" + program + ")";
+            sb.append(String.format("| %s | %s | %s | %s%s | %s | %s | %s | %s%s | %s |%n", w, trainShown, cell(sg), cell(pt), ptd == null ? "" : " (" + ptd + ")",
                     ratio(bestTrain, pt), cell(si), cell(sig), cell(pi), pid == null ? "" : " (" + pid + ")", ratio(bestInfer, pi)));
         }
         sb.append("\nThe custom cells (gru-from-ops, myrnn) run in Spool through the same compiler as the built-in cells; in PyTorch they are")
