@@ -117,7 +117,7 @@ final class CudaCodegen implements Instr.Visitor<List<DeviceStep>> {
     }
 
     /** Element offset of multi-index {@code idx[d]} (names) in a view; size-1 and stride-0 axes drop out. */
-    private static String index(View v, String[] idx) {
+    static String index(View v, String[] idx) {
         StringBuilder sb = new StringBuilder();
         for (int d = 0; d < v.rank(); d++) {
             if (v.dim(d) == 1 || v.stride(d) == 0 || idx[d] == null) {
@@ -129,7 +129,7 @@ final class CudaCodegen implements Instr.Visitor<List<DeviceStep>> {
     }
 
     /** Declares {@code prefix0..} as the multi-index of {@code linear} over shape (null for size-1 axes). */
-    private static String[] decompose(StringBuilder sb, String indent, int[] shape, String prefix, String linear) {
+    static String[] decompose(StringBuilder sb, String indent, int[] shape, String prefix, String linear) {
         String[] names = new String[shape.length];
         String rest = prefix + "_rest";
         sb.append(indent).append("long long ").append(rest).append(" = ").append(linear).append(";\n");

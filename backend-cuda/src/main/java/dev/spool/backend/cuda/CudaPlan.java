@@ -28,8 +28,10 @@ import java.util.Map;
  * memory planner's offsets; nothing is allocated per run or per step), constants uploaded once, the
  * generated module compiled (or found in the cache) and every step bound to its kernel or GEMM. A
  * run uploads the feeds, queues the steps on the stream (loops driven from the host, or replayed as
- * captured CUDA graphs), downloads the results and the failure flag, and waits once. Not
- * thread-safe: one run at a time.
+ * captured CUDA graphs), downloads the results and the failure flag, and waits once. A plan made
+ * with an {@link SgdUpdate.Rule} also trains in place ({@link #trainStep}): its parameters stay in
+ * their stores on the device between steps, copied into their feed buffers before the program and
+ * updated by the generated kernels after it. Not thread-safe: one run at a time.
  */
 final class CudaPlan {
     /** Bytes of the failure flag at the end of the arena: code, two values, padding. */
@@ -43,6 +45,13 @@ final class CudaPlan {
     private final int[] loop = new int[CudaCodegen.MAX_LOOP_DEPTH];
     private final KernelArguments args;
     private final List<Op> ops;
+    /** The update's kernels before the program (parameters into their feed buffers) and after it (clip and SGD); empty without a rule. */
+    private final List<Op> beforeOps;
+    private final List<Op> afterOps;
+    /** Byte offset of each parameter's store (with an update rule). */
+    private final Map<String, Long> parameterBytes;
+    /** Byte offset of the update's scratch area (the squared gradient norm first). */
+    private final long scratchByte;
     private final boolean graphs;
     private final ByteBuffer staging;
     private final BytePointer stagingPointer;
@@ -53,16 +62,23 @@ final class CudaPlan {
     }
 
     CudaPlan(Cuda cuda, Program program, boolean reuseMemory, boolean graphs) {
+        this(cuda, program, reuseMemory, graphs, null);
+    }
+
+    /** @param update the clip and SGD update to run after the program in {@link #trainStep}, or null */
+    CudaPlan(Cuda cuda, Program program, boolean reuseMemory, boolean graphs, SgdUpdate.Rule update) {
         this.cuda = cuda;
         this.graphs = graphs;
         this.memory = MemoryPlanner.plan(program, reuseMemory);
         this.flagByte = (memory.arenaBytes() + 7) / 8 * 8;
+        this.scratchByte = flagByte + FLAG_BYTES;
         this.module = CudaCodegen.generate(memory.program(), memory.offsets(), flagByte);
-        CUmod_st mod = ModuleCache.load(cuda, module.source());
-        this.arena = cuda.malloc(flagByte + FLAG_BYTES);
+        SgdUpdate sgd = update == null ? null : SgdUpdate.generate(memory, update, scratchByte);
+        CUmod_st mod = ModuleCache.load(cuda, sgd == null ? module.source() : module.source() + sgd.source());
+        this.arena = cuda.malloc(scratchByte + (sgd == null ? 0 : sgd.scratchBytes()));
         cuda.zero(arena, flagByte, FLAG_BYTES);
         this.args = new KernelArguments(arena.address());
-        long stage = FLAG_BYTES;
+        long stage = 3 * FLAG_BYTES;
         Program p = memory.program();
         for (Buffer b : p.buffers()) {
             if (b.constant() != null || b.feed()) {
@@ -83,6 +99,9 @@ final class CudaPlan {
             }
         }
         this.ops = bind(module.steps(), mod, true);
+        this.beforeOps = sgd == null ? List.of() : bind(sgd.before(), mod, true);
+        this.afterOps = sgd == null ? List.of() : bind(sgd.after(), mod, true);
+        this.parameterBytes = sgd == null ? Map.of() : sgd.parameterBytes();
         cuda.synchronize();
     }
 
@@ -181,20 +200,89 @@ final class CudaPlan {
         for (Op o : ops) {
             o.run();
         }
-        long[] flag = new long[3];
         cuda.download(arena, flagByte, stagingPointer, 24);
         cuda.synchronize();
+        checkFlag();
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Program.Result r : p.results()) {
+            out.put(r.name(), download(r.view(), r.dtype()));
+        }
+        return out;
+    }
+
+    /** Throws the failure a kernel recorded in the flag (staged at byte 0), clearing it for the next run. */
+    private void checkFlag() {
+        long[] flag = new long[3];
         staging.asLongBuffer().get(0, flag);
         if (flag[0] != 0) {
             cuda.zero(arena, flagByte, FLAG_BYTES);
             cuda.synchronize();
             throw module.failures().get((int) flag[0] - 1).exception(flag[1], flag[2]);
         }
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Program.Result r : p.results()) {
-            out.put(r.name(), download(r.view(), r.dtype()));
+    }
+
+    /** A training step's loss and the global norm of its gradients (before clipping). */
+    record TrainStep(double loss, double gradientNorm) {
+    }
+
+    /**
+     * One training step in place: uploads {@code feeds} (the batch; the parameters are already on
+     * the device), runs the program between the update's kernels, and brings back only the failure flag,
+     * the scalar result {@code loss} and the squared gradient norm, waiting once. A failure found by
+     * a kernel is thrown after the update has run (the parameters then hold that step's update).
+     */
+    TrainStep trainStep(Map<String, Tensor> feeds, String loss) {
+        if (afterOps.isEmpty()) {
+            throw new IllegalStateException("this plan has no update rule");
         }
-        return out;
+        Program p = memory.program();
+        for (Map.Entry<String, Tensor> e : feeds.entrySet()) {
+            upload(e.getValue(), memory.offsets()[feed(e.getKey()).buffer()]);
+        }
+        for (Op o : beforeOps) {
+            o.run();
+        }
+        for (Op o : ops) {
+            o.run();
+        }
+        for (Op o : afterOps) {
+            o.run();
+        }
+        Program.Result r = p.results().stream().filter(x -> x.name().equals(loss)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("the training program has no result '" + loss + "'"));
+        int es = r.dtype().byteSize();
+        cuda.download(arena, flagByte, stagingPointer, 24);
+        cuda.download(arena, memory.offsets()[r.view().buffer()] + (long) r.view().offset() * es, new BytePointer(stagingPointer).position(FLAG_BYTES), es);
+        cuda.download(arena, scratchByte, new BytePointer(stagingPointer).position(2 * FLAG_BYTES), 8);
+        cuda.synchronize();
+        checkFlag();
+        double l = r.dtype() == DType.F32 ? staging.getFloat(FLAG_BYTES) : staging.getDouble(FLAG_BYTES);
+        return new TrainStep(l, Math.sqrt(staging.getDouble(2 * FLAG_BYTES)));
+    }
+
+    private Program.Feed feed(String name) {
+        return memory.program().feeds().stream().filter(f -> f.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("the program has no feed '" + name + "'"));
+    }
+
+    private long parameterByte(String name) {
+        Long at = parameterBytes.get(name);
+        if (at == null) {
+            throw new IllegalArgumentException("'" + name + "' is not a parameter this plan trains");
+        }
+        return at;
+    }
+
+    /** Sets a trained parameter's value on the device (before the first step, or to restart). */
+    void setParameter(String name, Tensor value) {
+        upload(value, parameterByte(name));
+    }
+
+    /** A trained parameter's current value, copied to the heap. */
+    Tensor parameter(String name) {
+        Program.Feed f = feed(name);
+        long at = parameterByte(name);
+        return download(at, View.contiguous(f.buffer(), f.shape()), f.dtype());
     }
 
     /** Copies a heap tensor to the device at a byte offset (through the staging buffer; the copy completes before this returns). */
@@ -232,13 +320,18 @@ final class CudaPlan {
 
     /** A fresh heap tensor with the elements of a (possibly strided, non-negative strides) view. */
     private Tensor download(View v, DType dtype) {
+        return download(memory.offsets()[v.buffer()] + (long) v.offset() * dtype.byteSize(), v, dtype);
+    }
+
+    /** A fresh heap tensor with the elements of a view's shape and strides whose first element is at byte {@code at}. */
+    private Tensor download(long first, View v, DType dtype) {
         Tensor t = Tensor.zeros(dtype, v.shape());
         int n = t.size();
         if (n == 0) {
             return t;
         }
         int es = dtype.byteSize();
-        cuda.download(arena, memory.offsets()[v.buffer()] + (long) v.offset() * es, stagingPointer, span(v, dtype));
+        cuda.download(arena, first, stagingPointer, span(v, dtype));
         cuda.synchronize();
         if (v.isContiguous()) {
             switch (dtype) {

@@ -68,6 +68,23 @@ public final class CudaProgram {
         return p.run(feeds);
     }
 
+    /**
+     * Training with the parameters kept on the GPU: clip all gradients {@code grad.<name>} together
+     * to {@code maxNorm} (0: no clipping), then {@code p -= lr · g}; see {@link CudaTraining}. This
+     * program must be a training program: a scalar result {@code loss} and a gradient result per
+     * parameter.
+     *
+     * @param parameters initial values, one per parameter feed (copied to the device at the first step)
+     */
+    public CudaTraining sgdTraining(Map<String, Tensor> parameters, double maxNorm, double lr) {
+        return new CudaTraining(this, parameters, maxNorm, lr);
+    }
+
+    /** A plan of its own (outside the cache: its arena holds a training's parameters) with the update after the program. */
+    CudaPlan trainingPlan(Map<String, Integer> dims, SgdUpdate.Rule rule) {
+        return new CudaPlan(Cuda.device(), lowered(dims), reuseMemory, graphs, rule);
+    }
+
     /** The lowered program for these dims, before memory planning. */
     public Program lowered(Map<String, Integer> dims) {
         return Lowering.lower(graph, dims, LOWERING);
@@ -77,6 +94,14 @@ public final class CudaProgram {
     public String moduleSource(Map<String, Integer> dims) {
         MemoryPlanner.Plan memory = MemoryPlanner.plan(lowered(dims), reuseMemory);
         return CudaCodegen.generate(memory.program(), memory.offsets(), (memory.arenaBytes() + 7) / 8 * 8).source();
+    }
+
+    /** The module of a training plan for these dims: the program's kernels and the update's (no device needed). */
+    String trainingModuleSource(Map<String, Integer> dims, SgdUpdate.Rule rule) {
+        MemoryPlanner.Plan memory = MemoryPlanner.plan(lowered(dims), reuseMemory);
+        long flagByte = (memory.arenaBytes() + 7) / 8 * 8;
+        return CudaCodegen.generate(memory.program(), memory.offsets(), flagByte).source()
+                + SgdUpdate.generate(memory, rule, flagByte + CudaPlan.FLAG_BYTES).source();
     }
 
     @Override

@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EmulatedParityTest {
     private static final double TOLERANCE = 1e-4;
 
-    private static boolean hasGpp() {
+    static boolean hasGpp() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             if (Files.isExecutable(Path.of(dir, "g++"))) {
                 return true;

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -37,6 +38,13 @@ class GeneratedKernelsCompileTest {
             String src = CudaBackend.compile(m.graph()).moduleSource(m.dims());
             kernels += src.split("__global__ void k", -1).length - 1;
             modules.putIfAbsent(ModuleCache.hash(src), src);
+            if (m.name().endsWith("-train")) {
+                // The same program with the on-device clip and SGD update, as spool bench and train run it.
+                List<String> params = m.graph().resultNames().stream().filter(r -> r.startsWith("grad.")).map(r -> r.substring(5)).toList();
+                String training = CudaBackend.compile(m.graph()).trainingModuleSource(m.dims(), new SgdUpdate.Rule(params, 1, 0.5));
+                kernels += training.split("__global__ void ", -1).length - src.split("__global__ void ", -1).length;
+                modules.putIfAbsent(ModuleCache.hash(training), training);
+            }
         }
         StringBuilder all = new StringBuilder();
         int n = 0;

@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * {@link CudaPlan} does: loops set the loop indices, each launch runs its grid of blocks and
  * threads one after another, and each GEMM goes through {@link GemmMapping} to a plain column-major
  * GEMM. Kernels that cooperate within a block (reductions, cross-entropy) run with one thread per
- * block, which their loops cover. Many programs share one g++ call: each lives in a namespace.
+ * block, which their loops cover. A training case runs the program and then its
+ * {@link SgdUpdate} kernels a number of times on the same arena, as {@link CudaPlan#trainStep}
+ * does. Many programs share one g++ call: each lives in a namespace.
  */
 final class HostEmulator {
     private static final String SHIM = """
@@ -46,7 +48,7 @@ final class HostEmulator {
             inline double __longlong_as_double(long long i) { double d; memcpy(&d, &i, 8); return d; }
             inline unsigned long long atomicCAS(unsigned long long* p, unsigned long long c, unsigned long long v) { unsigned long long o = *p; if (o == c) *p = v; return o; }
             template <typename T> inline T atomicAdd(T* p, T v) { T o = *p; *p = o + v; return o; }
-            using std::exp; using std::log; using std::tanh; using std::sqrt; using std::fabs; using std::pow; using std::fmax;
+            using std::exp; using std::log; using std::tanh; using std::sqrt; using std::fabs; using std::pow; using std::fmax; using std::fma;
             static void sp_launch(void (*k)(char*, int, int, int, int), long long grid, long long block, char* m, const int* L) {
                 blockDim.x = block;
                 for (long long b = 0; b < grid; b++) { blockIdx.x = b; for (long long t = 0; t < block; t++) { threadIdx.x = t; k(m, L[0], L[1], L[2], L[3]); } }
@@ -74,8 +76,11 @@ final class HostEmulator {
             }
             """;
 
-    /** One program to emulate: its plan, module, and the arena image with constants and feeds in place. */
-    record Case(String name, MemoryPlanner.Plan plan, CudaCodegen.Module module, long flagByte, byte[] arena) {
+    /**
+     * One program to emulate: its plan, module, and the arena image with constants and feeds in
+     * place; with an update (or null), run {@code repeat} times, each followed by the update.
+     */
+    record Case(String name, MemoryPlanner.Plan plan, CudaCodegen.Module module, long flagByte, byte[] arena, SgdUpdate update, int repeat) {
         long arenaBytes() {
             return arena.length;
         }
@@ -85,10 +90,21 @@ final class HostEmulator {
 
     /** Adds a lowered program with its feeds; returns its index. */
     int add(String name, Program program, Map<String, Tensor> feeds) {
+        return add(name, program, feeds, null, 1);
+    }
+
+    /** Adds a training program run {@code steps} times, each step followed by the clip and SGD update of {@code rule}. */
+    int addTraining(String name, Program program, Map<String, Tensor> feeds, SgdUpdate.Rule rule, int steps) {
+        return add(name, program, feeds, rule, steps);
+    }
+
+    private int add(String name, Program program, Map<String, Tensor> feeds, SgdUpdate.Rule rule, int repeat) {
         MemoryPlanner.Plan plan = MemoryPlanner.plan(program, true);
         long flag = (plan.arenaBytes() + 7) / 8 * 8;
         CudaCodegen.Module module = CudaCodegen.generate(plan.program(), plan.offsets(), flag);
-        ByteBuffer arena = ByteBuffer.allocate((int) (flag + CudaPlan.FLAG_BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+        SgdUpdate update = rule == null ? null : SgdUpdate.generate(plan, rule, flag + CudaPlan.FLAG_BYTES);
+        long bytes = flag + CudaPlan.FLAG_BYTES + (update == null ? 0 : update.scratchBytes());
+        ByteBuffer arena = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
         Program p = plan.program();
         for (Buffer b : p.buffers()) {
             if (b.constant() != null) {
@@ -98,7 +114,10 @@ final class HostEmulator {
         for (Program.Feed f : p.feeds()) {
             write(arena, feeds.get(f.name()), plan.offsets()[f.buffer()]);
         }
-        cases.add(new Case(name, plan, module, flag, arena.array()));
+        if (update != null) {
+            update.parameterBytes().forEach((param, at) -> write(arena, feeds.get(param), at));
+        }
+        cases.add(new Case(name, plan, module, flag, arena.array(), update, repeat));
         return cases.size() - 1;
     }
 
@@ -115,8 +134,8 @@ final class HostEmulator {
         }
     }
 
-    /** What a case left behind: its results, and the failure it reported (null if none). */
-    record Outcome(Map<String, Tensor> results, RuntimeException failure) {
+    /** What a case left behind: its results, its trained parameters (training cases), and the failure it reported (null if none). */
+    record Outcome(Map<String, Tensor> results, Map<String, Tensor> parameters, RuntimeException failure) {
     }
 
     /** Compiles every case into one host program, runs each, and reads back results and failure flags. */
@@ -125,15 +144,31 @@ final class HostEmulator {
         StringBuilder cpp = new StringBuilder(SHIM);
         for (int c = 0; c < cases.size(); c++) {
             Case k = cases.get(c);
-            cpp.append("namespace c").append(c).append(" {\n#undef SP_FLAG\n#undef SP_NAN\n").append(k.module().source().replace("extern \"C\" ", ""));
-            cpp.append("\nvoid run(char* m) {\n    int L[4] = {0, 0, 0, 0};\n");
-            driver(cpp, k, k.module().steps(), "    ");
-            cpp.append("}\n}\n");
+            String source = k.module().source() + (k.update() == null ? "" : k.update().source());
+            cpp.append("namespace c").append(c).append(" {\n#undef SP_FLAG\n#undef SP_NAN\n").append(source.replace("extern \"C\" ", ""));
+            cpp.append("\nvoid run(char* m, const char* initial) {\n    int L[4] = {0, 0, 0, 0};\n");
+            cpp.append("    for (int step = 0; step < ").append(k.repeat()).append("; step++) {\n");
+            if (k.update() != null) {
+                // The host uploads the batch before every step (the planner may have reused its buffers).
+                for (Program.Feed f : k.plan().program().feeds()) {
+                    if (!k.update().parameterBytes().containsKey(f.name())) {
+                        long at = k.plan().offsets()[f.buffer()];
+                        cpp.append("        memcpy(m + ").append(at).append("LL, initial + ").append(at).append("LL, ")
+                                .append(k.plan().program().buffer(f.buffer()).bytes()).append("LL);\n");
+                    }
+                }
+                driver(cpp, k, k.update().before(), "        ");
+            }
+            driver(cpp, k, k.module().steps(), "        ");
+            if (k.update() != null) {
+                driver(cpp, k, k.update().after(), "        ");
+            }
+            cpp.append("    }\n}\n}\n");
         }
         cpp.append("int main(int argc, char** argv) {\n    const int c = atoi(argv[1]); const long long bytes = atoll(argv[2]);\n");
-        cpp.append("    char* m = sp_read(argv[3], bytes);\n    switch (c) {\n");
+        cpp.append("    char* m = sp_read(argv[3], bytes);\n    char* initial = sp_read(argv[3], bytes);\n    switch (c) {\n");
         for (int c = 0; c < cases.size(); c++) {
-            cpp.append("        case ").append(c).append(": c").append(c).append("::run(m); break;\n");
+            cpp.append("        case ").append(c).append(": c").append(c).append("::run(m, initial); break;\n");
         }
         cpp.append("    }\n    sp_write(argv[4], m, bytes);\n    return 0;\n}\n");
         Path src = dir.resolve("emulator.cpp");
@@ -155,7 +190,16 @@ final class HostEmulator {
             for (Program.Result r : k.plan().program().results()) {
                 results.put(r.name(), read(m, k.plan().offsets()[r.view().buffer()], r.view(), r.dtype()));
             }
-            out.add(new Outcome(results, failure));
+            Map<String, Tensor> parameters = new LinkedHashMap<>();
+            if (k.update() != null) {
+                for (Program.Feed f : k.plan().program().feeds()) {
+                    Long at = k.update().parameterBytes().get(f.name());
+                    if (at != null) {
+                        parameters.put(f.name(), read(m, at, View.contiguous(f.buffer(), f.shape()), f.dtype()));
+                    }
+                }
+            }
+            out.add(new Outcome(results, parameters, failure));
         }
         return out;
     }
@@ -216,7 +260,7 @@ final class HostEmulator {
 
     /** Whether a one-block kernel is a cooperative one (it declares shared memory). */
     private static boolean isSingleBlock(Case k, String name) {
-        String src = k.module().source();
+        String src = k.module().source() + (k.update() == null ? "" : k.update().source());
         int at = src.indexOf("void " + name + "(");
         int end = src.indexOf("\n}\n", at);
         return src.substring(at, end).contains("__shared__");
