@@ -2,8 +2,10 @@
 # The whole GPU check in one command, for a lent GPU machine that has CUDA 13 and PyTorch but no
 # Java (pack .gpu/ first with tools/gpu_package.sh; run from the directory holding .gpu/ and the
 # fixtures/: OUT=... bash .gpu/tools/gpu_selftest.sh): finds the CUDA 13 libraries, prints the device,
-# times the PyTorch side (tools/bench_cuda.py), then runs `spool gpu-selftest`. Everything lands
-# in $OUT (default /tmp/spool-gpu): run.log, torch.json, gpu-selftest.md/json, bench-*.json.
+# times the PyTorch side (tools/bench_cuda.py), runs `spool gpu-selftest`, then trains one epoch with
+# SGD on the device and on the CPU backend (same seed: the perplexities should agree). Everything
+# lands in $OUT (default /tmp/spool-gpu): run.log, torch.json, gpu-selftest.md/json, bench-*.json.
+# PROBE=0 skips the first probe, TRAIN_CHECK=0 the training comparison.
 set -u
 OUT=${OUT:-/tmp/spool-gpu}
 mkdir -p "$OUT"
@@ -23,6 +25,7 @@ export LD_LIBRARY_PATH="${libpath#:}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
 java=(.gpu/jre/bin/java --add-modules jdk.incubator.vector -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp-cache -cp '.gpu/lib/*' dev.spool.cli.Main)
 
+if [ "${PROBE:-1}" = 1 ]; then
 echo "== probe: one small anchor on the GPU"
 timeout 90 "${java[@]}" bench --backend cuda --only rnn_h32 --steps 3 --warmup 1 --warmup-seconds 0
 probe=$?
@@ -31,6 +34,7 @@ if [ $probe -ne 0 ]; then
   echo "== probe failed: again with JavaCPP's loader log"
   timeout 60 .gpu/jre/bin/java -Dorg.bytedeco.javacpp.logger.debug=true -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp-cache -cp '.gpu/lib/*' \
     dev.spool.cli.Main bench --backend cuda --only rnn_h32 --steps 1 --warmup 0 --warmup-seconds 0 --verbose 2>&1 | tail -60
+fi
 fi
 
 echo "== PyTorch on the GPU"
@@ -44,3 +48,13 @@ timeout ${SELFTEST_TIMEOUT:-240} "${java[@]}" gpu-selftest --out "$OUT" "${torch
 echo "selftest rc=$?"
 cat "$OUT/gpu-selftest.md" 2>/dev/null
 date -u
+
+if [ "${TRAIN_CHECK:-1}" = 1 ]; then
+  # The packed runtime has no java.desktop, so the closing perplexity plot fails: the epoch line comes first.
+  echo "== spool train, one epoch of a GRU H32: SGD with the parameters on the GPU, then the CPU backend"
+  for b in cuda cpu; do
+    timeout ${TRAIN_TIMEOUT:-40} "${java[@]}" train --backend $b --cell gru --hidden 32 --batch 128 --steps 35 --epochs 1 --lr 1 --quiet \
+      --plot "$OUT/train-$b.png" 2>&1 | grep -E "epoch|training|diverged|error" | head -5
+  done
+  date -u
+fi

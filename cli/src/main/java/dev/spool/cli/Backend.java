@@ -3,6 +3,7 @@ package dev.spool.cli;
 import dev.spool.backend.cpu.CpuBackend;
 import dev.spool.backend.cpu.Profile;
 import dev.spool.backend.cuda.CudaBackend;
+import dev.spool.backend.cuda.CudaTraining;
 import dev.spool.backend.cuda.NoCudaDeviceException;
 import dev.spool.compiler.Pipeline;
 import dev.spool.graph.Graph;
@@ -24,6 +25,15 @@ enum Backend {
 
         /** The optimised graph. */
         Graph graph();
+
+        /**
+         * Training of this (training) program by clip-by-global-norm ({@code maxNorm}, 0: none) and
+         * SGD with the parameters kept on the GPU, or null on the CPU backend, whose caller clips and
+         * steps on the host.
+         */
+        default CudaTraining deviceSgd(Map<String, Tensor> params, double maxNorm, double lr) {
+            return null;
+        }
 
         /** Per-instruction timing (the CPU backend only; call before the first run). */
         default Profile profile() {
@@ -80,6 +90,10 @@ enum Backend {
 
             public Graph graph() {
                 return p.graph();
+            }
+
+            public CudaTraining deviceSgd(Map<String, Tensor> params, double maxNorm, double lr) {
+                return p.sgdTraining(params, maxNorm, lr);
             }
         };
     }

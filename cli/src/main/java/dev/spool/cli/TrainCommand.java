@@ -2,6 +2,7 @@ package dev.spool.cli;
 
 import com.google.gson.GsonBuilder;
 import dev.spool.backend.cpu.CpuBackend;
+import dev.spool.backend.cuda.CudaTraining;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.ScanMemory;
 import dev.spool.graph.DType;
@@ -133,6 +134,8 @@ final class TrainCommand implements Callable<Integer> {
         Backend.Program train = device.compile(lm.trainingGraph(steps, checkpoint), pipeline, cudaGraphs);
         Backend.Program loss = device.compile(lm.lossGraph(steps), pipeline, cudaGraphs);
         Optimizer opt = optimizer.equals("adam") ? new Adam(lr, 0.9, 0.999, 1e-8, 0) : new Sgd(lr, 0, 0);
+        // SGD on the GPU keeps the parameters there (clip and update run on the device); Adam steps on the host.
+        CudaTraining onDevice = optimizer.equals("sgd") ? train.deviceSgd(params, clip, lr) : null;
 
         out.printf("training %s (%d parameters) on %,d windows of %d steps, batch %d, %d epochs, %s lr %s%n",
                 rnn.describe(), params.values().stream().mapToInt(Tensor::size).sum(), data.numTrain(), steps, batch, epochs,
@@ -158,20 +161,30 @@ final class TrainCommand implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 for (int step = 0; step < batches.size(); step++) {
                     TimeMachine.Batch bt = batches.get(step);
-                    Map<String, Tensor> feeds = new HashMap<>(params);
-                    feeds.put("tokens", bt.inputs());
-                    feeds.put("targets", bt.targets());
-                    Map<String, Tensor> r = train.run(feeds);
-                    double l = r.get("loss").getDouble(0);
+                    double l;
+                    double norm;
                     Map<String, Tensor> grads = new HashMap<>();
-                    params.keySet().forEach(k -> grads.put(k, r.get("grad." + k)));
-                    double norm = clip > 0 ? GradientClipping.clipGlobalNorm(grads, clip) : 0;
+                    if (onDevice != null) {
+                        CudaTraining.Step st = onDevice.step(Map.of("tokens", bt.inputs(), "targets", bt.targets()));
+                        l = st.loss();
+                        norm = clip > 0 ? st.gradientNorm() : 0;
+                    } else {
+                        Map<String, Tensor> feeds = new HashMap<>(params);
+                        feeds.put("tokens", bt.inputs());
+                        feeds.put("targets", bt.targets());
+                        Map<String, Tensor> r = train.run(feeds);
+                        l = r.get("loss").getDouble(0);
+                        params.keySet().forEach(k -> grads.put(k, r.get("grad." + k)));
+                        norm = clip > 0 ? GradientClipping.clipGlobalNorm(grads, clip) : 0;
+                    }
                     // A mean loss above 700 nats per token (uniform guessing is ln 28 = 3.3) overflows the perplexity: diverged.
                     if (!(l < 700) || !Double.isFinite(norm)) {
                         throw new ErrorReporter.UserError(String.format("training diverged at epoch %d, step %d: loss %s, gradient norm %s;"
                                 + " try a lower --lr (now %s) or --clip (now %s)", epoch, step + 1, l, norm, lr, clip));
                     }
-                    opt.step(params, grads);
+                    if (onDevice == null) {
+                        opt.step(params, grads);
+                    }
                     int n = bt.inputs().size();
                     lossSum += l * n;
                     epochTokens += n;
@@ -180,6 +193,9 @@ final class TrainCommand implements Callable<Integer> {
                 seconds += (System.nanoTime() - t0) / 1e9;
                 tokens += epochTokens;
                 trainPpl.add(Math.exp(lossSum / epochTokens));
+                if (onDevice != null) {
+                    params.putAll(onDevice.parameters());
+                }
                 valPpl.add(Math.exp(meanLoss(loss, params, data.validationBatches(batch))));
                 progress.endEpoch(String.format("epoch %d/%d  train ppl %.2f  val ppl %.2f  %,.0f tokens/s", epoch, epochs,
                         trainPpl.get(epoch - 1), valPpl.get(epoch - 1), tokens / seconds));
