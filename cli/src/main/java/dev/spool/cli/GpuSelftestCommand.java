@@ -284,9 +284,11 @@ final class GpuSelftestCommand implements Callable<Integer> {
             return sb.toString();
         }
         sb.append("\n## Timings on the GPU\n\n");
-        sb.append("One training step (forward, backward, clip 1, SGD lr 1 on the host) and one forward pass, median of ").append(steps)
-                .append(" timed steps, in ms. Spool's step includes uploading the parameters and downloading the gradients;")
-                .append(" in brackets after Spool's training step: its compiled program alone, without the host's clip and SGD update;")
+        boolean onDevice = deviceBackend.equals("cuda");
+        sb.append("One training step (forward, backward, clip 1, SGD lr 1) and one forward pass, median of ").append(steps).append(" timed steps, in ms. ")
+                .append(onDevice ? "Spool's training step runs the clip and the SGD update on the GPU too, the parameters staying there (only the"
+                        + " batch goes up, only the loss and the gradient norm come back);"
+                        : "Spool's step clips and updates on the host; in brackets after it: its compiled program alone;")
                 .append(" \"graphs\" replays each scan loop as a captured CUDA graph. PyTorch (tools/bench_cuda.py): strict f32 (TF32 off),")
                 .append(" and its defaults in brackets. Ratio = Spool / PyTorch strict (below 1: Spool faster).\n\n");
         sb.append("| workload | Spool train | Spool train, graphs | PyTorch train | train ratio (best Spool) | Spool inference | Spool inference, graphs"
@@ -310,7 +312,7 @@ final class GpuSelftestCommand implements Callable<Integer> {
             String bestTrain = best(st, sg);
             String bestInfer = best(si, sig);
             String program = ms(plain, w, "train_program_ms");
-            String trainShown = program == null ? cell(st) : st + " (" + program + ")";
+            String trainShown = program == null || onDevice ? cell(st) : st + " (" + program + ")";
             sb.append(String.format("| %s | %s | %s | %s%s | %s | %s | %s | %s%s | %s |%n", w, trainShown, cell(sg), cell(pt), ptd == null ? "" : " (" + ptd + ")",
                     ratio(bestTrain, pt), cell(si), cell(sig), cell(pi), pid == null ? "" : " (" + pid + ")", ratio(bestInfer, pi)));
         }
