@@ -1,7 +1,5 @@
 package dev.spool.cli;
 
-import dev.spool.backend.cpu.CpuBackend;
-import dev.spool.backend.cpu.CpuProgram;
 import dev.spool.compiler.ScanMemory;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
@@ -73,6 +71,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "cpu", paramLabel = "cpu|cuda", description = "Where to run (default: ${DEFAULT-VALUE}).")
     String backend;
 
+    @Option(names = "--cuda-graphs", description = "With --backend cuda: capture each scan loop as a CUDA graph on the first run and replay it after.")
+    boolean cudaGraphs;
+
     @Option(names = "--repeat", defaultValue = "1", description = "Run the forward pass this many times and report the median time (default: ${DEFAULT-VALUE}).")
     int repeat;
 
@@ -105,7 +106,7 @@ final class EvalCommand implements Callable<Integer> {
         if (dump) {
             spec.commandLine().getOut().print(g);
         }
-        CpuProgram program = compile(g);
+        Backend.Program program = compile(g);
         double compileMs = (System.nanoTime() - t0) / 1e6;
         Map<String, Tensor> feeds = new HashMap<>(w);
         feeds.putAll(in);
@@ -146,9 +147,9 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private CpuProgram compile(Graph g) {
+    private Backend.Program compile(Graph g) {
         try {
-            return CpuBackend.compile(g, compiler.pipeline());
+            return Backend.parse(backend).compile(g, compiler.pipeline(), cudaGraphs);
         } catch (dev.spool.graph.GraphException e) {
             throw new ErrorReporter.UserError(e.getMessage());
         }
@@ -156,7 +157,7 @@ final class EvalCommand implements Callable<Integer> {
 
     private void checkOptions() {
         compiler.pipeline();
-        PendingFeatures.checkBackend(backend);
+        Backend.check(backend);
         if (checkpoint < 0 || checkpoint > 0 && !grad) {
             throw new ErrorReporter.UserError("--checkpoint K needs --grad and K >= 1, got " + checkpoint + (grad ? "" : " without --grad"));
         }

@@ -11,7 +11,8 @@ import java.io.PrintWriter;
  */
 @Command(name = "spool", mixinStandardHelpOptions = true, version = "spool 0.1.0",
         description = "Spool: a loop-aware deep-learning graph compiler whose centre is a scan operator.",
-        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, BenchCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, BenchCommand.class, InspectCommand.class, GpuSelftestCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

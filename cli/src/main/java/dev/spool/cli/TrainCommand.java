@@ -2,7 +2,7 @@ package dev.spool.cli;
 
 import com.google.gson.GsonBuilder;
 import dev.spool.backend.cpu.CpuBackend;
-import dev.spool.backend.cpu.CpuProgram;
+import dev.spool.backend.cuda.CudaTraining;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.ScanMemory;
 import dev.spool.graph.DType;
@@ -82,6 +82,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "cpu", paramLabel = "cpu|cuda", description = "Where to run (default: ${DEFAULT-VALUE}).")
     String backend;
 
+    @Option(names = "--cuda-graphs", description = "With --backend cuda: capture each scan loop as a CUDA graph on the first run and replay it after.")
+    boolean cudaGraphs;
+
     @Option(names = "--checkpoint", defaultValue = "0", paramLabel = "K",
             description = "Keep every K-th carry and recompute the rest in the backward scan (K must divide --steps).")
     int checkpoint;
@@ -128,10 +131,13 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, Tensor> params = new LinkedHashMap<>(Initializer.recurrent(rnn, rnd));
         params.putAll(Initializer.linear("linear.", hidden * rnn.directions(), data.vocab().size(), DType.F32, rnd));
         Pipeline pipeline = compiler.pipeline();
-        CpuProgram train = CpuBackend.compile(lm.trainingGraph(steps, checkpoint), pipeline);
-        CpuProgram loss = CpuBackend.compile(lm.lossGraph(steps), pipeline);
+        Backend device = Backend.parse(backend);
+        Backend.Program train = device.compile(lm.trainingGraph(steps, checkpoint), pipeline, cudaGraphs);
+        Backend.Program loss = device.compile(lm.lossGraph(steps), pipeline, cudaGraphs);
         Optimizer opt = optimizer.equals("adam") ? new Adam(lr, 0.9, 0.999, 1e-8, 0) : new Sgd(lr, 0, 0);
-        TrainingStep trainStep = new TrainingStep(train::run, params, opt, clip > 0 ? clip : Double.POSITIVE_INFINITY);
+        // SGD on the GPU keeps the parameters there (clip and update run on the device); Adam steps on the host.
+        CudaTraining onDevice = optimizer.equals("sgd") ? train.deviceSgd(params, clip, lr) : null;
+        TrainingStep trainStep = onDevice == null ? new TrainingStep(train::run, params, opt, clip > 0 ? clip : Double.POSITIVE_INFINITY) : null;
 
         out.printf("training %s (%d parameters) on %,d windows of %d steps, batch %d, %d epoch%s, %s lr %s%n",
                 rnn.describe(), params.values().stream().mapToInt(Tensor::size).sum(), data.numTrain(), steps, batch, epochs,
@@ -157,9 +163,17 @@ final class TrainCommand implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 for (int step = 0; step < batches.size(); step++) {
                     TimeMachine.Batch bt = batches.get(step);
-                    TrainingStep.Result r = trainStep.run(Map.of("tokens", bt.inputs(), "targets", bt.targets()));
-                    double l = r.loss();
-                    double norm = r.gradientNorm();
+                    double l;
+                    double norm;
+                    if (onDevice != null) {
+                        CudaTraining.Step st = onDevice.step(Map.of("tokens", bt.inputs(), "targets", bt.targets()));
+                        l = st.loss();
+                        norm = clip > 0 ? st.gradientNorm() : 0;
+                    } else {
+                        TrainingStep.Result r = trainStep.run(Map.of("tokens", bt.inputs(), "targets", bt.targets()));
+                        l = r.loss();
+                        norm = r.gradientNorm();
+                    }
                     // A mean loss above 700 nats per token (uniform guessing is ln 28 = 3.3) overflows the perplexity: diverged.
                     if (!(l < 700) || !Double.isFinite(norm)) {
                         throw new ErrorReporter.UserError(String.format("training diverged at epoch %d, step %d: loss %s, gradient norm %s;"
@@ -173,6 +187,9 @@ final class TrainCommand implements Callable<Integer> {
                 seconds += (System.nanoTime() - t0) / 1e9;
                 tokens += epochTokens;
                 trainPpl.add(Math.exp(lossSum / epochTokens));
+                if (onDevice != null) {
+                    params.putAll(onDevice.parameters());
+                }
                 valPpl.add(Math.exp(meanLoss(loss, params, data.validationBatches(batch))));
                 progress.endEpoch(String.format("epoch %d/%d  train ppl %.2f  val ppl %.2f  %,.0f tokens/s", epoch, epochs,
                         trainPpl.get(epoch - 1), valPpl.get(epoch - 1), tokens / seconds));
@@ -217,7 +234,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Token-weighted mean loss over batches. */
-    private static double meanLoss(CpuProgram loss, Map<String, Tensor> params, List<TimeMachine.Batch> batches) {
+    private static double meanLoss(Backend.Program loss, Map<String, Tensor> params, List<TimeMachine.Batch> batches) {
         double sum = 0;
         long n = 0;
         for (TimeMachine.Batch bt : batches) {
@@ -256,7 +273,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new ErrorReporter.UserError("--checkpoint must be a divisor of --steps " + steps + ", got " + checkpoint);
         }
         compiler.pipeline();
-        PendingFeatures.checkBackend(backend);
+        Backend.check(backend);
         Map<String, Path> outputs = new LinkedHashMap<>();
         outputs.put("--save", save);
         outputs.put("--plot", plot);

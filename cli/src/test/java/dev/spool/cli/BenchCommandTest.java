@@ -30,6 +30,8 @@ class BenchCommandTest {
         JsonObject w = m.getAsJsonObject("rnn_h32_b1024_t32");
         double ms = w.get("ms_per_step").getAsDouble();
         assertEquals(1024 * 32 / (ms / 1e3), w.get("tokens_per_s").getAsDouble(), 1e-6 * w.get("tokens_per_s").getAsDouble());
+        double program = w.get("train_program_ms").getAsDouble();
+        assertTrue(program > 0 && program <= ms, "the program is part of the step: " + program + " of " + ms);
         double inference = w.get("inference_ms_per_step").getAsDouble();
         assertEquals(1024 * 32 / (inference / 1e3), w.get("inference_tokens_per_s").getAsDouble(), 1e-6 * w.get("inference_tokens_per_s").getAsDouble());
     }

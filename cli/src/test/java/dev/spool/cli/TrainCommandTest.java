@@ -122,7 +122,10 @@ class TrainCommandTest {
         assertBadInput(spool("train", "--mode", "loop"), "--mode must be scan, unroll or auto");
         assertBadInput(spool("train", "--unroll", "-2"), "--unroll K needs K >= 1");
         assertBadInput(spool("train", "--no-pass", "nonsense"), "unknown pass 'nonsense'");
-        assertBadInput(spool("train", "--backend", "cuda"), "--backend cuda is not yet supported");
+        assertBadInput(spool("train", "--backend", "gpu"), "--backend must be cpu or cuda, got 'gpu'");
+        if (!CudaDevice.present()) {
+            assertBadInput(spool("train", "--backend", "cuda"), "no CUDA device: ");
+        }
     }
 
     @Test

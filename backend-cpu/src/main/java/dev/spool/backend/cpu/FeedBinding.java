@@ -11,7 +11,7 @@ import dev.spool.graph.TensorType;
 import java.util.Map;
 
 /** Matches named feeds to a graph's sources, checking each against its declared type and binding symbolic dims. */
-final class FeedBinding {
+public final class FeedBinding {
     private FeedBinding() {
     }
 
@@ -20,7 +20,7 @@ final class FeedBinding {
      *
      * @throws InputException naming the input, the expected and the actual type
      */
-    static Tensor[] bind(Graph graph, Map<String, Tensor> feeds, Map<String, Integer> dims) {
+    public static Tensor[] bind(Graph graph, Map<String, Tensor> feeds, Map<String, Integer> dims) {
         Tensor[] params = new Tensor[graph.params().size()];
         for (int i = 0; i < params.length; i++) {
             Source src = graph.source(graph.params().get(i));
