@@ -69,12 +69,12 @@ public final class CpuBackend {
     }
 
     /**
-     * Runs {@code prepare} (e.g. a program's first {@link CpuProgram#memoryPlan}) with a kernel cache
+     * Runs {@code prepare} (e.g. an executable's first {@link CpuExecutable#run}) with a kernel cache
      * of its own on this thread, so every distinct kernel it needs is generated and compiled once,
      * as in a fresh JVM, without touching the compiled (and JIT-warmed) kernels other programs use. For
      * measuring compile time from cold (the scan-vs-unroll study).
      *
-     * <pre>{@code CpuBackend.withoutKernelCache(() -> program.memoryPlan(dims));}</pre>
+     * <pre>{@code CpuBackend.withoutKernelCache(() -> CpuBackend.load(program).run(feeds));}</pre>
      */
     public static void withoutKernelCache(Runnable prepare) {
         KernelCompiler.uncached(prepare);
