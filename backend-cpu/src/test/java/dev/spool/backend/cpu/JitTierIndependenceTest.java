@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,8 +26,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class JitTierIndependenceTest {
 
+    /** A probe JVM and the file its standard output (the JIT's PrintCompilation lines) goes to. */
+    private record Probe(Process process, Path stdout) {
+    }
+
     /** Starts the probe in a JVM with these flags. */
-    private static Process start(int rounds, String... jvmFlags) throws IOException {
+    private static Probe start(int rounds, String... jvmFlags) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--add-modules");
@@ -36,14 +41,23 @@ class JitTierIndependenceTest {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(TierProbe.class.getName());
         cmd.add(Integer.toString(rounds));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Path stdout = Files.createTempFile("tier-probe", ".out");
+        stdout.toFile().deleteOnExit();
+        return new Probe(new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).start(), stdout);
     }
 
-    private static List<String> output(Process p) throws IOException, InterruptedException {
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "probe finished");
-        assertEquals(0, p.exitValue(), out);
-        return out.lines().toList();
+    /**
+     * The probe's standard error (its hash lines, kept apart from PrintCompilation's lines, which
+     * compiler threads write to standard output unsynchronised with System.out) and then its
+     * standard output.
+     */
+    private static List<String> output(Probe p) throws IOException, InterruptedException {
+        String err = new String(p.process().getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.process().waitFor(5, TimeUnit.MINUTES), "probe finished");
+        assertEquals(0, p.process().exitValue(), err);
+        List<String> lines = new ArrayList<>(err.lines().toList());
+        lines.addAll(Files.readAllLines(p.stdout()));
+        return lines;
     }
 
     private static List<String> hashes(List<String> lines) {
@@ -53,9 +67,9 @@ class JitTierIndependenceTest {
     @Test
     void interpreterC1AndC2GiveIdenticalBits() throws Exception {
         // The three JVMs run at once (the interpreter's takes longest).
-        Process interpreter = start(1, "-Xint");
-        Process c1 = start(3, "-XX:TieredStopAtLevel=1");
-        Process c2 = start(25, "-XX:-TieredCompilation", "-Xbatch", "-XX:CompileThreshold=100", "-XX:+PrintCompilation");
+        Probe interpreter = start(1, "-Xint");
+        Probe c1 = start(3, "-XX:TieredStopAtLevel=1");
+        Probe c2 = start(25, "-XX:-TieredCompilation", "-Xbatch", "-XX:CompileThreshold=100", "-XX:+PrintCompilation");
         Map<String, List<String>> byTier = new LinkedHashMap<>();
         byTier.put("-Xint", hashes(output(interpreter)));
         byTier.put("C1", hashes(output(c1)));

@@ -13,7 +13,7 @@ import java.util.TreeMap;
 /**
  * The program {@link JitTierIndependenceTest} runs in JVMs of different JIT tiers: an LSTM and a GRU
  * training graph (tanh, sigmoid, GEMMs, backward scans) and VectorRows' softmax and cross-entropy
- * gradient (exp, log, lane reductions), run {@code rounds} times; prints one line {@code hash <hex>}
+ * gradient (exp, log, lane reductions), run {@code rounds} times; prints one line {@code hash <hex>} on standard error
  * per round, a hash of every result bit.
  */
 final class TierProbe {
@@ -64,7 +64,9 @@ final class TierProbe {
                     hash = hash * 31 + Float.floatToRawIntBits(m.getFloat(4 * i));
                 }
             }
-            System.out.println("hash " + Long.toHexString(hash));
+            // On standard error: with -XX:+PrintCompilation the compiler threads write to standard output
+            // unsynchronised with System.out, and a hash line could be cut by one of theirs.
+            System.err.println("hash " + Long.toHexString(hash));
         }
     }
 }
