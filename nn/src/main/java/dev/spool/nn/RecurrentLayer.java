@@ -220,6 +220,14 @@ public final class RecurrentLayer {
         return cfg.batchFirst() ? "; is 'input' (T, B, I)? then drop --batch-first" : "; is 'input' (B, T, I)? then pass --batch-first";
     }
 
+    /**
+     * Checks a layer's inputs ({@code input}, optional {@code h0}, {@code c0}, {@code lengths}, and with
+     * {@code grad} the output cotangents) against the configuration before anything runs; a mismatch is
+     * an {@link dev.spool.graph.InputException} naming the tensor, both shapes and, where the batch
+     * sizes suggest it, a missing or extra {@code --batch-first}.
+     *
+     * <pre>{@code RecurrentLayer.checkInputs(cfg, SafeTensors.read(path), false);}</pre>
+     */
     public static void checkInputs(RecurrentConfig cfg, Map<String, Tensor> inputs, boolean grad) {
         Tensor x = inputs.get("input");
         String layout = cfg.batchFirst() ? "(B, T, " + cfg.inputSize() + ") with --batch-first" : "(T, B, " + cfg.inputSize() + ")";

@@ -60,6 +60,8 @@ public final class CpuProgram {
     /**
      * The size of each symbolic dim of the graph as these feeds give it.
      *
+     * <pre>{@code Map<String, Integer> dims = p.dims(feeds);   // e.g. {T=35, B=32}}</pre>
+     *
      * @throws dev.spool.graph.InputException when a value is missing or does not fit its declared type
      */
     public Map<String, Integer> dims(Map<String, Tensor> feeds) {
@@ -68,7 +70,11 @@ public final class CpuProgram {
         return dims;
     }
 
-    /** The program for these dims, compiled on first use (the graph's feeds were checked against the graph). */
+    /**
+     * The program for these dims, compiled on first use (the graph's feeds were checked against the graph).
+     *
+     * <pre>{@code CpuExecutable exe = p.executable(p.dims(feeds));}</pre>
+     */
     public CpuExecutable executable(Map<String, Integer> dims) {
         synchronized (programs) {
             CpuExecutable c = programs.get(dims);
@@ -94,7 +100,11 @@ public final class CpuProgram {
         }
     }
 
-    /** The compiled, verified program for these dims, as the backend runs it. */
+    /**
+     * The compiled, verified program for these dims, as the backend runs it.
+     *
+     * <pre>{@code String text = ProgramText.write(p.program(Map.of("T", 35, "B", 32)));}</pre>
+     */
     public Program program(Map<String, Integer> dims) {
         return executable(dims).program();
     }
