@@ -44,8 +44,9 @@ import java.util.concurrent.Callable;
  * and {@code gpu-selftest.json}; exit 1 if any parity check fails.
  */
 @Command(name = "gpu-selftest", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Check the CUDA backend against the CPU backend on the fixture layers (forward and gradients) and time the anchor",
-                "workloads on the GPU; writes DIR/gpu-selftest.md (one Markdown report) and DIR/gpu-selftest.json."},
+        description = {"Check the CUDA backend against the CPU backend and time the anchor workloads on the GPU.",
+                "Parity on the fixture layers (forward and gradients), then the anchors and custom cells with and without CUDA graphs;",
+                "writes DIR/gpu-selftest.md (one Markdown report) and DIR/gpu-selftest.json."},
         footer = {"", "Example:", "  python3 tools/bench_cuda.py --out torch.json && spool gpu-selftest --out report --torch torch.json"})
 final class GpuSelftestCommand implements Callable<Integer> {
     static final double TOLERANCE = 1e-4;

@@ -75,7 +75,7 @@ class BenchCommandTest {
     @Test
     void unknownSuiteIsRefused() {
         StringWriter err = new StringWriter();
-        assertEquals(2, Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "bench", "--suite", "scan-vs-unroll"));
+        assertEquals(2, Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "bench", "--suite", "transformers"));
         assertTrue(err.toString().contains("--suite must be anchors or cells"), err.toString());
     }
 }

@@ -6,6 +6,7 @@ import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.InputException;
 import dev.spool.graph.Node;
+import dev.spool.graph.ResourceLimitException;
 import dev.spool.graph.ScanOp;
 import dev.spool.graph.Source;
 import dev.spool.graph.TensorType;
@@ -114,10 +115,17 @@ public final class Lowering {
     }
 
     private Buffer newBuffer(DType dtype, int[] shape, String name, dev.spool.graph.Tensor constant, boolean feed) {
-        int n = 1;
+        long volume = 1;
         for (int s : shape) {
-            n *= s;
+            volume *= s;
         }
+        if (volume > Integer.MAX_VALUE) {
+            // Views address elements with ints: refuse here, naming the size, rather than overflow.
+            long bytes = volume * dtype.byteSize();
+            throw new ResourceLimitException(String.format("this program needs %,d bytes (%.1f GB) of working memory for %s alone; a buffer"
+                    + " holds at most 2^31 - 1 elements", bytes, bytes / 1e9, name), bytes);
+        }
+        int n = (int) volume;
         Buffer b = new Buffer(buffers.size(), dtype, n, name, constant, feed);
         buffers.add(b);
         return b;
