@@ -240,20 +240,10 @@ final class InspectCommand implements Callable<Integer> {
     /** e.g. {@code 23 nodes, 2 scans (41 body nodes)}. */
     private static String summary(Graph g) {
         long scans = g.nodes().stream().filter(n -> n.op() instanceof ScanOp).count();
-        long bodyNodes = g.nodes().stream().filter(n -> n.op() instanceof ScanOp).mapToLong(n -> count(((ScanOp) n.op()).body())).sum();
+        long bodyNodes = g.nodes().stream().filter(n -> n.op() instanceof ScanOp).mapToLong(n -> ((ScanOp) n.op()).body().totalNodes()).sum();
         long fused = countFused(g);
         return g.nodes().size() + " nodes, " + scans + " scan" + (scans == 1 ? "" : "s") + " (" + bodyNodes + " body nodes)"
                 + (fused > 0 ? ", " + fused + " fused groups" : "");
-    }
-
-    private static long count(Graph g) {
-        long n = g.nodes().size();
-        for (Node m : g.nodes()) {
-            if (m.op() instanceof ScanOp s) {
-                n += count(s.body());
-            }
-        }
-        return n;
     }
 
     private static long countFused(Graph g) {

@@ -318,7 +318,7 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
         double compileMs = passesMs + loweringMs + programPassesMs + prepareMs;
         return new StudyRow(cell, hidden, batch, p.kind(), p.mode(), p.checkpoint() > 0 ? p.checkpoint() : p.factor(), p.steps(), buildMs, passesMs,
                 loweringMs, programPassesMs, codegenMs, janinoMs, warmMs, firstRunMs, compileMs + firstRunMs, median / tokens,
-                (runs[timedRuns - 1] - runs[0]) / tokens, nodes(clock.graph), instructions(program.code()), sources.size(), sourceBytes,
+                (runs[timedRuns - 1] - runs[0]) / tokens, clock.graph.totalNodes(), instructions(program.code()), sources.size(), sourceBytes,
                 MemoryPlanner.describe(program).arenaBytes(), arena, ScanMemory.stackedBytes(g, dims));
     }
 
@@ -364,15 +364,6 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
         feeds.put("tokens", Tensor.ofLongs(new int[] {steps, batch}, tokens));
         feeds.put("targets", Tensor.ofLongs(new int[] {steps, batch}, targets));
         return feeds;
-    }
-
-    /** Nodes of a graph, scan bodies included. */
-    static long nodes(Graph g) {
-        long n = 0;
-        for (Node node : g.nodes()) {
-            n += 1 + (node.op() instanceof ScanOp s ? nodes(s.body()) : 0);
-        }
-        return n;
     }
 
     /** Instructions of a program, loop bodies included. */

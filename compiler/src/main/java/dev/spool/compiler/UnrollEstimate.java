@@ -38,7 +38,7 @@ public final class UnrollEstimate {
     /** The facts of scan node {@code n} found at {@code path} (e.g. {@code scan#3/body/}). */
     public static ScanFacts facts(Node n, String path) {
         ScanOp scan = (ScanOp) n.op();
-        return new ScanFacts(path + n.label(), scan.length(), nodes(scan.body(), LoopStrategy.fixed(1)));
+        return new ScanFacts(path + n.label(), scan.length(), scan.body().totalNodes());
     }
 
     /** The number of nodes of {@code g} after unrolling with {@code strategy}, scan bodies included. */
@@ -109,7 +109,7 @@ public final class UnrollEstimate {
         long bestSize = -1;
         for (Node n : g.nodes()) {
             if (n.op() instanceof ScanOp scan) {
-                long size = scan.length() instanceof Dim.Fixed f ? (long) f.size() * nodes(scan.body(), LoopStrategy.fixed(1)) : 0;
+                long size = scan.length() instanceof Dim.Fixed f ? (long) f.size() * scan.body().totalNodes() : 0;
                 if (size > bestSize) {
                     best = n;
                     bestSize = size;

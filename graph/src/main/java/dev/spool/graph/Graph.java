@@ -49,6 +49,20 @@ public final class Graph {
         return nodes;
     }
 
+    /**
+     * The nodes of this graph and, recursively, of its scans' bodies (a fused group counts as one
+     * node): the size that unrolling multiplies. {@code g.totalNodes() >= g.nodes().size()}.
+     */
+    public long totalNodes() {
+        long n = nodes.size();
+        for (Node m : nodes) {
+            if (m.op() instanceof ScanOp scan) {
+                n += scan.body().totalNodes();
+            }
+        }
+        return n;
+    }
+
     /** The values fed from outside, in order: {@code g.source(g.params().get(0)).label()} is the first input's name. */
     public List<Value> params() {
         return params;

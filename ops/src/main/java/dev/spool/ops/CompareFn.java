@@ -14,4 +14,21 @@ public enum CompareFn {
             case NE -> a != b;
         };
     }
+
+    /**
+     * The operator in C-family source ({@code <}, {@code <=}, …), the same in Java and CUDA C: what
+     * the code generators of both backends emit.
+     *
+     * <pre>{@code String expr = "(" + x + " " + CompareFn.LE.symbol() + " " + y + ")";   // (x <= y)}</pre>
+     */
+    public String symbol() {
+        return switch (this) {
+            case LT -> "<";
+            case LE -> "<=";
+            case GT -> ">";
+            case GE -> ">=";
+            case EQ -> "==";
+            case NE -> "!=";
+        };
+    }
 }

@@ -461,14 +461,7 @@ final class KernelSource {
         return switch (p.code()) {
             case UNARY -> unary((Unary) p, x, out);
             case BINARY -> binary((Binary) p, x, a.get(1), out);
-            case COMPARE -> "(" + x + " " + switch (((Compare) p).fn()) {
-                case LT -> "<";
-                case LE -> "<=";
-                case GT -> ">";
-                case GE -> ">=";
-                case EQ -> "==";
-                case NE -> "!=";
-            } + " " + a.get(1) + ")";
+            case COMPARE -> "(" + x + " " + ((Compare) p).fn().symbol() + " " + a.get(1) + ")";
             case WHERE -> "(" + x + " ? " + a.get(1) + " : " + a.get(2) + ")";
             case CAST -> cast(x, in, out);
             default -> throw new IllegalStateException("not elementwise: " + p.name());

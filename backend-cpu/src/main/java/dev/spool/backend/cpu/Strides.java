@@ -1,18 +1,14 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.program.View;
+
 /** Row-major stride arithmetic shared by the kernels. */
 final class Strides {
     private Strides() {
     }
 
     static int[] of(int[] shape) {
-        int[] s = new int[shape.length];
-        int acc = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            s[i] = acc;
-            acc *= shape[i];
-        }
-        return s;
+        return View.rowMajor(shape);
     }
 
     /** Product of shape[from, to). */
