@@ -84,53 +84,93 @@ public final class FloatMath {
      * Java statements for generated vector kernels that set {@code final FloatVector y} to fn(x) for
      * fn one of exp, tanh, sigmoid, by the operations of the scalar definitions above, in their
      * order. Temporaries are named {@code y_...}. The kernel class must define the vector constants
-     * of {@link #vectorConstants} (and {@code S}, its species, and {@code ONE}).
+     * of {@link #vectorConstants} (and {@code S}, its species, {@code VT}, its vector class, and
+     * {@code ONE}). Every vector-valued call is wrapped in {@code VT.cast} (or {@code IVT.cast}), see
+     * {@link #exact}.
      */
     static String vectorStatements(String fn, String y, String x, String indent) {
         StringBuilder sb = new StringBuilder();
         switch (fn) {
             case "exp" -> {
                 expInRange(sb, indent, y + "_e", x, y);
-                line(sb, indent, "FloatVector", y, y + "_e.blend(FM_INF, " + x + ".compare(VectorOperators.GT, FM_EXP_HI))"
-                        + ".blend(FM_ZERO, " + x + ".compare(VectorOperators.LT, FM_EXP_LO))");
+                line(sb, indent, y, blend(blend(y + "_e", "FM_INF", compare("GT", x, "FM_EXP_HI")), "FM_ZERO", compare("LT", x, "FM_EXP_LO")));
             }
             case "tanh" -> {
-                line(sb, indent, "FloatVector", y + "_z", op("MUL", x, x));
+                line(sb, indent, y + "_z", op("MUL", x, x));
                 String p = "FM_TANH0";
                 for (int i = 1; i < TANH_POLY.length; i++) {
-                    line(sb, indent, "FloatVector", y + "_p" + i, op("ADD", op("MUL", p, y + "_z"), "FM_TANH" + i));
+                    line(sb, indent, y + "_p" + i, op("ADD", op("MUL", p, y + "_z"), "FM_TANH" + i));
                     p = y + "_p" + i;
                 }
-                line(sb, indent, "FloatVector", y + "_s", op("ADD", op("MUL", op("MUL", p, y + "_z"), x), x));
+                line(sb, indent, y + "_s", op("ADD", op("MUL", op("MUL", p, y + "_z"), x), x));
                 expInRange(sb, indent, y + "_e", op("ADD", x, x), y);
-                line(sb, indent, "FloatVector", y + "_l", op("SUB", "ONE", op("DIV", "FM_TWO", op("ADD", y + "_e", "ONE"))));
-                line(sb, indent, "FloatVector", y, y + "_l.blend(" + y + "_s, " + x + ".lanewise(VectorOperators.ABS).compare(VectorOperators.LT, FM_TANH_SMALL))");
+                line(sb, indent, y + "_l", op("SUB", "ONE", op("DIV", "FM_TWO", op("ADD", y + "_e", "ONE"))));
+                line(sb, indent, y, blend(y + "_l", y + "_s", compare("LT", exact(x + ".lanewise(VectorOperators.ABS)"), "FM_TANH_SMALL")));
             }
             case "sigmoid" -> {
-                expInRange(sb, indent, y + "_e", x + ".lanewise(VectorOperators.NEG)", y);
-                line(sb, indent, "FloatVector", y, op("DIV", "ONE", op("ADD", y + "_e", "ONE")));
+                expInRange(sb, indent, y + "_e", exact(x + ".lanewise(VectorOperators.NEG)"), y);
+                line(sb, indent, y, op("DIV", "ONE", op("ADD", y + "_e", "ONE")));
             }
             default -> throw new IllegalArgumentException("no vector " + fn);
         }
         return sb.toString();
     }
 
+    /** Vector operations (Vector API calls with a vector result) in {@link #vectorStatements} of fn. */
+    static int vectorOperations(String fn) {
+        return vectorStatements(fn, "y", "x", "").split("VT\\.cast\\(", -1).length - 1;
+    }
+
     private static void expInRange(StringBuilder sb, String indent, String e, String x, String y) {
-        line(sb, indent, "FloatVector", y + "_c", op("MIN", op("MAX", x, "FM_EXP_LO"), "FM_EXP_HI"));
-        line(sb, indent, "FloatVector", y + "_n", op("MIN", op("SUB", op("ADD", op("MUL", y + "_c", "FM_LOG2E"), "FM_ROUND"), "FM_ROUND"), "FM_127"));
-        line(sb, indent, "FloatVector", y + "_r", op("SUB", op("SUB", y + "_c", op("MUL", y + "_n", "FM_LN2_HI")), op("MUL", y + "_n", "FM_LN2_LO")));
+        line(sb, indent, y + "_c", op("MIN", op("MAX", x, "FM_EXP_LO"), "FM_EXP_HI"));
+        line(sb, indent, y + "_n", op("MIN", op("SUB", op("ADD", op("MUL", y + "_c", "FM_LOG2E"), "FM_ROUND"), "FM_ROUND"), "FM_127"));
+        line(sb, indent, y + "_r", op("SUB", op("SUB", y + "_c", op("MUL", y + "_n", "FM_LN2_HI")), op("MUL", y + "_n", "FM_LN2_LO")));
         String p = "FM_EXP0";
         for (int i = 1; i < EXP_POLY.length; i++) {
-            line(sb, indent, "FloatVector", y + "_q" + i, op("ADD", op("MUL", p, y + "_r"), "FM_EXP" + i));
+            line(sb, indent, y + "_q" + i, op("ADD", op("MUL", p, y + "_r"), "FM_EXP" + i));
             p = y + "_q" + i;
         }
-        line(sb, indent, "FloatVector", y + "_y", op("ADD", op("ADD", op("MUL", p, op("MUL", y + "_r", y + "_r")), y + "_r"), "ONE"));
-        // Reinterpreted with the int species as a constant argument (reinterpretAsInts() derives it, and C2 then fails
-        // to intrinsify in large kernels: the vectors are boxed); << 23 as a multiplication by 2^23.
-        line(sb, indent, "FloatVector", y + "_2n", "((IntVector) " + op("ADD", y + "_n", "FM_ROUND")
-                + ".convertShape(VectorOperators.REINTERPRET_F2I, FM_IS, 0)).lanewise(VectorOperators.ADD, FM_I127)"
-                + ".lanewise(VectorOperators.MUL, FM_I2P23).reinterpretAsFloats()");
-        line(sb, indent, "FloatVector", e, op("MUL", y + "_y", y + "_2n"));
+        line(sb, indent, y + "_y", op("ADD", op("ADD", op("MUL", p, op("MUL", y + "_r", y + "_r")), y + "_r"), "ONE"));
+        // Reinterpreted with constant species arguments (reinterpretAsInts() / reinterpretAsFloats() derive the species,
+        // and C2 then fails to intrinsify in large kernels: the vectors are boxed); << 23 as a multiplication by 2^23.
+        String bits = exactInt(op("ADD", y + "_n", "FM_ROUND") + ".convertShape(VectorOperators.REINTERPRET_F2I, FM_IS, 0)");
+        String scaled = exactInt(exactInt(bits + ".lanewise(VectorOperators.ADD, FM_I127)") + ".lanewise(VectorOperators.MUL, FM_I2P23)");
+        line(sb, indent, y + "_2n", exact(scaled + ".convertShape(VectorOperators.REINTERPRET_I2F, S, 0)"));
+        line(sb, indent, e, op("MUL", y + "_y", y + "_2n"));
+    }
+
+    /**
+     * A vector-valued call cast to the kernel's exact vector class ({@code VT}, a constant): what keeps
+     * large kernels unboxed under C2. Past its inlining budget (about 18,000 parse nodes, some 45
+     * vector operations) C2 inlines the Vector API's {@code @ForceInline} methods only late, so while
+     * parsing, a call's result has the declared type {@code FloatVector}, not {@code Float256Vector};
+     * the next call on it is then a true virtual call (the C1 profile has no receiver type, since C1
+     * knew it), the vector is boxed, and the JDK's shared store and blend code stays generic. {@code
+     * Class.cast} is a C2 intrinsic expanded while parsing whatever the budget, and restores the exact
+     * type; in the interpreter and C1 it is a type check.
+     */
+    static String exact(String call) {
+        return "((FloatVector) VT.cast(" + call + "))";
+    }
+
+    private static String exactInt(String call) {
+        return "((IntVector) IVT.cast(" + call + "))";
+    }
+
+    private static String op(String op, String a, String b) {
+        return exact(a + ".lanewise(VectorOperators." + op + ", " + b + ")");
+    }
+
+    private static String blend(String a, String b, String mask) {
+        return exact(a + ".blend(" + b + ", " + mask + ")");
+    }
+
+    private static String compare(String op, String a, String b) {
+        return a + ".compare(VectorOperators." + op + ", " + b + ")";
+    }
+
+    private static void line(StringBuilder sb, String indent, String name, String expr) {
+        sb.append(indent).append("final FloatVector ").append(name).append(" = ").append(expr).append(";\n");
     }
 
     /**
@@ -157,6 +197,7 @@ public final class FloatMath {
             constant(sb, indent, "FM_TANH" + i, TANH_POLY[i] + "f");
         }
         sb.append(indent).append("private static final VectorSpecies FM_IS = ").append(intSpecies).append(";\n");
+        sb.append(indent).append("private static final Class IVT = FM_IS.vectorType();\n");
         sb.append(indent).append("private static final IntVector FM_I127 = IntVector.broadcast(").append(intSpecies).append(", 127);\n");
         sb.append(indent).append("private static final IntVector FM_I2P23 = IntVector.broadcast(").append(intSpecies).append(", 1 << 23);\n");
         return sb.toString();
@@ -165,12 +206,5 @@ public final class FloatMath {
     private static void constant(StringBuilder sb, String indent, String name, String value) {
         sb.append(indent).append("private static final FloatVector ").append(name).append(" = FloatVector.broadcast(S, ").append(value).append(");\n");
     }
-
-    private static String op(String op, String a, String b) {
-        return a + ".lanewise(VectorOperators." + op + ", " + b + ")";
-    }
-
-    private static void line(StringBuilder sb, String indent, String type, String name, String expr) {
-        sb.append(indent).append("final ").append(type).append(' ').append(name).append(" = ").append(expr).append(";\n");
-    }
 }
+

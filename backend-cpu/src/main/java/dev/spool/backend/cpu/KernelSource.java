@@ -17,8 +17,11 @@ import dev.spool.ops.UnaryFn;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Java source for one elementwise kernel: the expression of a fused group over a collapsed
@@ -38,6 +41,22 @@ final class KernelSource {
     private final int lanes;
     private final Map<Value, String> scalar = new HashMap<>();
     private final Map<Value, String> vector = new HashMap<>();
+    /** The expression's operations in order, cut into segments of at most {@link #SEGMENT_OPERATIONS} vector operations. */
+    private final List<List<Node>> segments;
+    /** Scratch slot of each value computed in one segment and read in a later one (or a result of an earlier one). */
+    private final Map<Value, Integer> slots = new LinkedHashMap<>();
+    /** The segment computing each operation's value. */
+    private final Map<Value, Integer> definedIn = new HashMap<>();
+
+    /**
+     * Vector operations per segment method. C1 gives up on a method of a few hundred Vector API calls
+     * ("out of virtual registers"; the method then never reaches C2, since the tier policy waits for
+     * a C1 profile that never comes), so a long fused body is split into methods of this size; C2's
+     * own budget, smaller, is handled by {@link FloatMath#exact}.
+     */
+    static final int SEGMENT_OPERATIONS = 64;
+    /** Elements per chunk of a segmented row: each spilled value has a chunk-sized scratch slot (1 KiB in F32, L1-resident). */
+    static final int CHUNK = 256;
 
     /**
      * @param lanes vector lanes for the innermost loop, or 0 for scalar code
@@ -56,6 +75,73 @@ final class KernelSource {
             innerStrides[k] = layout.innerStride(k);
         }
         this.lanes = lanes;
+        this.segments = lanes > 0 ? split(expr) : List.of(operations(expr));
+        assignSlots();
+    }
+
+    /** The expression's operations (every node but sources and constants), in order. */
+    private static List<Node> operations(Graph expr) {
+        return expr.nodes().stream().filter(n -> !(n.op() instanceof Source || n.op() instanceof Constant || n.op() instanceof Fill)).toList();
+    }
+
+    /** The operations cut greedily, in order, into segments of at most {@link #SEGMENT_OPERATIONS} vector operations (a larger single operation alone). */
+    private static List<List<Node>> split(Graph expr) {
+        List<List<Node>> result = new ArrayList<>();
+        List<Node> current = new ArrayList<>();
+        int cost = 0;
+        for (Node n : operations(expr)) {
+            int c = n.op() instanceof Unary u && floatMathName(u.fn()) != null ? FloatMath.vectorOperations(floatMathName(u.fn())) : 1;
+            if (!current.isEmpty() && cost + c > SEGMENT_OPERATIONS) {
+                result.add(current);
+                current = new ArrayList<>();
+                cost = 0;
+            }
+            current.add(n);
+            cost += c;
+        }
+        result.add(current);
+        return result;
+    }
+
+    /** Slots for the values that cross from one segment into a later one (masks excepted, see {@link #needs}). */
+    private void assignSlots() {
+        for (int s = 0; s < segments.size(); s++) {
+            for (Node n : segments.get(s)) {
+                definedIn.put(n.output(0), s);
+            }
+        }
+        for (int s = 1; s < segments.size(); s++) {
+            for (Value v : needs(s)) {
+                Integer d = definedIn.get(v);
+                if (d != null && d < s && !(expr.node(v.node()).op() instanceof Compare)) {
+                    slots.putIfAbsent(v, slots.size());
+                }
+            }
+        }
+    }
+
+    /**
+     * The values segment s reads: its operations' operands, the operands of the comparisons of
+     * earlier segments it uses (computed again, not spilled), and in the last segment the results.
+     */
+    private Set<Value> needs(int s) {
+        Set<Value> needed = new HashSet<>();
+        List<Value> todo = new ArrayList<>();
+        segments.get(s).forEach(n -> todo.addAll(n.inputs()));
+        if (s == segments.size() - 1) {
+            todo.addAll(expr.results());
+        }
+        while (!todo.isEmpty()) {
+            Value v = todo.remove(todo.size() - 1);
+            if (needed.add(v) && expr.node(v.node()).op() instanceof Compare && !Integer.valueOf(s).equals(definedIn.get(v))) {
+                todo.addAll(expr.node(v.node()).inputs());
+            }
+        }
+        return needed;
+    }
+
+    private boolean segmented() {
+        return segments.size() > 1;
     }
 
     /** Generated source and the vector width its innermost loop uses (0 for scalar code). */
@@ -198,6 +284,10 @@ final class KernelSource {
             int bits = lanes * (operandTypes.get(operandTypes.size() - 1) == DType.F32 ? 32 : 64);
             sb.append("    private static final VectorSpecies S = ").append(vectorClass()).append(".SPECIES_").append(bits).append(";\n");
             sb.append("    private static final java.nio.ByteOrder LE = java.nio.ByteOrder.LITTLE_ENDIAN;\n");
+            sb.append("    private static final Class VT = S.vectorType();\n");
+            if (segmented()) {
+                sb.append("    private static final ThreadLocal SCRATCH = new ThreadLocal();\n");
+            }
             vectorConstants(sb);
             if (usesFloatMath()) {
                 sb.append(FloatMath.vectorConstants("    ", "IntVector.SPECIES_" + bits));
@@ -214,7 +304,16 @@ final class KernelSource {
                 sb.append("        final int s").append(k).append('_').append(d).append(" = a[").append(at++).append("];\n");
             }
         }
-        constants(sb);
+        constants(sb, "        ");
+        if (segmented()) {
+            // One scratch buffer per thread and kernel: a kernel may run on several threads at once.
+            int bytes = Math.max(1, slots.size()) * CHUNK * elementSize();
+            sb.append("        java.nio.ByteBuffer sc = (java.nio.ByteBuffer) SCRATCH.get();\n");
+            sb.append("        if (sc == null) {\n");
+            sb.append("            sc = java.nio.ByteBuffer.allocateDirect(").append(bytes).append(").order(LE);\n");
+            sb.append("            SCRATCH.set(sc);\n");
+            sb.append("        }\n");
+        }
         String indent = "        ";
         String base = "o";
         for (int d = 0; d < rank - 1; d++) {
@@ -230,16 +329,26 @@ final class KernelSource {
         for (int k = 0; k < operandTypes.size(); k++) {
             sb.append(indent).append("final int r").append(k).append(" = ").append(base).append(k).append(";\n");
         }
-        innerLoops(sb, indent);
+        if (segmented()) {
+            chunkLoop(sb, indent);
+        } else {
+            innerLoops(sb, indent);
+        }
         for (int d = rank - 2; d >= 0; d--) {
             sb.append("        ").append("    ".repeat(d)).append("}\n");
         }
-        sb.append("    }\n}\n");
+        sb.append("    }\n");
+        if (segmented()) {
+            for (int s = 0; s < segments.size(); s++) {
+                segmentMethod(sb, s);
+            }
+        }
+        sb.append("}\n");
         return sb.toString();
     }
 
     /** Scalar constants, hoisted out of every loop. */
-    private void constants(StringBuilder sb) {
+    private void constants(StringBuilder sb, String indent) {
         for (Node n : expr.nodes()) {
             Double value = constantValue(n);
             if (value == null) {
@@ -247,7 +356,7 @@ final class KernelSource {
             }
             Value v = n.output(0);
             String name = "c" + n.id();
-            sb.append("        final ").append(javaType(v.dtype())).append(' ').append(name).append(" = ").append(literal(value, v.dtype())).append(";\n");
+            sb.append(indent).append("final ").append(javaType(v.dtype())).append(' ').append(name).append(" = ").append(literal(value, v.dtype())).append(";\n");
             scalar.put(v, name);
         }
     }
@@ -301,9 +410,68 @@ final class KernelSource {
     private void innerLoops(StringBuilder sb, String indent) {
         int inputs = expr.params().size();
         String n = "n" + (rank - 1);
-        // Broadcast operands: one value per row.
-        for (int k = 0; k < inputs; k++) {
-            if (innerStrides[k] == 0) {
+        broadcasts(sb, indent, 0);
+        sb.append(indent).append("int j = 0;\n");
+        if (lanes > 0) {
+            sb.append(indent).append("for (final int bound = ").append(n).append(" - ").append(n).append(" % ").append(lanes).append("; j < bound; j += ")
+                    .append(lanes).append(") {\n");
+            body(sb, indent + "    ", true, 0);
+            sb.append(indent).append("}\n");
+        }
+        sb.append(indent).append("for (; j < ").append(n).append("; j++) {\n");
+        body(sb, indent + "    ", false, 0);
+        sb.append(indent).append("}\n");
+    }
+
+    /** A segmented row: chunk by chunk, every segment method in turn over the chunk. */
+    private void chunkLoop(StringBuilder sb, String indent) {
+        String n = "n" + (rank - 1);
+        sb.append(indent).append("for (int c = 0; c < ").append(n).append("; c += ").append(CHUNK).append(") {\n");
+        sb.append(indent).append("    final int e = Math.min(").append(n).append(", c + ").append(CHUNK).append(");\n");
+        StringBuilder args = new StringBuilder("m, sc");
+        for (int k = 0; k < operandTypes.size(); k++) {
+            args.append(", r").append(k);
+        }
+        for (int s = 0; s < segments.size(); s++) {
+            sb.append(indent).append("    seg").append(s).append('(').append(args).append(", c, e);\n");
+        }
+        sb.append(indent).append("}\n");
+    }
+
+    /**
+     * Segment s as a method over elements [c, e) of a row: its operations on vectors and then a scalar
+     * tail, reading the operands it uses from the row and the values of earlier segments from their
+     * scratch slots, and writing the values later segments read to theirs; only the last segment
+     * stores outputs, so every input is still read before any output at its index is written.
+     */
+    private void segmentMethod(StringBuilder sb, int s) {
+        sb.append("    private static void seg").append(s).append("(java.nio.ByteBuffer m, java.nio.ByteBuffer sc");
+        for (int k = 0; k < operandTypes.size(); k++) {
+            sb.append(", int r").append(k);
+        }
+        sb.append(", int c, int e) {\n");
+        String indent = "        ";
+        constants(sb, indent);
+        broadcasts(sb, indent, s);
+        sb.append(indent).append("int j = c;\n");
+        sb.append(indent).append("for (final int bound = e - (e - c) % ").append(lanes).append("; j < bound; j += ").append(lanes).append(") {\n");
+        body(sb, indent + "    ", true, s);
+        sb.append(indent).append("}\n");
+        sb.append(indent).append("for (; j < e; j++) {\n");
+        body(sb, indent + "    ", false, s);
+        sb.append(indent).append("}\n");
+        sb.append("    }\n");
+    }
+
+    /** Whether segment s reads operand k (every operand when the kernel is one segment). */
+    private boolean reads(int s, int k) {
+        return !segmented() || needs(s).contains(expr.params().get(k));
+    }
+
+    /** Broadcast operands segment s reads: one value per row (per chunk when segmented). */
+    private void broadcasts(StringBuilder sb, String indent, int s) {
+        for (int k = 0; k < expr.params().size(); k++) {
+            if (innerStrides[k] == 0 && reads(s, k)) {
                 DType t = operandTypes.get(k);
                 sb.append(indent).append("final ").append(javaType(t)).append(" b").append(k).append(" = ").append(load(t, "r" + k)).append(";\n");
                 if (lanes > 0) {
@@ -312,22 +480,15 @@ final class KernelSource {
                 }
             }
         }
-        sb.append(indent).append("int j = 0;\n");
-        if (lanes > 0) {
-            sb.append(indent).append("for (final int bound = ").append(n).append(" - ").append(n).append(" % ").append(lanes).append("; j < bound; j += ")
-                    .append(lanes).append(") {\n");
-            body(sb, indent + "    ", true);
-            sb.append(indent).append("}\n");
-        }
-        sb.append(indent).append("for (; j < ").append(n).append("; j++) {\n");
-        body(sb, indent + "    ", false);
-        sb.append(indent).append("}\n");
     }
 
     private String address(int k) {
         int s = innerStrides[k];
         if (s == 0) {
             return "r" + k;
+        }
+        if (segmented()) {
+            return vectorAddress(k); // vector kernels: contiguous
         }
         String inner = "s" + k + "_" + (rank - 1);
         return "r" + k + " + j * " + inner;
@@ -357,45 +518,56 @@ final class KernelSource {
         };
     }
 
-    /** One element (or one vector of elements): load every input, compute, then store every output. */
-    private void body(StringBuilder sb, String indent, boolean vec) {
-        Map<Value, String> names = vec ? vector : scalar;
-        Map<Value, String> local = new HashMap<>(names);
+    /**
+     * One element (or one vector of elements) of segment s: load the operands and earlier values it
+     * reads, compute its operations, then store the values later segments read to their scratch
+     * slots, or, in the last segment, every output.
+     */
+    private void body(StringBuilder sb, String indent, boolean vec, int s) {
+        Map<Value, String> local = new HashMap<>(vec ? vector : scalar);
         int inputs = expr.params().size();
         for (int k = 0; k < inputs; k++) {
             Value p = expr.params().get(k);
             DType t = p.dtype();
             String name = (vec ? "v" : "x") + "p" + k;
+            if (!reads(s, k)) {
+                continue;
+            }
             if (innerStrides[k] == 0) {
                 local.put(p, vec ? "vb" + k : "b" + k);
                 continue;
             }
             if (vec) {
-                sb.append(indent).append("final ").append(vectorClass()).append(' ').append(name).append(" = ").append(vectorClass())
-                        .append(".fromByteBuffer(S, m, ").append(vectorAddress(k)).append(", LE);\n");
+                sb.append(indent).append("final ").append(vectorClass()).append(' ').append(name).append(" = ")
+                        .append(exact(vectorClass() + ".fromByteBuffer(S, m, " + vectorAddress(k) + ", LE)")).append(";\n");
             } else {
                 sb.append(indent).append("final ").append(javaType(t)).append(' ').append(name).append(" = ").append(load(t, address(k))).append(";\n");
             }
             local.put(p, name);
         }
-        for (Node node : expr.nodes()) {
-            if (node.op() instanceof Source || node.op() instanceof Constant || node.op() instanceof Fill) {
-                continue;
+        Set<Value> needed = needs(s);
+        for (Map.Entry<Value, Integer> slot : slots.entrySet()) {
+            Value v = slot.getKey();
+            if (definedIn.get(v) < s && needed.contains(v)) {
+                String name = (vec ? "v" : "x") + v.node();
+                String at = scratchAddress(slot.getValue());
+                String value = vec ? exact(vectorClass() + ".fromByteBuffer(S, sc, " + at + ", LE)") : load(v.dtype(), at).replace("m.", "sc.");
+                sb.append(indent).append("final ").append(vec ? vectorClass() : javaType(v.dtype())).append(' ').append(name).append(" = ").append(value).append(";\n");
+                local.put(v, name);
             }
-            Value v = node.output(0);
-            String name = (vec ? "v" : "x") + node.id();
-            List<String> args = node.inputs().stream().map(local::get).toList();
-            Primitive p = (Primitive) node.op();
-            if (vec && p instanceof Unary u && floatMathName(u.fn()) != null) {
-                sb.append(FloatMath.vectorStatements(floatMathName(u.fn()), name, args.get(0), indent));
-            } else if (vec) {
-                String type = p instanceof Compare ? "VectorMask" : vectorClass();
-                sb.append(indent).append("final ").append(type).append(' ').append(name).append(" = ").append(vectorOp(p, args)).append(";\n");
-            } else {
-                sb.append(indent).append("final ").append(javaType(v.dtype())).append(' ').append(name).append(" = ")
-                        .append(scalarOp(p, node, args)).append(";\n");
+        }
+        for (Node node : segments.get(s)) {
+            operation(sb, indent, vec, node, local);
+        }
+        if (s < segments.size() - 1) {
+            for (Map.Entry<Value, Integer> slot : slots.entrySet()) {
+                if (definedIn.get(slot.getKey()) == s) {
+                    String v = local.get(slot.getKey());
+                    String at = scratchAddress(slot.getValue());
+                    sb.append(indent).append(vec ? v + ".intoByteBuffer(sc, " + at + ", LE);" : store(slot.getKey().dtype(), at, v).replace("m.", "sc.")).append("\n");
+                }
             }
-            local.put(v, name);
+            return;
         }
         for (int r = 0; r < expr.results().size(); r++) {
             int k = inputs + r;
@@ -406,6 +578,46 @@ final class KernelSource {
                 sb.append(indent).append(store(operandTypes.get(k), address(k), v)).append("\n");
             }
         }
+    }
+
+    /**
+     * One operation into {@code local}; a comparison of an earlier segment is computed again here
+     * (masks are not spilled: its float operands are).
+     */
+    private void operation(StringBuilder sb, String indent, boolean vec, Node node, Map<Value, String> local) {
+        for (Value in : node.inputs()) {
+            if (!local.containsKey(in) && expr.node(in.node()).op() instanceof Compare) {
+                operation(sb, indent, vec, expr.node(in.node()), local);
+            }
+        }
+        Value v = node.output(0);
+        String name = (vec ? "v" : "x") + node.id();
+        List<String> args = node.inputs().stream().map(local::get).toList();
+        Primitive p = (Primitive) node.op();
+        if (vec && p instanceof Unary u && floatMathName(u.fn()) != null) {
+            sb.append(FloatMath.vectorStatements(floatMathName(u.fn()), name, args.get(0), indent));
+        } else if (vec) {
+            String type = p instanceof Compare ? "VectorMask" : vectorClass();
+            sb.append(indent).append("final ").append(type).append(' ').append(name).append(" = ").append(vectorOp(p, args)).append(";\n");
+        } else {
+            sb.append(indent).append("final ").append(javaType(v.dtype())).append(' ').append(name).append(" = ")
+                    .append(scalarOp(p, node, args)).append(";\n");
+        }
+        local.put(v, name);
+    }
+
+    /** Byte address of the current element (or vector) in a scratch slot. */
+    private String scratchAddress(int slot) {
+        return slot * CHUNK * elementSize() + " + ((j - c) << " + shift(operandTypes.get(operandTypes.size() - 1)) + ")";
+    }
+
+    private int elementSize() {
+        return operandTypes.get(operandTypes.size() - 1).byteSize();
+    }
+
+    /** A vector-valued call cast to the kernel's exact vector class; see {@link FloatMath#exact}. */
+    private String exact(String call) {
+        return "((" + vectorClass() + ") VT.cast(" + call + "))";
     }
 
     /**
@@ -440,18 +652,18 @@ final class KernelSource {
                 case POW -> binaryOp("POW", x, a.get(1));
             };
             case COMPARE -> x + ".compare(VectorOperators." + ((Compare) p).fn().name() + ", " + a.get(1) + ")";
-            case WHERE -> a.get(2) + ".blend(" + a.get(1) + ", " + x + ")";
+            case WHERE -> exact(a.get(2) + ".blend(" + a.get(1) + ", " + x + ")");
             case CAST -> x;
             default -> throw new IllegalStateException("not elementwise: " + p.name());
         };
     }
 
-    private static String unaryOp(String op, String x) {
-        return x + ".lanewise(VectorOperators." + op + ")";
+    private String unaryOp(String op, String x) {
+        return exact(x + ".lanewise(VectorOperators." + op + ")");
     }
 
-    private static String binaryOp(String op, String x, String y) {
-        return x + ".lanewise(VectorOperators." + op + ", " + y + ")";
+    private String binaryOp(String op, String x, String y) {
+        return exact(x + ".lanewise(VectorOperators." + op + ", " + y + ")");
     }
 
     private String scalarOp(Primitive p, Node node, List<String> a) {
