@@ -25,13 +25,20 @@ import java.util.Set;
 
 /**
  * Java source for one elementwise kernel: the expression of a fused group over a collapsed
- * iteration space ({@link KernelLayout}). The innermost loop is a Vector API loop (exp, tanh and
- * sigmoid by {@link FloatMath}, so every JIT tier rounds alike) over the contiguous operands, with broadcast operands hoisted per row and a scalar tail;
- * everything else — mixed dtypes, integer and boolean tensors, strided innermost operands, or a JVM
- * without {@code jdk.incubator.vector} — gets plain scalar loops. Each element's operands are all
- * loaded before any output is stored, so an output may overwrite an input read at the same index.
- * The source depends only on the expression, the dtypes, the access pattern and the vector width,
- * never on sizes or offsets (those arrive in the argument array), so it is shared across shapes.
+ * iteration space ({@link KernelLayout}). The innermost loop is a Vector API loop (F32 exp, tanh
+ * and sigmoid by {@link FloatMath}'s vector form, so every JIT tier rounds alike) over the
+ * contiguous operands, with broadcast operands hoisted per row and a scalar tail; everything else —
+ * mixed dtypes, integer and boolean tensors, strided innermost operands, or a JVM without {@code
+ * jdk.incubator.vector} — gets plain scalar loops. Each element's operands are all loaded before any
+ * output is stored, so an output may overwrite an input read at the same index. The source depends
+ * only on the expression, the dtypes, the access pattern and the vector width, never on sizes or
+ * offsets (those arrive in the argument array), so it is shared across shapes.
+ *
+ * <p>Two code shapes keep the vector code allocation-free under JDK 17's C2 (an LSTM cell is some
+ * 200 vector operations): every vector-valued call is cast to the exact vector class ({@link
+ * FloatMath#exact}), and a body of more than {@link #SEGMENT_OPERATIONS} operations becomes segment
+ * methods run in turn over chunks of {@link #CHUNK} elements, the values crossing segments kept in
+ * per-thread scratch slots (exact float copies, so the bits do not change).
  */
 final class KernelSource {
     private final Graph expr;
@@ -205,12 +212,10 @@ final class KernelSource {
 
     /**
      * Whether a vector loop computes fn exactly as the scalar code does, in every JIT tier: the
-     * exact IEEE operations do. The Vector API's own transcendentals do not (SVML under C2, Math per
-     * lane before), so kernels with exp, log, tanh or sigmoid run as scalar loops: F32 through
-     * {@link FloatMath}, F64 through Math, whose intrinsics all tiers share. ({@link FloatMath}'s
-     * vector form, {@link #VECTOR_FLOAT_MATH}, is exact too, but JDK 17's C2 leaves some of its
-     * operations boxed inside the fused RNN/GRU kernels, an allocation per vector every scan step;
-     * see SteadyStateAllocationTest.)
+     * exact IEEE operations do, and so does {@link FloatMath}'s vector form of F32 exp, tanh and
+     * sigmoid (the same operations in the same order). The Vector API's own transcendentals do not
+     * (SVML under C2, Math per lane before), so F64 exp/tanh/sigmoid and every log run as scalar loops
+     * (F64 through Math, whose intrinsics all tiers share).
      */
     private static boolean hasTierIndependentVectorForm(UnaryFn fn, DType t) {
         return switch (fn) {
@@ -220,8 +225,11 @@ final class KernelSource {
         };
     }
 
-    /** Whether F32 exp/tanh/sigmoid kernels use FloatMath's vector form; off until C2 keeps it unboxed in every kernel. */
-    static final boolean VECTOR_FLOAT_MATH = Boolean.getBoolean("spool.vectorFloatMath");
+    /**
+     * Whether F32 exp/tanh/sigmoid kernels use FloatMath's vector form (the default; {@code
+     * -Dspool.vectorFloatMath=false} runs them as scalar loops, same bits, 2-3x slower).
+     */
+    static final boolean VECTOR_FLOAT_MATH = !"false".equals(System.getProperty("spool.vectorFloatMath"));
 
     /** Whether the expression needs {@link FloatMath}'s vector constants. */
     private boolean usesFloatMath() {

@@ -256,6 +256,48 @@ class GeneratedKernelsTest {
         }
     }
 
+    /**
+     * A fused body longer than {@link KernelSource#SEGMENT_OPERATIONS} runs as segment methods over
+     * chunks with scratch slots: its bits are those of the same float operations in Java, over rows
+     * that end inside a chunk, at a chunk's end and past it (vector loops and scalar tails), with a
+     * comparison of the first segment used in the last, and a value of the first segment as a result.
+     */
+    @Test
+    void segmentedKernelHasTheBitsOfTheSameScalarOperations() {
+        Random rnd = new Random(11);
+        for (int n : new int[] {1, 7, 255, KernelSource.CHUNK, KernelSource.CHUNK + 1, 2 * KernelSource.CHUNK + 19}) {
+            var b = new Builder();
+            Value x = b.input("x", DType.F32, ROWS, n);
+            Value y = b.input("y", DType.F32, ROWS, n);
+            Value greater = b.compare(CompareFn.GT, x, y);
+            Value a = b.tanh(x);
+            Value s = b.sigmoid(y);
+            Value e = b.exp(b.neg(b.mul(x, y)));
+            Value d = b.tanh(b.add(b.mul(a, s), y));
+            Graph g = b.build("w", b.where(greater, d, e), "a", a);
+            Tensor xt = input(rnd, DType.F32, false, ROWS, n);
+            Tensor yt = input(rnd, DType.F32, false, ROWS, n);
+            Map<String, Tensor> feeds = Map.of("x", xt, "y", yt);
+            CpuProgram p = CpuBackend.compile(g);
+            Map<String, Tensor> out = p.run(feeds);
+            if (VectorSupport.floatLanes() > 0 && KernelSource.VECTOR_FLOAT_MATH) {
+                Map<String, Integer> dims = new HashMap<>();
+                FeedBinding.bind(p.graph(), feeds, dims);
+                assertTrue(p.kernelSources(dims).stream().anyMatch(src -> src.contains("seg2(")), "a kernel of three segments:\n" + p.kernelSources(dims));
+            }
+            for (int i = 0; i < xt.size(); i++) {
+                float xv = (float) xt.getDouble(i);
+                float yv = (float) yt.getDouble(i);
+                float av = FloatMath.tanh(xv);
+                float dv = FloatMath.tanh(av * FloatMath.sigmoid(yv) + yv);
+                float ev = FloatMath.exp(-(xv * yv));
+                String at = "n=" + n + " element " + i;
+                assertEquals(Float.floatToIntBits(xv > yv ? dv : ev), Float.floatToIntBits((float) out.get("w").getDouble(i)), "w, " + at);
+                assertEquals(Float.floatToIntBits(av), Float.floatToIntBits((float) out.get("a").getDouble(i)), "a, " + at);
+            }
+        }
+    }
+
     @TestFactory
     Stream<DynamicTest> recurrentGateMathForwardAndBackwardMatchesTheReference() {
         List<DynamicTest> tests = new ArrayList<>();
