@@ -1,7 +1,7 @@
 package dev.spool.cli;
 
 import dev.spool.backend.cpu.CpuBackend;
-import dev.spool.backend.cpu.CpuExecutable;
+import dev.spool.runtime.cpu.CpuExecutable;
 import dev.spool.compiler.LoopStrategy;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.ScanMemory;

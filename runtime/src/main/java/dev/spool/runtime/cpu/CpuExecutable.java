@@ -1,4 +1,4 @@
-package dev.spool.backend.cpu;
+package dev.spool.runtime.cpu;
 
 import dev.spool.graph.InputException;
 import dev.spool.graph.Shape;
@@ -11,24 +11,31 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
- * One verified {@link Program} ready to run on the CPU: the backend decides nothing about it
+ * One verified {@link Program} ready to run on the CPU: the executor decides nothing about it
  * (every optimisation is in the program), it only prepares arenas at the program's layout and
- * generates its kernels. Runs may come from many threads at once: each borrows a prepared arena
- * from a pool (a new one when all are busy) and returns it afterwards.
+ * takes each elementwise kernel from its {@link KernelProvider} (generated and compiled by the CPU
+ * backend, or shipped in an artifact). Runs may come from many threads at once: each borrows a
+ * prepared arena from a pool (a new one when all are busy) and returns it afterwards.
  *
  * <pre>{@code
- * CpuExecutable exe = CpuBackend.load(ProgramText.read(text));
+ * CpuExecutable exe = CpuBackend.load(ProgramText.read(text));   // or SpoolModel.load(path)
  * Map<String, Tensor> y = exe.run(Map.of("x", x));
  * }</pre>
  */
 public final class CpuExecutable {
     private final Program program;
     private final Profile profile;
+    private final KernelProvider kernels;
     private final ConcurrentLinkedDeque<CompiledPlan> idle = new ConcurrentLinkedDeque<>();
 
-    CpuExecutable(Program program, Profile profile) {
+    /**
+     * An executable for a program the caller has verified ({@code ProgramVerifier.verify}); with a
+     * non-null {@code profile}, every instruction is timed into it.
+     */
+    public CpuExecutable(Program program, Profile profile, KernelProvider kernels) {
         this.program = program;
         this.profile = profile;
+        this.kernels = kernels;
     }
 
     public Program program() {
@@ -53,8 +60,8 @@ public final class CpuExecutable {
         return runChecked(feeds);
     }
 
-    /** A run whose feeds the caller has already checked against the program. */
-    Map<String, Tensor> runChecked(Map<String, Tensor> feeds) {
+    /** A run whose feeds the caller has already checked against the program (dtypes and shapes). */
+    public Map<String, Tensor> runChecked(Map<String, Tensor> feeds) {
         CompiledPlan plan = borrow();
         try {
             return plan.run(feeds);
@@ -75,6 +82,6 @@ public final class CpuExecutable {
 
     private CompiledPlan borrow() {
         CompiledPlan plan = idle.poll();
-        return plan != null ? plan : new CompiledPlan(program, VectorSupport.floatLanes(), profile);
+        return plan != null ? plan : new CompiledPlan(program, VectorSupport.floatLanes(), profile, kernels);
     }
 }

@@ -1,4 +1,6 @@
-package dev.spool.backend.cpu;
+package dev.spool.runtime.cpu;
+
+import dev.spool.backend.cpu.CpuBackend;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;

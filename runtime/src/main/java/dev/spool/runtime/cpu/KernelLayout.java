@@ -1,4 +1,4 @@
-package dev.spool.backend.cpu;
+package dev.spool.runtime.cpu;
 
 import dev.spool.program.View;
 
@@ -13,9 +13,9 @@ import java.util.List;
  * operand decides how the generated code reads it: 1 contiguous (vector loads), 0 broadcast (one
  * value per row), anything else element by element.
  */
-record KernelLayout(int[] sizes, int[][] strides) {
+public record KernelLayout(int[] sizes, int[][] strides) {
 
-    static KernelLayout of(int[] shape, List<View> operands) {
+    public static KernelLayout of(int[] shape, List<View> operands) {
         int k = operands.size();
         List<Integer> sizes = new ArrayList<>();
         List<int[]> strides = new ArrayList<>();
@@ -58,19 +58,19 @@ record KernelLayout(int[] sizes, int[][] strides) {
         return new KernelLayout(outSizes, outStrides);
     }
 
-    int rank() {
+    public int rank() {
         return sizes.length;
     }
 
-    int inner() {
+    public int inner() {
         return sizes[sizes.length - 1];
     }
 
-    int innerStride(int operand) {
+    public int innerStride(int operand) {
         return strides[operand][sizes.length - 1];
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         for (int s : sizes) {
             if (s == 0) {
                 return true;

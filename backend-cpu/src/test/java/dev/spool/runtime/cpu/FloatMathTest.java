@@ -1,4 +1,6 @@
-package dev.spool.backend.cpu;
+package dev.spool.runtime.cpu;
+
+import dev.spool.backend.cpu.CpuBackend;
 
 import dev.spool.ops.Builder;
 import dev.spool.graph.DType;

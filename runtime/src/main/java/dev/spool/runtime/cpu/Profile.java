@@ -1,4 +1,4 @@
-package dev.spool.backend.cpu;
+package dev.spool.runtime.cpu;
 
 import dev.spool.program.Instr;
 import dev.spool.program.ProgramPrinter;
@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * Where a compiled program's time goes: wall time per instruction, summed by instruction kind
  * (gemm, kernel, copy, …) and listed for the most expensive instructions. Enabled per program
- * ({@link CpuProgram#profile}); each instruction is timed with {@code System.nanoTime}, so the
+ * (the CPU backend's {@code CpuProgram.profile()}); each instruction is timed with {@code System.nanoTime}, so the
  * totals include ~30 ns per instruction of timer overhead.
  */
 public final class Profile {

@@ -1,4 +1,4 @@
-package dev.spool.backend.cpu;
+package dev.spool.runtime.cpu;
 
 import dev.spool.graph.DType;
 import dev.spool.graph.ResourceLimitException;
@@ -18,7 +18,7 @@ import java.util.Map;
  * A compiled program made runnable: its arena allocated once (native memory, so GEMM operands are
  * passed by address) at the program's layout, constants written once, every instruction prepared
  * as a {@link Step}. A run copies the feeds in, runs the steps, and copies the results out; nothing
- * else is allocated. Not thread-safe: one run at a time ({@link CpuProgram} keeps a pool of them
+ * else is allocated. Not thread-safe: one run at a time ({@link CpuExecutable} keeps a pool of them
  * per program for concurrent runs).
  */
 final class CompiledPlan {
@@ -29,7 +29,7 @@ final class CompiledPlan {
     private final int[] loop;
     private final List<String> kernelSources;
 
-    CompiledPlan(Program program, int lanes, Profile profile) {
+    CompiledPlan(Program program, int lanes, Profile profile, KernelProvider kernels) {
         this.program = program;
         Program.Layout arena = program.arena();
         this.offsets = arena.offsets();
@@ -44,7 +44,7 @@ final class CompiledPlan {
                 write(b.constant(), (int) offsets[b.id()]);
             }
         }
-        StepBuilder builder = new StepBuilder(p, offsets, mem, lanes, profile);
+        StepBuilder builder = new StepBuilder(p, offsets, mem, lanes, profile, kernels);
         this.steps = builder.build(p.code());
         this.kernelSources = List.copyOf(builder.kernelSources());
         this.loop = new int[depth(p.code()) + 1];

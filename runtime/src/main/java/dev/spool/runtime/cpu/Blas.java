@@ -1,4 +1,4 @@
-package dev.spool.backend.cpu;
+package dev.spool.runtime.cpu;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -17,7 +17,7 @@ import java.nio.FloatBuffer;
  * interpreter; JavaCPP copies a heap array in and out on every call (all of it, whatever the
  * offset), which is why compiled programs keep their tensors in native memory.
  */
-final class Blas {
+public final class Blas {
     private Blas() {
     }
 
@@ -62,7 +62,7 @@ final class Blas {
                 p.da.position(aByte >> 3), lda, p.db.position(bByte >> 3), ldb, beta, p.dc.position(cByte >> 3), ldc);
     }
 
-    static void sgemm(boolean transA, boolean transB, int m, int n, int k,
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
         if (m == 0 || n == 0) {
             return;
@@ -72,7 +72,7 @@ final class Blas {
                 beta, FloatBuffer.wrap(c, cOff, c.length - cOff), ldc);
     }
 
-    static void dgemm(boolean transA, boolean transB, int m, int n, int k,
+    public static void dgemm(boolean transA, boolean transB, int m, int n, int k,
                       double[] a, int aOff, int lda, double[] b, int bOff, int ldb, double beta, double[] c, int cOff, int ldc) {
         if (m == 0 || n == 0) {
             return;

@@ -1,4 +1,4 @@
-package dev.spool.backend.cpu;
+package dev.spool.runtime.cpu;
 
 import dev.spool.graph.DType;
 import dev.spool.program.Instr;
@@ -18,14 +18,16 @@ final class StepBuilder implements Instr.Visitor<Step> {
     private final int lanes;
     private final List<String> kernelSources = new ArrayList<>();
     private final Profile profile;
+    private final KernelProvider kernels;
 
-    StepBuilder(Program program, long[] offsets, ByteBuffer mem, int lanes, Profile profile) {
+    StepBuilder(Program program, long[] offsets, ByteBuffer mem, int lanes, Profile profile, KernelProvider kernels) {
         this.program = program;
         this.offsets = offsets;
         this.mem = mem;
         this.blas = new Blas.Operands(mem);
         this.lanes = lanes;
         this.profile = profile;
+        this.kernels = kernels;
     }
 
     Step[] build(List<Instr> code) {
@@ -91,11 +93,10 @@ final class StepBuilder implements Instr.Visitor<Step> {
         if (layout.isEmpty()) {
             return null;
         }
-        KernelSource.Code code = KernelSource.generate(k.expr(), layout, lanes);
-        String source = code.source();
-        kernelSources.add(source);
         int[] sizes = operands.stream().mapToInt(this::size).toArray();
-        CpuKernel kernel = KernelCompiler.compile(code, layout, sizes);
+        KernelProvider.Prepared prepared = kernels.kernel(k, layout, lanes, sizes);
+        kernelSources.add(prepared.source());
+        CpuKernel kernel = prepared.kernel();
         int r = layout.rank();
         int[] args = new int[r + operands.size() * (1 + r)];
         System.arraycopy(layout.sizes(), 0, args, 0, r);
@@ -114,7 +115,7 @@ final class StepBuilder implements Instr.Visitor<Step> {
                 slots.add(slot);
             }
         }
-        return new KernelStep(mem, kernel, source, args, moving.toArray(Step.Address[]::new), slots.stream().mapToInt(Integer::intValue).toArray());
+        return new KernelStep(mem, kernel, prepared.source(), args, moving.toArray(Step.Address[]::new), slots.stream().mapToInt(Integer::intValue).toArray());
     }
 
     public Step visit(Instr.Reduce r) {

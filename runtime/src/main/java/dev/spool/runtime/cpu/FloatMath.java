@@ -1,4 +1,4 @@
-package dev.spool.backend.cpu;
+package dev.spool.runtime.cpu;
 
 /**
  * Spool's own float exp, tanh and sigmoid for the generated kernels, written only with IEEE
@@ -86,7 +86,7 @@ public final class FloatMath {
      * order. Temporaries are named {@code y_...}. The kernel class must define the vector constants
      * of {@link #vectorConstants} (and {@code S}, its species, and {@code ONE}).
      */
-    static String vectorStatements(String fn, String y, String x, String indent) {
+    public static String vectorStatements(String fn, String y, String x, String indent) {
         StringBuilder sb = new StringBuilder();
         switch (fn) {
             case "exp" -> {
@@ -137,7 +137,7 @@ public final class FloatMath {
      * Static final fields the vector statements use, for a kernel whose float species is {@code S}
      * and {@code intSpecies} the int species of the same width (e.g. {@code IntVector.SPECIES_256}).
      */
-    static String vectorConstants(String indent, String intSpecies) {
+    public static String vectorConstants(String indent, String intSpecies) {
         StringBuilder sb = new StringBuilder();
         constant(sb, indent, "FM_INF", "Float.POSITIVE_INFINITY");
         constant(sb, indent, "FM_ZERO", "0f");

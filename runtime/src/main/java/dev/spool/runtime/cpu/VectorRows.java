@@ -1,4 +1,4 @@
-package dev.spool.backend.cpu;
+package dev.spool.runtime.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
  * a remainder are scalar. Only referenced when {@link VectorSupport#floatLanes()} is non-zero, so
  * JVMs without {@code jdk.incubator.vector} never load it.
  */
-final class VectorRows {
+public final class VectorRows {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -62,7 +62,7 @@ final class VectorRows {
      * Softmax (or log-softmax) of {@code rows} contiguous rows of n floats from in to out (byte
      * addresses, row strides in bytes). Sums accumulate in float within a row.
      */
-    static void softmax(ByteBuffer m, int in, int inRow, int out, int outRow, int rows, int n, boolean log) {
+    public static void softmax(ByteBuffer m, int in, int inRow, int out, int outRow, int rows, int n, boolean log) {
         VectorMask<Float> tail = S.indexInRange(n - n % L, n);
         int outEnd = out + (rows - 1) * outRow + 4 * n;
         // Spilling into the next row is only safe when that row is written later and was not an input
@@ -264,7 +264,7 @@ final class VectorRows {
      * remainder is stored as a full vector, spilling into the next rows (written after it), unless the
      * vector would reach past the last row.
      */
-    static double crossEntropyGrad(ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss, float[] sums) {
+    public static double crossEntropyGrad(ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss, float[] sums) {
         if (n > L && n <= 2 * L) {
             return crossEntropyGradTwoVectors(m, logits, out, rows, n, target, scale, loss, sums);
         }

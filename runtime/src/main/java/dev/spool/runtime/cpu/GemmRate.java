@@ -1,4 +1,4 @@
-package dev.spool.backend.cpu;
+package dev.spool.runtime.cpu;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,18 +1,18 @@
-package dev.spool.backend.cpu;
+package dev.spool.runtime.cpu;
 
 /**
  * Whether this JVM runs with {@code --add-modules jdk.incubator.vector}, and how wide its float
  * vectors are. Without the module the kernels are plain scalar loops: correct, but the
  * transcendental-heavy ones (tanh, sigmoid) run tens of times slower, so Spool says so once.
  */
-final class VectorSupport {
+public final class VectorSupport {
     private static final int FLOAT_LANES = probe();
 
     private VectorSupport() {
     }
 
     /** F32 lanes of the preferred vector species, or 0 when the Vector API is unavailable. */
-    static int floatLanes() {
+    public static int floatLanes() {
         return FLOAT_LANES;
     }
 
