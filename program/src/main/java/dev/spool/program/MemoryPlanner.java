@@ -1,11 +1,4 @@
-package dev.spool.compiler.lower;
-
-import dev.spool.program.Buffer;
-import dev.spool.program.Instr;
-import dev.spool.program.Liveness;
-import dev.spool.program.Program;
-import dev.spool.program.ProgramRewrite;
-import dev.spool.program.View;
+package dev.spool.program;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,7 +6,8 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Memory planning, the last Program pass: liveness, in-place reuse, and arena offsets, recorded as
+ * Memory planning, the last Program pass (and the only one a loaded artifact runs, since offsets
+ * depend on the sizes it is run at): liveness, in-place reuse, and arena offsets, recorded as
  * the program's {@link Program.Layout}. Without it every buffer gets its own memory.
  *
  * <p>Live ranges are {@link Liveness}'s: a buffer touched only inside a loop body lives only within
@@ -27,16 +21,19 @@ import java.util.List;
  * <p>Offsets are assigned greedily, largest buffers first, at the lowest 64-byte-aligned offset that
  * overlaps no buffer live at the same time; the arena size is the peak memory of a run.
  */
-public final class MemoryPlanner implements ProgramPass {
+public final class MemoryPlanner {
     static final int ALIGN = Program.Layout.ALIGN;
 
-    @Override
-    public String name() {
-        return "memplan";
+    private MemoryPlanner() {
     }
 
-    @Override
-    public Program run(Program p, Target target) {
+    /**
+     * The program with in-place merges applied and its buffers placed in one arena (the compiler's
+     * {@code memplan} pass, and what a loaded artifact does for each new binding of its dims).
+     *
+     * <pre>{@code Program placed = MemoryPlanner.place(program);   // placed.layout() != null}</pre>
+     */
+    public static Program place(Program p) {
         Plan plan = plan(p, true);
         return plan.program().withLayout(new Program.Layout(plan.offsets(), plan.arenaBytes()));
     }
