@@ -1,7 +1,7 @@
 package dev.spool.cli;
 
 import dev.spool.backend.cpu.CpuBackend;
-import dev.spool.backend.cpu.Profile;
+import dev.spool.runtime.cpu.Profile;
 import dev.spool.backend.cuda.CudaBackend;
 import dev.spool.backend.cuda.CudaTraining;
 import dev.spool.backend.cuda.NoCudaDeviceException;

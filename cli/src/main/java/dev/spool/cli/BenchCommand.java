@@ -1,8 +1,8 @@
 package dev.spool.cli;
 
 import com.google.gson.GsonBuilder;
-import dev.spool.backend.cpu.GemmRate;
-import dev.spool.backend.cpu.Profile;
+import dev.spool.runtime.cpu.GemmRate;
+import dev.spool.runtime.cpu.Profile;
 import dev.spool.backend.cuda.CudaBackend;
 import dev.spool.backend.cuda.CudaTraining;
 import dev.spool.graph.DType;

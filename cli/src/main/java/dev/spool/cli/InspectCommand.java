@@ -5,7 +5,7 @@ import dev.spool.compiler.Unroll;
 import dev.spool.compiler.Pass;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.lower.Lowering;
-import dev.spool.compiler.lower.MemoryPlanner;
+import dev.spool.program.MemoryPlanner;
 import dev.spool.graph.DType;
 import dev.spool.graph.DotPrinter;
 import dev.spool.graph.Graph;

@@ -1,12 +1,12 @@
 package dev.spool.cli;
 
 import dev.spool.backend.cpu.CpuBackend;
-import dev.spool.backend.cpu.CpuExecutable;
+import dev.spool.runtime.cpu.CpuExecutable;
 import dev.spool.compiler.LoopStrategy;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.ScanMemory;
 import dev.spool.compiler.UnrollEstimate;
-import dev.spool.compiler.lower.MemoryPlanner;
+import dev.spool.program.MemoryPlanner;
 import dev.spool.program.Instr;
 import dev.spool.program.Program;
 import dev.spool.graph.DType;

@@ -3,7 +3,7 @@ package dev.spool.compiler;
 import dev.spool.compiler.lower.GemmBiasEpilogue;
 import dev.spool.compiler.lower.InPlaceCarries;
 import dev.spool.compiler.lower.Lowering;
-import dev.spool.compiler.lower.MemoryPlanner;
+import dev.spool.compiler.lower.MemoryPlanning;
 import dev.spool.compiler.lower.PairCrossEntropy;
 import dev.spool.compiler.lower.ProgramPass;
 import dev.spool.compiler.lower.SplitKernels;
@@ -69,7 +69,7 @@ public final class Pipeline {
         PROGRAM_PASSES.put("xent-grad", PairCrossEntropy::new);
         PROGRAM_PASSES.put("kernel-split", SplitKernels::new);
         PROGRAM_PASSES.put("inplace-carries", InPlaceCarries::new);
-        PROGRAM_PASSES.put(MEMORY_PLANNING, MemoryPlanner::new);
+        PROGRAM_PASSES.put(MEMORY_PLANNING, MemoryPlanning::new);
     }
 
     private static final List<String> GRAPH_STANDARD = List.of("verify", "simplify", "pushout", "sink", "simplify", "pushout", "simplify");

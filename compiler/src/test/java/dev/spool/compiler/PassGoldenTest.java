@@ -4,7 +4,7 @@ import dev.spool.compiler.TestPrograms.Cell;
 import dev.spool.compiler.lower.GemmBiasEpilogue;
 import dev.spool.compiler.lower.InPlaceCarries;
 import dev.spool.compiler.lower.Lowering;
-import dev.spool.compiler.lower.MemoryPlanner;
+import dev.spool.compiler.lower.MemoryPlanning;
 import dev.spool.compiler.lower.PairCrossEntropy;
 import dev.spool.compiler.lower.ProgramPass;
 import dev.spool.compiler.lower.SplitKernels;
@@ -101,6 +101,6 @@ class PassGoldenTest {
     void memoryPlanningPlacesTheRnnGradientsBuffers() {
         Graph fwd = TestPrograms.cellScan(Cell.RNN, true);
         Program p = apply(new InPlaceCarries(), reference(Grad.of(fwd, "loss", List.of("w_ih", "w_hh"))));
-        golden("memplan-rnn-grad", p, apply(new MemoryPlanner(), p));
+        golden("memplan-rnn-grad", p, apply(new MemoryPlanning(), p));
     }
 }

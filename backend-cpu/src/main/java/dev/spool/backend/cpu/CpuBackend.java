@@ -1,5 +1,6 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.runtime.cpu.CpuExecutable;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.lower.Target;
 import dev.spool.graph.Graph;
@@ -47,7 +48,7 @@ public final class CpuBackend {
      */
     public static CpuExecutable load(Program program) {
         ProgramVerifier.verify(program, "load");
-        return new CpuExecutable(program, null);
+        return new CpuExecutable(program, null, KernelCompiler.INSTANCE);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.runtime.cpu.CpuExecutable;
+import dev.spool.runtime.cpu.Profile;
 import dev.spool.compiler.Pipeline;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
@@ -79,7 +81,7 @@ public final class CpuProgram {
         synchronized (programs) {
             CpuExecutable c = programs.get(dims);
             if (c == null) {
-                c = new CpuExecutable(pipeline.compile(graph, dims, CpuBackend.TARGET), profile);
+                c = new CpuExecutable(pipeline.compile(graph, dims, CpuBackend.TARGET), profile, KernelCompiler.INSTANCE);
                 programs.put(Map.copyOf(dims), c);
             }
             return c;

@@ -1,5 +1,7 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.runtime.cpu.FloatMath;
+import dev.spool.runtime.cpu.KernelLayout;
 import dev.spool.graph.Constant;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
@@ -41,6 +43,8 @@ import java.util.Set;
  * per-thread scratch slots (exact float copies, so the bits do not change).
  */
 final class KernelSource {
+    /** The name of the one top-level class of every generated kernel (each lives in a class loader of its own). */
+    static final String CLASS_NAME = "SpoolKernel";
     private final Graph expr;
     private final List<DType> operandTypes = new ArrayList<>();
     private final int[] innerStrides;
@@ -248,16 +252,7 @@ final class KernelSource {
 
     /** Lanes covering the most of a row of {@code n} elements (wider on ties), at most {@code max}. */
     static int chooseLanes(int n, int max) {
-        int best = 0;
-        int covered = -1;
-        for (int l = max; l >= 2; l /= 2) {
-            int c = n - n % l;
-            if (c > covered) {
-                best = l;
-                covered = c;
-            }
-        }
-        return covered > 0 ? best : 0;
+        return KernelLayout.lanes(n, max);
     }
 
     private static String javaType(DType t) {
@@ -287,7 +282,7 @@ final class KernelSource {
         if (lanes > 0) {
             sb.append("import jdk.incubator.vector.*;\n");
         }
-        sb.append("public final class SpoolKernel implements dev.spool.backend.cpu.CpuKernel {\n");
+        sb.append("public final class ").append(CLASS_NAME).append(" implements dev.spool.runtime.cpu.CpuKernel {\n");
         if (lanes > 0) {
             int bits = lanes * (operandTypes.get(operandTypes.size() - 1) == DType.F32 ? 32 : 64);
             sb.append("    private static final VectorSpecies S = ").append(vectorClass()).append(".SPECIES_").append(bits).append(";\n");
@@ -702,10 +697,10 @@ final class KernelSource {
         }
         return switch (u.fn()) {
             case NEG -> "(-" + x + ")";
-            case EXP -> t == DType.F32 ? "dev.spool.backend.cpu.FloatMath.exp(" + x + ")" : "Math.exp(" + x + ")";
+            case EXP -> t == DType.F32 ? "dev.spool.runtime.cpu.FloatMath.exp(" + x + ")" : "Math.exp(" + x + ")";
             case LOG -> cast + "Math.log(" + x + ")";
-            case TANH -> t == DType.F32 ? "dev.spool.backend.cpu.FloatMath.tanh(" + x + ")" : "Math.tanh(" + x + ")";
-            case SIGMOID -> t == DType.F32 ? "dev.spool.backend.cpu.FloatMath.sigmoid(" + x + ")" : "dev.spool.ops.UnaryFn.SIGMOID.apply(" + x + ")";
+            case TANH -> t == DType.F32 ? "dev.spool.runtime.cpu.FloatMath.tanh(" + x + ")" : "Math.tanh(" + x + ")";
+            case SIGMOID -> t == DType.F32 ? "dev.spool.runtime.cpu.FloatMath.sigmoid(" + x + ")" : "dev.spool.ops.UnaryFn.SIGMOID.apply(" + x + ")";
             case RELU -> "(" + x + " > 0 ? " + x + " : 0)";
             case SQRT -> cast + "Math.sqrt(" + x + ")";
             case ABS -> "Math.abs(" + x + ")";

@@ -1,5 +1,6 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.runtime.cpu.Blas;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
 

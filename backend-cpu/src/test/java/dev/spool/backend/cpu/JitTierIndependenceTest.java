@@ -1,5 +1,6 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.runtime.cpu.VectorRows;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.runtime.cpu.CpuExecutable;
 import dev.spool.backend.cpu.RecurrentGraphs.Cell;
 import dev.spool.compiler.Pipeline;
 import dev.spool.graph.DType;
@@ -66,8 +67,8 @@ class ProgramTextRoundTripTest {
         Program parsed = ProgramText.read(text);
         assertEquals(text, ProgramText.write(parsed), "print → parse → print");
         ProgramVerifier.verify(parsed, "parse");
-        Map<String, Tensor> want = new CompiledPlan(program, VectorSupport.floatLanes(), null).run(feeds);
-        Map<String, Tensor> got = new CompiledPlan(parsed, VectorSupport.floatLanes(), null).run(feeds);
+        Map<String, Tensor> want = new CpuExecutable(program, null, KernelCompiler.INSTANCE).runChecked(feeds);
+        Map<String, Tensor> got = new CpuExecutable(parsed, null, KernelCompiler.INSTANCE).runChecked(feeds);
         assertEquals(want.keySet(), got.keySet());
         for (String k : want.keySet()) {
             assertTrue(Arrays.equals(want.get(k).toDoubles(), got.get(k).toDoubles()), k + " differs after the round trip");

@@ -1,5 +1,7 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.runtime.cpu.VectorRows;
+import dev.spool.runtime.cpu.VectorSupport;
 import dev.spool.backend.cpu.RecurrentGraphs.Cell;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;

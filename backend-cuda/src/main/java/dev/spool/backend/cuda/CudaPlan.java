@@ -2,7 +2,7 @@ package dev.spool.backend.cuda;
 
 import dev.spool.program.Buffer;
 import dev.spool.program.Instr;
-import dev.spool.compiler.lower.MemoryPlanner;
+import dev.spool.program.MemoryPlanner;
 import dev.spool.program.Program;
 import dev.spool.program.View;
 import dev.spool.graph.DType;

@@ -3,7 +3,7 @@ package dev.spool.backend.cuda;
 import dev.spool.backend.cpu.FeedBinding;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.lower.Target;
-import dev.spool.compiler.lower.MemoryPlanner;
+import dev.spool.program.MemoryPlanner;
 import dev.spool.program.Program;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;

@@ -1,6 +1,6 @@
 package dev.spool.backend.cuda;
 
-import dev.spool.compiler.lower.MemoryPlanner;
+import dev.spool.program.MemoryPlanner;
 import dev.spool.program.Program;
 import dev.spool.program.View;
 import dev.spool.graph.DType;

@@ -3,7 +3,7 @@ package dev.spool.backend.cuda;
 import dev.spool.backend.cpu.CpuBackend;
 import dev.spool.backend.cpu.CpuProgram;
 import dev.spool.backend.cpu.FeedBinding;
-import dev.spool.compiler.lower.MemoryPlanner;
+import dev.spool.program.MemoryPlanner;
 import dev.spool.graph.Tensor;
 import dev.spool.nn.train.GradientClipping;
 import dev.spool.nn.train.Sgd;

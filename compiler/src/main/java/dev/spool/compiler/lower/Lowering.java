@@ -45,7 +45,7 @@ import java.util.Set;
  * reference {@link Program}: buffers and instructions over views, one instruction (or a few) per
  * op and a loop per scan, with no optimisation of its own. The Program passes
  * ({@link GemmBiasEpilogue}, {@link PairCrossEntropy}, {@link SplitKernels}, {@link InPlaceCarries},
- * {@link MemoryPlanner}) rewrite its result.
+ * {@link MemoryPlanning}) rewrite its result.
  *
  * <p>Data movement that only re-addresses elements (slice, index, transpose, reshape of contiguous
  * data) becomes a view, not a copy; elementwise ops and fused groups become generated kernels;

@@ -1,5 +1,6 @@
 package dev.spool.compiler.lower;
 
+import dev.spool.program.MemoryPlanner;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.TestPrograms.Cell;
 import dev.spool.compiler.TestPrograms;

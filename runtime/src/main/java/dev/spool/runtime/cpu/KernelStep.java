@@ -1,0 +1,33 @@
+package dev.spool.runtime.cpu;
+
+import java.nio.ByteBuffer;
+
+/** Runs a generated {@link CpuKernel}, updating the argument slots of operands that move with a loop. */
+final class KernelStep implements Step {
+    private final ByteBuffer m;
+    private final CpuKernel kernel;
+    private final String source;
+    private final int[] args;
+    private final Address[] moving;
+    private final int[] slots;
+
+    KernelStep(ByteBuffer m, CpuKernel kernel, String source, int[] args, Address[] moving, int[] slots) {
+        this.m = m;
+        this.kernel = kernel;
+        this.source = source;
+        this.args = args;
+        this.moving = moving;
+        this.slots = slots;
+    }
+
+    public void run(int[] loop) {
+        for (int i = 0; i < moving.length; i++) {
+            args[slots[i]] = moving[i].at(loop);
+        }
+        kernel.run(m, args);
+    }
+
+    String source() {
+        return source;
+    }
+}
