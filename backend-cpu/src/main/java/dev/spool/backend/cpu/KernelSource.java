@@ -63,7 +63,7 @@ final class KernelSource {
      * Vector operations per segment method. C1 gives up on a method of a few hundred Vector API calls
      * ("out of virtual registers"; the method then never reaches C2, since the tier policy waits for
      * a C1 profile that never comes), so a long fused body is split into methods of this size; C2's
-     * own budget, smaller, is handled by {@link FloatMath#exact}.
+     * own budget, smaller, is handled by {@code FloatMath.exact}.
      */
     static final int SEGMENT_OPERATIONS = 64;
     /** Elements per chunk of a segmented row: each spilled value has a chunk-sized scratch slot (1 KiB in F32, L1-resident). */
@@ -618,7 +618,7 @@ final class KernelSource {
         return operandTypes.get(operandTypes.size() - 1).byteSize();
     }
 
-    /** A vector-valued call cast to the kernel's exact vector class; see {@link FloatMath#exact}. */
+    /** A vector-valued call cast to the kernel's exact vector class; see {@code FloatMath.exact}. */
     private String exact(String call) {
         return "((" + vectorClass() + ") VT.cast(" + call + "))";
     }

@@ -1,5 +1,6 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.runtime.cpu.FloatMath;
 import dev.spool.runtime.cpu.VectorSupport;
 import dev.spool.backend.cpu.RecurrentGraphs.Cell;
 import dev.spool.graph.DType;
