@@ -60,12 +60,13 @@ final class KernelSource {
     private final Map<Value, Integer> definedIn = new HashMap<>();
 
     /**
-     * Vector operations per segment method. C1 gives up on a method of a few hundred Vector API calls
-     * ("out of virtual registers"; the method then never reaches C2, since the tier policy waits for
-     * a C1 profile that never comes), so a long fused body is split into methods of this size; C2's
-     * own budget, smaller, is handled by {@code FloatMath.exact}.
+     * Vector operations per segment method. C1 gives up on long Vector API methods ("out of virtual
+     * registers": a GRU kernel of one tanh and seven other operations in 512-bit vectors, about 60
+     * operations, already failed), and the method then never reaches C2, since the tier policy waits
+     * for a C1 profile that never comes; so a long fused body is split into methods of this size (a
+     * tanh, about 50, alone). C2's own budget, smaller, is handled by {@code FloatMath.exact}.
      */
-    static final int SEGMENT_OPERATIONS = 64;
+    static final int SEGMENT_OPERATIONS = 32;
     /** Elements per chunk of a segmented row: each spilled value has a chunk-sized scratch slot (1 KiB in F32, L1-resident). */
     static final int CHUNK = 256;
 
