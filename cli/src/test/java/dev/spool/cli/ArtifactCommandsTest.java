@@ -8,6 +8,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.io.SafeTensors;
+import dev.spool.nn.LanguageModel;
+import dev.spool.nn.RecurrentConfig;
+import dev.spool.nn.data.Vocab;
+import dev.spool.runtime.Session;
 import dev.spool.runtime.SpoolModel;
 
 import java.io.IOException;
@@ -216,5 +220,61 @@ class ArtifactCommandsTest {
         } finally {
             pool.shutdown();
         }
+    }
+
+    /** A small character language model with random weights, written as spool train --save writes it. */
+    private Path languageModel(String cell) throws IOException {
+        java.util.List<String> tokens = new ArrayList<>();
+        tokens.add(Vocab.UNK);
+        tokens.add(" ");
+        for (char c = 'a'; c <= 'z'; c++) {
+            tokens.add(String.valueOf(c));
+        }
+        RecurrentConfig rnn = new RecurrentConfig(CommonOptions.cell(cell), tokens.size(), 16, 2, false, false, DType.F32);
+        java.util.Random rnd = new java.util.Random(7);
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        new LanguageModel(rnn).parameterTypes().forEach((k, t) -> {
+            Tensor w = Tensor.zeros(t.dtype(), t.shape().sizes());
+            for (int i = 0; i < w.size(); i++) {
+                w.setDouble(i, rnd.nextGaussian() * 0.5);
+            }
+            params.put(k, w);
+        });
+        Path file = tmp.resolve(cell + "-lm.spool");
+        Files.write(file, ModelFile.encode(rnn, new Vocab(tokens), params));
+        return file;
+    }
+
+    @Test
+    void sessionStepsGiveWhatTheWholeSequenceGives() throws IOException {
+        for (String cell : List.of("gru", "lstm")) {
+            Path lm = languageModel(cell);
+            Path art = tmp.resolve(cell + ".spool");
+            Result c = spool("compile", "--load", lm.toString(), "--out", art.toString());
+            assertEquals(0, c.code(), c.err());
+            SpoolModel model = SpoolModel.load(art);
+            long[] ids = {8, 20, 0, 8, 1, 19, 0, 2, 5, 5, 14};
+            Tensor whole = model.run(Map.of("tokens", Tensor.ofLongs(new int[] {ids.length, 1}, ids))).get("logits");
+            Session s = model.session();
+            for (int t = 0; t < ids.length; t++) {
+                float[] step = s.step(Map.of("tokens", Tensor.ofLongs(new int[] {1}, ids[t]))).get("logits").toFloatArray();
+                float[] want = Arrays.copyOfRange(whole.toFloatArray(), t * 28, (t + 1) * 28);
+                for (int v = 0; v < 28; v++) {
+                    assertEquals(want[v], step[v], 1e-5f * Math.max(1, Math.abs(want[v])), cell + " step " + t + " logit " + v);
+                }
+            }
+        }
+    }
+
+    @Test
+    void sampleFromAnArtifactWritesWhatSampleFromTheModelWrites() throws IOException {
+        Path lm = languageModel("lstm");
+        Path art = tmp.resolve("lm.spool");
+        assertEquals(0, spool("compile", "--load", lm.toString(), "--out", art.toString()).code());
+        Result fromModel = spool("sample", "--load", lm.toString(), "--prefix", "time traveller", "--predict", "40");
+        Result fromArtifact = spool("sample", "--load", art.toString(), "--prefix", "time traveller", "--predict", "40");
+        assertEquals(0, fromModel.code(), fromModel.err());
+        assertEquals(fromModel.out(), fromArtifact.out());
+        assertTrue(fromModel.out().startsWith("time traveller") && fromModel.out().strip().length() == 14 + 40, fromModel.out());
     }
 }
