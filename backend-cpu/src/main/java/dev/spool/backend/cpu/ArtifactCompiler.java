@@ -150,6 +150,16 @@ public final class ArtifactCompiler {
             k.addProperty("class", entry + ".class");
             k.addProperty("source", entry + ".java");
             k.addProperty("lanes", e.getValue().lanes());
+            k.addProperty("maxLanes", e.getValue().maxLanes());
+            k.addProperty("rank", e.getValue().rank());
+            JsonArray inner = new JsonArray();
+            JsonArray sizes = new JsonArray();
+            for (int o = 0; o < e.getValue().innerStrides().length; o++) {
+                inner.add(e.getValue().innerStrides()[o] == 0 ? 0 : e.getValue().innerStrides()[o] == 1 ? 1 : -1);
+                sizes.add(e.getValue().elementSizes()[o]);
+            }
+            k.add("innerStrides", inner);
+            k.add("elementSizes", sizes);
             index.add(k);
         }
         JsonObject kernelIndex = new JsonObject();
@@ -227,7 +237,7 @@ public final class ArtifactCompiler {
 
     /** Every kernel source the programs can need, by {@link KernelKey}; a key never names two sources. */
     private static final class KernelRecorder implements KernelProvider {
-        record Generated(String source, int lanes) {
+        record Generated(String source, int lanes, int rank, int[] innerStrides, int[] elementSizes, int maxLanes) {
         }
 
         final Map<String, Generated> byKey = new LinkedHashMap<>();
@@ -247,7 +257,11 @@ public final class ArtifactCompiler {
                     KernelLayout shaped = new KernelLayout(sizes, layout.strides());
                     KernelSource.Code code = KernelSource.generate(k.expr(), shaped, max);
                     String key = KernelKey.of(k, shaped, max);
-                    Generated had = byKey.putIfAbsent(key, new Generated(code.source(), code.lanes()));
+                    int[] innerStrides = new int[shaped.strides().length];
+                    for (int o = 0; o < innerStrides.length; o++) {
+                        innerStrides[o] = shaped.innerStride(o);
+                    }
+                    Generated had = byKey.putIfAbsent(key, new Generated(code.source(), code.lanes(), shaped.rank(), innerStrides, elementSizes.clone(), max));
                     if (had != null && !had.source().equals(code.source())) {
                         throw new IllegalStateException("kernel key " + key + " names two different sources");
                     }
