@@ -48,6 +48,11 @@ final class ArtifactCache {
         return MODELS.size();
     }
 
+    /** Forgets every loaded model, so that the next task loads its artifact again (tests only). */
+    static void clear() {
+        MODELS.clear();
+    }
+
     /** Replaces the loader (tests only) and forgets every loaded model. */
     static void useLoader(Function<Path, BatchModel> newLoader) {
         loader = newLoader;
@@ -56,12 +61,13 @@ final class ArtifactCache {
 
     private static BatchModel load(Key key) {
         Path file = locate(key.path());
+        BatchModel model = loader.apply(file);
         String found = digest(file);
         if (!found.equals(key.sha256())) {
             throw new IllegalStateException("artifact " + file + " differs from the driver's copy of " + key.path()
-                    + " (SHA-256 " + found.substring(0, 12) + "… here, " + key.sha256().substring(0, 12) + "… on the driver)");
+                    + " (SHA-256 " + found.substring(0, 12) + "... here, " + key.sha256().substring(0, 12) + "... on the driver)");
         }
-        return loader.apply(file);
+        return model;
     }
 
     /**

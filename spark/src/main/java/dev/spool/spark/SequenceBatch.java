@@ -163,13 +163,17 @@ final class SequenceBatch {
             }
             return flat;
         }
-        Object[] rows = new Object[outer];
+        Object[] rows = (Object[]) Array.newInstance(flatType(element), outer);
         for (int o = 0; o < outer; o++) {
             Object vector = Array.newInstance(element, inner);
             System.arraycopy(values, (o * batch + row) * inner, vector, 0, inner);
             rows[o] = vector;
         }
         return rows;
+    }
+
+    private static Class<?> flatType(Class<?> element) {
+        return Array.newInstance(element, 0).getClass();
     }
 
     /** An array column's value as Spark hands it over (a Scala sequence, a Java list or an array), or null. */

@@ -1,0 +1,163 @@
+package dev.spool.spark;
+
+import dev.spool.graph.Tensor;
+
+import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SpoolSparkTest {
+    private static final StructType SCHEMA = new StructType()
+            .add("id", DataTypes.IntegerType, false)
+            .add("tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), true);
+    private static SparkSession spark;
+    private static CompiledLanguageModel model;
+    private static final AtomicInteger LOADS = new AtomicInteger();
+
+    @TempDir
+    static Path dir;
+    private static Path artifact;
+
+    @BeforeAll
+    static void start() throws IOException {
+        spark = SparkSession.builder().master("local[2]").appName("SpoolSparkTest")
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", "2")
+                .getOrCreate();
+        model = new CompiledLanguageModel();
+        artifact = dir.resolve("lm.spool");
+        Files.write(artifact, new byte[] {1, 2, 3});
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    @BeforeEach
+    void freshCache() {
+        LOADS.set(0);
+        ArtifactCache.useLoader(path -> {
+            LOADS.incrementAndGet();
+            return model;
+        });
+    }
+
+    private static final int BATCH = 3;
+
+    /**
+     * Ten rows in four partitions, the second empty: lengths 5, 1, 11, 0 | - | 7, 3, 9 | 2, 6 and a null
+     * sequence, as token ids.
+     */
+    private static List<List<Row>> partitions() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        int[] lengths = {5, 1, 11, 0, 7, 3, 9, 2, 6};
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < lengths.length; i++) {
+            rows.add(RowFactory.create(i, rnd.ints(lengths[i], 0, CompiledLanguageModel.VOCAB).toArray()));
+        }
+        rows.add(RowFactory.create(lengths.length, null));
+        return List.of(List.copyOf(rows.subList(0, 4)), List.of(), List.copyOf(rows.subList(4, 7)), List.copyOf(rows.subList(7, 10)));
+    }
+
+    private static Dataset<Row> dataset(List<List<Row>> parts) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        return spark.createDataFrame(jsc.parallelize(List.of(0, 1, 2, 3), parts.size())
+                .mapPartitionsWithIndex((index, ignored) -> parts.get(index).iterator(), true), SCHEMA);
+    }
+
+    private static long[] tokens(Row row) {
+        return SequenceBatch.list(row.get(1)).stream().mapToLong(v -> ((Number) v).longValue()).toArray();
+    }
+
+    /**
+     * What {@code SpoolModel.run} gives on the batches the job forms: per partition, the non-null rows
+     * in runs of {@link #BATCH}, padded with zeros to the longest; each row's logits cut to its length.
+     */
+    private static Map<Integer, float[][]> expectedLogits(List<List<Row>> parts) {
+        Map<Integer, float[][]> expected = new HashMap<>();
+        for (List<Row> part : parts) {
+            List<Row> present = part.stream().filter(r -> !r.isNullAt(1)).toList();
+            for (int from = 0; from < present.size(); from += BATCH) {
+                List<Row> batch = present.subList(from, Math.min(present.size(), from + BATCH));
+                int b = batch.size();
+                int t = batch.stream().mapToInt(r -> tokens(r).length).max().orElse(0);
+                long[] padded = new long[t * b];
+                for (int r = 0; r < b; r++) {
+                    long[] x = tokens(batch.get(r));
+                    for (int s = 0; s < x.length; s++) {
+                        padded[s * b + r] = x[s];
+                    }
+                }
+                float[] logits = model.run(Map.of("tokens", Tensor.of(padded, t, b))).get("logits").toFloatArray();
+                int v = CompiledLanguageModel.VOCAB;
+                for (int r = 0; r < b; r++) {
+                    float[][] rows = new float[tokens(batch.get(r)).length][v];
+                    for (int s = 0; s < rows.length; s++) {
+                        System.arraycopy(logits, (s * b + r) * v, rows[s], 0, v);
+                    }
+                    expected.put(batch.get(r).getInt(0), rows);
+                }
+            }
+        }
+        return expected;
+    }
+
+    @Test
+    void predictedLogitsEqualTheModelsOnTheSameBatchesBitForBit() {
+        List<List<Row>> parts = partitions();
+        Dataset<Row> out = SpoolSpark.predict(dataset(parts), artifact.toString(), "tokens", "logits",
+                SpoolSpark.Options.defaults().withBatchSize(BATCH));
+        assertEquals("array<array<float>>", out.schema().apply("logits").dataType().simpleString());
+        Map<Integer, float[][]> expected = expectedLogits(parts);
+        List<Row> rows = out.collectAsList();
+        assertEquals(10, rows.size());
+        for (Row row : rows) {
+            int id = row.getInt(0);
+            if (row.isNullAt(1)) {
+                assertNull(row.get(2), "row " + id);
+                continue;
+            }
+            List<List<Float>> got = row.getList(2);
+            float[][] want = expected.get(id);
+            assertEquals(want.length, got.size(), "row " + id + " steps");
+            for (int s = 0; s < want.length; s++) {
+                float[] step = new float[want[s].length];
+                List<?> values = SequenceBatch.list(got.get(s));
+                for (int i = 0; i < step.length; i++) {
+                    step[i] = (Float) values.get(i);
+                }
+                assertArrayEquals(want[s], step, "row " + id + " step " + s);
+            }
+        }
+        assertEquals(1, LOADS.get(), "one load for the driver and both task threads of this JVM");
+    }
+}
