@@ -9,6 +9,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * Batch inference of a {@code .spool} artifact over a Spark {@link Dataset}: each row's sequence (an
@@ -111,6 +112,34 @@ public final class SpoolSpark {
     public static Dataset<Row> logLikelihood(Dataset<Row> rows, String artifactPath, String tokensColumn, String outputColumn,
             Options options) {
         return append(rows, artifactPath, tokensColumn, outputColumn, options, new RowOutput.LogLikelihood());
+    }
+
+    /**
+     * The one-line reason of a job that failed in Spool on an executor (an artifact that could not be
+     * loaded there, a sequence that does not fit): the message of the first exception in the cause
+     * chain thrown by Spool, without Spark's task and stage wrapping; empty when Spool threw none.
+     *
+     * <pre>{@code
+     * try { scored.write().parquet(out); }
+     * catch (SparkException e) { System.err.println(SpoolSpark.failure(e).orElse(e.getMessage())); }
+     * }</pre>
+     */
+    public static Optional<String> failure(Throwable jobFailure) {
+        for (Throwable t = jobFailure; t != null; t = t.getCause()) {
+            if (isSpools(t)) {
+                return Optional.ofNullable(t.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isSpools(Throwable t) {
+        if (t.getClass().getName().startsWith("dev.spool.")) {
+            return true;
+        }
+        StackTraceElement[] stack = t.getStackTrace();
+        return stack.length > 0 && stack[0].getClassName().startsWith("dev.spool.")
+                && (t instanceof IllegalArgumentException || t instanceof IllegalStateException);
     }
 
     private static Dataset<Row> append(Dataset<Row> rows, String artifactPath, String inputColumn, String outputColumn,

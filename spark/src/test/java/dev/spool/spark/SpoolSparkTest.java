@@ -160,4 +160,91 @@ class SpoolSparkTest {
         }
         assertEquals(1, LOADS.get(), "one load for the driver and both task threads of this JVM");
     }
+
+    /** The log-likelihood of one sequence from its own run (B 1, no padding), in double. */
+    private static double unpaddedLogLikelihood(long[] x) {
+        if (x.length < 2) {
+            return 0;
+        }
+        int v = CompiledLanguageModel.VOCAB;
+        float[] logits = model.run(Map.of("tokens", Tensor.of(x, x.length, 1))).get("logits").toFloatArray();
+        double ll = 0;
+        for (int t = 0; t + 1 < x.length; t++) {
+            double z = 0;
+            for (int i = 0; i < v; i++) {
+                z += Math.exp(logits[t * v + i]);
+            }
+            ll += logits[t * v + (int) x[t + 1]] - Math.log(z);
+        }
+        return ll;
+    }
+
+    @Test
+    void logLikelihoodOfEachRowIsThatOfItsUnpaddedSequence() {
+        List<List<Row>> parts = partitions();
+        Dataset<Row> out = SpoolSpark.logLikelihood(dataset(parts), artifact.toString(), "tokens", "ll",
+                SpoolSpark.Options.defaults().withBatchSize(BATCH));
+        assertEquals("double", out.schema().apply("ll").dataType().simpleString());
+        int checked = 0;
+        for (Row row : out.collectAsList()) {
+            if (row.isNullAt(1)) {
+                assertNull(row.get(2));
+                continue;
+            }
+            long[] x = tokens(row);
+            double want = unpaddedLogLikelihood(x);
+            double got = row.getDouble(2);
+            assertEquals(want, got, 1e-5 * Math.max(1, Math.abs(want)), "row " + row.getInt(0) + " of length " + x.length);
+            if (x.length >= 2) {
+                assertTrue(got < 0, "a likelihood below 1");
+                checked++;
+            }
+        }
+        assertEquals(7, checked);
+    }
+
+    @Test
+    void anArtifactThatCannotBeLoadedOnTheExecutorFailsTheJobWithItsMessage() throws IOException {
+        Path broken = dir.resolve("broken.spool");
+        Files.write(broken, new byte[] {4, 5, 6});
+        String message = "artifact " + broken + " is damaged: entry weights.safetensors has SHA-256 0a1b..., the manifest says 9f8e...";
+        ArtifactCache.useLoader(path -> {
+            if (LOADS.incrementAndGet() > 1) {
+                throw new IllegalStateException(message);
+            }
+            return model;
+        });
+        Dataset<Row> out = SpoolSpark.predict(dataset(partitions()), broken.toString(), "tokens", "logits");
+        ArtifactCache.clear();
+        SparkException failed = assertThrows(SparkException.class, out::collectAsList);
+        assertEquals(message, SpoolSpark.failure(failed).orElseThrow());
+        assertTrue(failed.getMessage().contains(message), failed.getMessage());
+    }
+
+    @Test
+    void anArtifactChangedAfterPlanningIsRefusedOnTheExecutor() throws IOException {
+        Path changing = dir.resolve("changing.spool");
+        Files.write(changing, new byte[] {7});
+        Dataset<Row> out = SpoolSpark.predict(dataset(partitions()), changing.toString(), "tokens", "logits");
+        Files.write(changing, new byte[] {8});
+        ArtifactCache.clear();
+        SparkException failed = assertThrows(SparkException.class, out::collectAsList);
+        String why = SpoolSpark.failure(failed).orElseThrow();
+        assertTrue(why.startsWith("artifact " + changing + " differs from the driver's copy"), why);
+    }
+
+    @Test
+    void columnsThatDoNotFitAreRefusedOnTheDriverNamingThem() {
+        Dataset<Row> rows = dataset(partitions());
+        String path = artifact.toString();
+        assertEquals("no column 'text'; the columns are [id, tokens]",
+                assertThrows(IllegalArgumentException.class, () -> SpoolSpark.predict(rows, path, "text", "y")).getMessage());
+        assertEquals("column 'id' should be an array of a sequence's steps, is int",
+                assertThrows(IllegalArgumentException.class, () -> SpoolSpark.predict(rows, path, "id", "y")).getMessage());
+        assertEquals("column 'id' already exists; choose a new name for the output",
+                assertThrows(IllegalArgumentException.class, () -> SpoolSpark.predict(rows, path, "tokens", "id")).getMessage());
+        assertEquals("artifact " + path + " has no output 'h_n'; its outputs are [logits]",
+                assertThrows(IllegalArgumentException.class, () -> SpoolSpark.predict(rows, path, "tokens", "y",
+                        SpoolSpark.Options.defaults().withOutput("h_n"))).getMessage());
+    }
 }
