@@ -1,12 +1,15 @@
 package dev.spool.spark;
 
+import dev.spool.runtime.ArtifactException;
+import dev.spool.runtime.SpoolModel;
+
 import org.apache.spark.SparkFiles;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -24,8 +27,8 @@ import java.util.function.Function;
  * computing with another model.
  */
 final class ArtifactCache {
-    private static final Map<Key, BatchModel> MODELS = new ConcurrentHashMap<>();
-    private static volatile Function<Path, BatchModel> loader = SpoolModelLoader::load;
+    private static final Map<Key, SpoolModel> MODELS = new ConcurrentHashMap<>();
+    private static volatile Function<Path, SpoolModel> loader = SpoolModel::load;
 
     private ArtifactCache() {
     }
@@ -39,7 +42,7 @@ final class ArtifactCache {
     }
 
     /** The model of {@code key}, loaded on the first call in this JVM. */
-    static BatchModel get(Key key) {
+    static SpoolModel get(Key key) {
         return MODELS.computeIfAbsent(key, ArtifactCache::load);
     }
 
@@ -54,17 +57,17 @@ final class ArtifactCache {
     }
 
     /** Replaces the loader (tests only) and forgets every loaded model. */
-    static void useLoader(Function<Path, BatchModel> newLoader) {
+    static void useLoader(Function<Path, SpoolModel> newLoader) {
         loader = newLoader;
         MODELS.clear();
     }
 
-    private static BatchModel load(Key key) {
+    private static SpoolModel load(Key key) {
         Path file = locate(key.path());
-        BatchModel model = loader.apply(file);
+        SpoolModel model = loader.apply(file);
         String found = digest(file);
         if (!found.equals(key.sha256())) {
-            throw new IllegalStateException("artifact " + file + " differs from the driver's copy of " + key.path()
+            throw new ArtifactException("artifact " + file + " differs from the driver's copy of " + key.path()
                     + " (SHA-256 " + found.substring(0, 12) + "... here, " + key.sha256().substring(0, 12) + "... on the driver)");
         }
         return model;
@@ -83,7 +86,7 @@ final class ArtifactCache {
         if (Files.isRegularFile(shipped)) {
             return shipped;
         }
-        throw new IllegalStateException("artifact " + path + " is not on this executor: put it on a file system that every executor "
+        throw new ArtifactException("artifact " + path + " is not on this executor: put it on a file system that every executor "
                 + "mounts at that path, or ship it with spark-submit --files " + path);
     }
 
@@ -91,8 +94,10 @@ final class ArtifactCache {
         try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(in.getMessageDigest().digest());
+        } catch (NoSuchFileException e) {
+            throw new ArtifactException("cannot read " + file + ": no such file", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read artifact " + file + ": " + e.getMessage(), e);
+            throw new ArtifactException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("this JVM has no SHA-256", e);
         }

@@ -1,6 +1,7 @@
 package dev.spool.spark;
 
 import dev.spool.graph.DType;
+import dev.spool.graph.InputException;
 import dev.spool.graph.Tensor;
 import dev.spool.spark.SequenceBatch.Sequence;
 
@@ -31,7 +32,7 @@ sealed interface RowOutput extends Serializable {
         public DataType sparkType(SequenceLayout layout) {
             DataType element = element(layout.output().dtype());
             int batchAxis = layout.output().dims().indexOf(layout.batch());
-            boolean nested = batchAxis > 0 && batchAxis < layout.output().rank() - 1;
+            boolean nested = batchAxis > 0 && batchAxis < layout.output().dims().size() - 1;
             ArrayType vector = DataTypes.createArrayType(element, false);
             return nested ? DataTypes.createArrayType(vector, false) : vector;
         }
@@ -72,7 +73,7 @@ sealed interface RowOutput extends Serializable {
         @Override
         public void check(String artifact, SequenceLayout layout) {
             var out = layout.output();
-            if (!layout.tokens() || !layout.outputSteps() || out.rank() != 3 || !out.dtype().isFloat()) {
+            if (!layout.tokens() || !layout.outputSteps() || out.dims().size() != 3 || !out.dtype().isFloat()) {
                 throw new IllegalArgumentException("artifact " + artifact + " is not a language model: the log-likelihood needs token ids "
                         + "[T, B] in and logits [T, B, V] out, it maps " + layout.sequence() + " to " + out);
             }
@@ -87,7 +88,7 @@ sealed interface RowOutput extends Serializable {
             for (int t = 0; t + 1 < sequence.length(); t++) {
                 long next = tokens[t + 1];
                 if (next < 0 || next >= vocab) {
-                    throw new IllegalArgumentException("token " + next + " at step " + (t + 1) + " is outside the vocabulary 0.." + (vocab - 1));
+                    throw new InputException("token " + next + " at step " + (t + 1) + " is outside the vocabulary 0.." + (vocab - 1));
                 }
                 int base = (t * batch + row) * vocab;
                 sum += logit(values, base + (int) next) - logSumExp(values, base, vocab);

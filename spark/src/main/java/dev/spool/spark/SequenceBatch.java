@@ -1,11 +1,12 @@
 package dev.spool.spark;
 
 import dev.spool.graph.DType;
+import dev.spool.graph.InputException;
 import dev.spool.graph.Tensor;
 
-import java.lang.reflect.Array;
 import scala.jdk.javaapi.CollectionConverters;
 
+import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,7 +35,7 @@ final class SequenceBatch {
      * Reads a row's column value: a list of integers for token ids, a list of equal-length lists of
      * numbers for feature vectors.
      *
-     * @throws IllegalArgumentException naming the row's position and what does not fit
+     * @throws InputException naming the row's position and what does not fit
      */
     static Sequence read(SequenceLayout layout, List<?> column, String where) {
         int t = column.size();
@@ -49,7 +50,7 @@ final class SequenceBatch {
             }
             List<?> vector = list(step);
             if (vector == null || vector.size() != features) {
-                throw new IllegalArgumentException(where + ": step " + s + " should be " + features + " numbers, got "
+                throw new InputException(where + ": step " + s + " should be " + features + " numbers, got "
                         + (vector == null ? "null" : vector.size()));
             }
             for (int i = 0; i < features; i++) {
@@ -68,12 +69,15 @@ final class SequenceBatch {
         if (value instanceof Number n) {
             return n;
         }
-        throw new IllegalArgumentException(where + ": step " + step + " should be a number, got " + value);
+        throw new InputException(where + ": step " + step + " should be a number, got " + value);
     }
 
-    /** The longest sequence of a batch: its padded length {@code T}. */
+    /**
+     * The padded length {@code T} of a batch: its longest sequence, at least 1 (an artifact runs no
+     * empty sequence; a batch of empty rows runs one step of padding that every row's result cuts off).
+     */
     static int paddedLength(List<Sequence> rows) {
-        return rows.stream().mapToInt(Sequence::length).max().orElse(0);
+        return Math.max(1, rows.stream().mapToInt(Sequence::length).max().orElse(0));
     }
 
     /** The feeds of one run: the padded sequences and, when the artifact takes them, the lengths. */

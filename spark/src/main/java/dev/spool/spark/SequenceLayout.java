@@ -1,7 +1,8 @@
 package dev.spool.spark;
 
 import dev.spool.graph.DType;
-import dev.spool.spark.BatchModel.Port;
+import dev.spool.runtime.Signature;
+import dev.spool.runtime.Signature.Spec;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -24,6 +25,22 @@ import java.util.List;
  * @param batch the symbol of the batch axis ({@code "B"})
  */
 record SequenceLayout(Port sequence, Port lengths, Port output, Object time, Object batch) implements Serializable {
+
+    /** A {@link Spec} that travels to the executors with the task. */
+    record Port(String name, DType dtype, List<Object> dims) implements Serializable {
+        Port {
+            dims = List.copyOf(dims);
+        }
+
+        static Port of(Spec spec) {
+            return spec == null ? null : new Port(spec.name(), spec.dtype(), spec.dims());
+        }
+
+        @Override
+        public String toString() {
+            return name + " " + dtype + dims;
+        }
+    }
     static final String LENGTHS = "lengths";
 
     /**
@@ -31,58 +48,59 @@ record SequenceLayout(Port sequence, Port lengths, Port output, Object time, Obj
      *
      * @throws IllegalArgumentException naming the artifact and what does not fit
      */
-    static SequenceLayout of(String artifact, BatchModel model, String outputName) {
-        List<Port> sequences = new ArrayList<>();
-        Port lengths = null;
-        for (Port in : model.inputs()) {
+    static SequenceLayout of(String artifact, Signature signature, String outputName) {
+        List<Spec> sequences = new ArrayList<>();
+        Spec lengths = null;
+        for (Spec in : signature.inputs()) {
             if (in.name().equals(LENGTHS)) {
                 lengths = in;
             } else if (isSequence(in)) {
                 sequences.add(in);
-            } else if (!model.isOptional(in.name())) {
+            } else if (!signature.isState(in.name())) {
                 throw refuse(artifact, "needs the input " + in + ", which is neither a sequence [T, B(, I)] nor lengths [B]");
             }
         }
         if (sequences.size() != 1) {
             throw refuse(artifact, "should take exactly one sequence input [T, B] or [T, B, I], takes " + sequences);
         }
-        Port sequence = sequences.get(0);
+        Spec sequence = sequences.get(0);
         Object time = sequence.dims().get(0);
         Object batch = sequence.dims().get(1);
-        if (lengths != null && (lengths.rank() != 1 || !lengths.dims().get(0).equals(batch) || lengths.dtype().isFloat())) {
+        if (lengths != null && (lengths.dims().size() != 1 || !lengths.dims().get(0).equals(batch) || lengths.dtype().isFloat())) {
             throw refuse(artifact, "has the input " + lengths + "; lengths should be integers of shape [" + batch + "]");
         }
-        Port output = pickOutput(artifact, model, outputName);
+        Spec output = pickOutput(artifact, signature, outputName);
         int batchAxis = output.dims().indexOf(batch);
-        boolean steps = output.rank() >= 2 && output.dims().get(0).equals(time) && batchAxis == 1;
+        boolean steps = output.dims().size() >= 2 && output.dims().get(0).equals(time) && batchAxis == 1;
         if (!steps && lengths == null) {
             throw refuse(artifact, "output " + output + " has no time axis [" + time + ", " + batch
                     + ", ...]; without a 'lengths' input its value per row would include the padding");
         }
-        if (batchAxis < 0 || batchAxis > 1 || output.rank() > 3 || output.dims().indexOf(batch) != output.dims().lastIndexOf(batch)) {
+        if (batchAxis < 0 || batchAxis > 1 || output.dims().size() > 3 || output.dims().indexOf(batch) != output.dims().lastIndexOf(batch)) {
             throw refuse(artifact, "output " + output + " cannot be split into rows: its batch axis " + batch
                     + " should be the first or second of at most three");
         }
-        return new SequenceLayout(sequence, lengths, output, time, batch);
+        return new SequenceLayout(Port.of(sequence), Port.of(lengths), Port.of(output), time, batch);
     }
 
-    private static boolean isSequence(Port in) {
-        boolean symbolic = in.rank() >= 2 && in.dims().get(0) instanceof String && in.dims().get(1) instanceof String;
-        boolean tokens = in.rank() == 2 && in.dtype().isInteger();
-        boolean features = in.rank() == 3 && in.dtype().isFloat() && in.dims().get(2) instanceof Integer;
+    private static boolean isSequence(Spec in) {
+        int rank = in.dims().size();
+        boolean symbolic = rank >= 2 && in.dims().get(0) instanceof String && in.dims().get(1) instanceof String;
+        boolean tokens = rank == 2 && in.dtype().isInteger();
+        boolean features = rank == 3 && in.dtype().isFloat() && in.dims().get(2) instanceof Integer;
         return symbolic && (tokens || features);
     }
 
-    private static Port pickOutput(String artifact, BatchModel model, String outputName) {
+    private static Spec pickOutput(String artifact, Signature signature, String outputName) {
         if (outputName == null) {
-            return model.outputs().get(0);
+            return signature.outputs().get(0);
         }
-        for (Port out : model.outputs()) {
+        for (Spec out : signature.outputs()) {
             if (out.name().equals(outputName)) {
                 return out;
             }
         }
-        List<String> names = model.outputs().stream().map(Port::name).toList();
+        List<String> names = signature.outputs().stream().map(Spec::name).toList();
         throw refuse(artifact, "has no output '" + outputName + "'; its outputs are " + names);
     }
 
@@ -92,7 +110,7 @@ record SequenceLayout(Port sequence, Port lengths, Port output, Object time, Obj
 
     /** Whether the sequences are token ids ({@code [T, B]}) rather than feature vectors ({@code [T, B, I]}). */
     boolean tokens() {
-        return sequence.rank() == 2;
+        return sequence.dims().size() == 2;
     }
 
     /** The size of one feature vector, 1 for token ids. */

@@ -1,5 +1,8 @@
 package dev.spool.spark;
 
+import dev.spool.graph.InputException;
+import dev.spool.runtime.ArtifactException;
+
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -115,9 +118,9 @@ public final class SpoolSpark {
     }
 
     /**
-     * The one-line reason of a job that failed in Spool on an executor (an artifact that could not be
-     * loaded there, a sequence that does not fit): the message of the first exception in the cause
-     * chain thrown by Spool, without Spark's task and stage wrapping; empty when Spool threw none.
+     * The one-line reason of a job that failed in Spool on an executor (an {@link ArtifactException}:
+     * the artifact could not be loaded there; an {@link InputException}: a sequence does not fit): its
+     * message, without Spark's task and stage wrapping; empty when Spool threw none.
      *
      * <pre>{@code
      * try { scored.write().parquet(out); }
@@ -134,12 +137,7 @@ public final class SpoolSpark {
     }
 
     private static boolean isSpools(Throwable t) {
-        if (t.getClass().getName().startsWith("dev.spool.")) {
-            return true;
-        }
-        StackTraceElement[] stack = t.getStackTrace();
-        return stack.length > 0 && stack[0].getClassName().startsWith("dev.spool.")
-                && (t instanceof IllegalArgumentException || t instanceof IllegalStateException);
+        return t instanceof ArtifactException || t instanceof InputException;
     }
 
     private static Dataset<Row> append(Dataset<Row> rows, String artifactPath, String inputColumn, String outputColumn,
@@ -154,7 +152,7 @@ public final class SpoolSpark {
             throw new IllegalArgumentException("column '" + outputColumn + "' already exists; choose a new name for the output");
         }
         ArtifactCache.Key key = ArtifactCache.Key.of(artifactPath);
-        SequenceLayout layout = SequenceLayout.of(artifactPath, ArtifactCache.get(key), options.output());
+        SequenceLayout layout = SequenceLayout.of(artifactPath, ArtifactCache.get(key).signature(), options.output());
         output.check(artifactPath, layout);
         StructType result = schema.add(new StructField(outputColumn, output.sparkType(layout), true, Metadata.empty()));
         BatchScorer scorer = new BatchScorer(key, layout, output, column, inputColumn, options.batchSize());

@@ -1,6 +1,15 @@
 package dev.spool.spark;
 
+import dev.spool.backend.cpu.ArtifactCompiler;
+import dev.spool.compiler.Pipeline;
+import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
+import dev.spool.nn.CellType;
+import dev.spool.nn.LanguageModel;
+import dev.spool.nn.RecurrentConfig;
+import dev.spool.nn.train.Initializer;
+import dev.spool.runtime.ArtifactException;
+import dev.spool.runtime.SpoolModel;
 
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -37,7 +46,8 @@ class SpoolSparkTest {
             .add("id", DataTypes.IntegerType, false)
             .add("tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), true);
     private static SparkSession spark;
-    private static CompiledLanguageModel model;
+    private static final int VOCAB = 28;
+    private static SpoolModel model;
     private static final AtomicInteger LOADS = new AtomicInteger();
 
     @TempDir
@@ -52,9 +62,18 @@ class SpoolSparkTest {
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.sql.shuffle.partitions", "2")
                 .getOrCreate();
-        model = new CompiledLanguageModel();
         artifact = dir.resolve("lm.spool");
-        Files.write(artifact, new byte[] {1, 2, 3});
+        writeLanguageModel(artifact, 18);
+        model = SpoolModel.load(artifact);
+    }
+
+    /** A character LSTM language model (V 28, H 16, weights from {@code seed}): tokens [T, B] → logits [T, B, 28]. */
+    static void writeLanguageModel(Path file, long seed) throws IOException {
+        RecurrentConfig rnn = new RecurrentConfig(CellType.LSTM, VOCAB, 16, 1, false, false, DType.F32);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Map<String, Tensor> weights = new HashMap<>(Initializer.recurrent(rnn, rnd));
+        weights.putAll(Initializer.linear("linear.", 16, VOCAB, DType.F32, rnd));
+        ArtifactCompiler.write(file, new LanguageModel(rnn).logitsGraph(), weights, Map.of(), List.of(), "tokens", Pipeline.standard());
     }
 
     @AfterAll
@@ -67,7 +86,7 @@ class SpoolSparkTest {
         LOADS.set(0);
         ArtifactCache.useLoader(path -> {
             LOADS.incrementAndGet();
-            return model;
+            return SpoolModel.load(path);
         });
     }
 
@@ -82,7 +101,7 @@ class SpoolSparkTest {
         int[] lengths = {5, 1, 11, 0, 7, 3, 9, 2, 6};
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < lengths.length; i++) {
-            rows.add(RowFactory.create(i, rnd.ints(lengths[i], 0, CompiledLanguageModel.VOCAB).toArray()));
+            rows.add(RowFactory.create(i, rnd.ints(lengths[i], 0, VOCAB).toArray()));
         }
         rows.add(RowFactory.create(lengths.length, null));
         return List.of(List.copyOf(rows.subList(0, 4)), List.of(), List.copyOf(rows.subList(4, 7)), List.copyOf(rows.subList(7, 10)));
@@ -100,7 +119,8 @@ class SpoolSparkTest {
 
     /**
      * What {@code SpoolModel.run} gives on the batches the job forms: per partition, the non-null rows
-     * in runs of {@link #BATCH}, padded with zeros to the longest; each row's logits cut to its length.
+     * in runs of {@link #BATCH}, padded with zeros to the longest (at least one step); each row's
+     * logits cut to its length.
      */
     private static Map<Integer, float[][]> expectedLogits(List<List<Row>> parts) {
         Map<Integer, float[][]> expected = new HashMap<>();
@@ -109,7 +129,7 @@ class SpoolSparkTest {
             for (int from = 0; from < present.size(); from += BATCH) {
                 List<Row> batch = present.subList(from, Math.min(present.size(), from + BATCH));
                 int b = batch.size();
-                int t = batch.stream().mapToInt(r -> tokens(r).length).max().orElse(0);
+                int t = Math.max(1, batch.stream().mapToInt(r -> tokens(r).length).max().orElse(0));
                 long[] padded = new long[t * b];
                 for (int r = 0; r < b; r++) {
                     long[] x = tokens(batch.get(r));
@@ -118,7 +138,7 @@ class SpoolSparkTest {
                     }
                 }
                 float[] logits = model.run(Map.of("tokens", Tensor.of(padded, t, b))).get("logits").toFloatArray();
-                int v = CompiledLanguageModel.VOCAB;
+                int v = VOCAB;
                 for (int r = 0; r < b; r++) {
                     float[][] rows = new float[tokens(batch.get(r)).length][v];
                     for (int s = 0; s < rows.length; s++) {
@@ -166,7 +186,7 @@ class SpoolSparkTest {
         if (x.length < 2) {
             return 0;
         }
-        int v = CompiledLanguageModel.VOCAB;
+        int v = VOCAB;
         float[] logits = model.run(Map.of("tokens", Tensor.of(x, x.length, 1))).get("logits").toFloatArray();
         double ll = 0;
         for (int t = 0; t + 1 < x.length; t++) {
@@ -203,30 +223,44 @@ class SpoolSparkTest {
         assertEquals(7, checked);
     }
 
-    @Test
-    void anArtifactThatCannotBeLoadedOnTheExecutorFailsTheJobWithItsMessage() throws IOException {
-        Path broken = dir.resolve("broken.spool");
-        Files.write(broken, new byte[] {4, 5, 6});
-        String message = "artifact " + broken + " is damaged: entry weights.safetensors has SHA-256 0a1b..., the manifest says 9f8e...";
-        ArtifactCache.useLoader(path -> {
-            if (LOADS.incrementAndGet() > 1) {
-                throw new IllegalStateException(message);
-            }
-            return model;
-        });
-        Dataset<Row> out = SpoolSpark.predict(dataset(partitions()), broken.toString(), "tokens", "logits");
-        ArtifactCache.clear();
-        SparkException failed = assertThrows(SparkException.class, out::collectAsList);
-        assertEquals(message, SpoolSpark.failure(failed).orElseThrow());
-        assertTrue(failed.getMessage().contains(message), failed.getMessage());
+    /** Flips one byte in the middle of the file: inside the weights, the largest entry. */
+    private static void damage(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x5a;
+        Files.write(file, bytes);
     }
 
     @Test
-    void anArtifactChangedAfterPlanningIsRefusedOnTheExecutor() throws IOException {
+    void aDamagedArtifactIsRefusedOnTheDriverWithSpoolsMessage() throws IOException {
+        Path broken = dir.resolve("damaged.spool");
+        Files.copy(artifact, broken);
+        damage(broken);
+        String spools = assertThrows(ArtifactException.class, () -> SpoolModel.load(broken)).getMessage();
+        Dataset<Row> rows = dataset(partitions());
+        ArtifactException refused = assertThrows(ArtifactException.class,
+                () -> SpoolSpark.predict(rows, broken.toString(), "tokens", "logits"));
+        assertEquals(spools, refused.getMessage());
+    }
+
+    @Test
+    void anArtifactDamagedAfterPlanningFailsTheJobWithSpoolsMessage() throws IOException {
+        Path broken = dir.resolve("broken.spool");
+        Files.copy(artifact, broken);
+        Dataset<Row> out = SpoolSpark.predict(dataset(partitions()), broken.toString(), "tokens", "logits");
+        damage(broken);
+        ArtifactCache.clear();
+        String spools = assertThrows(ArtifactException.class, () -> SpoolModel.load(broken)).getMessage();
+        SparkException failed = assertThrows(SparkException.class, out::collectAsList);
+        assertEquals(spools, SpoolSpark.failure(failed).orElseThrow());
+        assertTrue(failed.getMessage().contains(spools), failed.getMessage());
+    }
+
+    @Test
+    void anArtifactReplacedAfterPlanningIsRefusedOnTheExecutor() throws IOException {
         Path changing = dir.resolve("changing.spool");
-        Files.write(changing, new byte[] {7});
+        Files.copy(artifact, changing);
         Dataset<Row> out = SpoolSpark.predict(dataset(partitions()), changing.toString(), "tokens", "logits");
-        Files.write(changing, new byte[] {8});
+        writeLanguageModel(changing, 19);
         ArtifactCache.clear();
         SparkException failed = assertThrows(SparkException.class, out::collectAsList);
         String why = SpoolSpark.failure(failed).orElseThrow();
