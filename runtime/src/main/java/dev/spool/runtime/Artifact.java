@@ -6,14 +6,13 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.spool.graph.DType;
+import dev.spool.graph.io.AtomicWrite;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -186,28 +185,12 @@ public final class Artifact {
         return out.toByteArray();
     }
 
-    /** Writes {@link #encode}'s bytes to {@code file}: see {@link #writeAtomically}. */
-    public static void write(Path file, JsonObject manifest, Map<String, byte[]> entries) throws IOException {
-        writeAtomically(file, encode(manifest, entries));
-    }
-
     /**
-     * Writes bytes to a temporary file next to {@code file}, then renames it over file, so a
-     * reader never sees a partial artifact and a failed write leaves the old file as it was.
+     * Writes {@link #encode}'s bytes to {@code file} through a temporary file renamed over it
+     * ({@link AtomicWrite}), so a reader never sees a partial artifact.
      */
-    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    public static void write(Path file, JsonObject manifest, Map<String, byte[]> entries) throws IOException {
+        AtomicWrite.write(file, encode(manifest, entries));
     }
 
     private static void put(ZipOutputStream zip, String name, byte[] content) throws IOException {

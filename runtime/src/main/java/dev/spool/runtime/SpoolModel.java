@@ -93,6 +93,15 @@ public final class SpoolModel {
         return signature;
     }
 
+    /**
+     * A string the compiler stored in the manifest's metadata (e.g. {@code spool.model}, a language
+     * model's configuration and vocabulary), or null.
+     */
+    public String metadata(String key) {
+        JsonObject m = artifact.manifest().getAsJsonObject("metadata");
+        return m != null && m.has(key) ? m.get(key).getAsString() : null;
+    }
+
     /** The artifact this model was loaded from (manifest, entries). */
     public Artifact artifact() {
         return artifact;

@@ -10,6 +10,7 @@ import dev.spool.graph.Shape;
 import dev.spool.graph.Source;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
+import dev.spool.graph.io.AtomicWrite;
 import dev.spool.graph.io.SafeTensors;
 import dev.spool.program.Instr;
 import dev.spool.program.MemoryPlanner;
@@ -71,8 +72,14 @@ public final class ArtifactCompiler {
      */
     public static byte[] compile(Graph graph, Map<String, Tensor> weights, Map<String, Integer> fixed, List<Signature.State> state,
                                  String sequence, Pipeline pipeline) {
+        return compile(graph, weights, fixed, state, sequence, pipeline, Map.of());
+    }
+
+    /** As {@link #compile(Graph, Map, Map, List, String, Pipeline)}, with string metadata for the manifest (e.g. a vocabulary). */
+    public static byte[] compile(Graph graph, Map<String, Tensor> weights, Map<String, Integer> fixed, List<Signature.State> state,
+                                 String sequence, Pipeline pipeline, Map<String, String> metadata) {
         Graph g = pipeline.run(graph);
-        Signature signature = signature(g, fixed, state, sequence);
+        Signature signature = Signature.of(g, fixed, state, sequence);
         Map<String, Tensor> params = parameters(g, weights, fixed);
         List<String> dims = dynamicDims(g, fixed);
         Pipeline stage = pipeline.without(Set.of(Pipeline.MEMORY_PLANNING));
@@ -146,6 +153,9 @@ public final class ArtifactCompiler {
 
         JsonObject manifest = new JsonObject();
         manifest.addProperty("backend", "cpu");
+        JsonObject meta = new JsonObject();
+        metadata.forEach(meta::addProperty);
+        manifest.add("metadata", meta);
         JsonObject dimsJson = new JsonObject();
         dims.forEach(d -> dimsJson.addProperty(d, "dynamic"));
         fixed.forEach(dimsJson::addProperty);
@@ -212,7 +222,7 @@ public final class ArtifactCompiler {
     /** {@link #compile} written to {@code file} (a temporary file renamed over it when complete). */
     public static void write(Path file, Graph graph, Map<String, Tensor> weights, Map<String, Integer> fixed, List<Signature.State> state,
                              String sequence, Pipeline pipeline) throws IOException {
-        Artifact.writeAtomically(file, compile(graph, weights, fixed, state, sequence, pipeline));
+        AtomicWrite.write(file, compile(graph, weights, fixed, state, sequence, pipeline, Map.of()));
     }
 
     /** Every kernel source the programs can need, by {@link KernelKey}; a key never names two sources. */
@@ -247,36 +257,6 @@ public final class ArtifactCompiler {
                 throw new IllegalStateException("kernels are not run while an artifact is compiled");
             }, "(recorded for an artifact)");
         }
-    }
-
-    private static Signature signature(Graph g, Map<String, Integer> fixed, List<Signature.State> state, String sequence) {
-        List<Signature.Spec> inputs = new ArrayList<>();
-        for (Value p : g.params()) {
-            Source s = g.source(p);
-            if (s.kind() == Source.Kind.INPUT) {
-                inputs.add(new Signature.Spec(s.label(), p.dtype(), dims(p.shape(), fixed)));
-            }
-        }
-        List<Signature.Spec> outputs = new ArrayList<>();
-        for (int i = 0; i < g.results().size(); i++) {
-            Value r = g.results().get(i);
-            outputs.add(new Signature.Spec(g.resultNames().get(i), r.dtype(), dims(r.shape(), fixed)));
-        }
-        return new Signature(inputs, outputs, state, sequence);
-    }
-
-    private static List<Object> dims(Shape shape, Map<String, Integer> fixed) {
-        List<Object> out = new ArrayList<>();
-        for (Dim d : shape.dims()) {
-            if (d instanceof Dim.Fixed f) {
-                out.add(f.size());
-            } else if (d instanceof Dim.Sym s) {
-                out.add(fixed.containsKey(s.name()) ? (Object) fixed.get(s.name()) : s.name());
-            } else {
-                out.add(d.toString());
-            }
-        }
-        return out;
     }
 
     private static List<String> dynamicDims(Graph g, Map<String, Integer> fixed) {
