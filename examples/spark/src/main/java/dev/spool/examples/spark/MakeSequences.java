@@ -35,7 +35,7 @@ public final class MakeSequences {
         SparkSession spark = SparkSession.builder().appName("spool-make-sequences").getOrCreate();
         try {
             Dataset<String> text = spark.createDataset(rows, Encoders.STRING());
-            text.toDF("text").coalesce(1).write().mode(SaveMode.Overwrite).parquet(args[1]);
+            text.toDF("text").write().mode(SaveMode.Overwrite).parquet(args[1]);
             System.out.printf("wrote %s: %,d sequences of %,d characters%n", args[1], rows.size(), rows.stream().mapToInt(String::length).sum());
         } finally {
             spark.stop();
