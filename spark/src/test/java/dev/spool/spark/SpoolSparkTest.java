@@ -7,8 +7,10 @@ import dev.spool.graph.Tensor;
 import dev.spool.nn.CellType;
 import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
+import dev.spool.nn.RecurrentLayer;
 import dev.spool.nn.train.Initializer;
 import dev.spool.runtime.ArtifactException;
+import dev.spool.runtime.Signature;
 import dev.spool.runtime.SpoolModel;
 
 import org.apache.spark.SparkException;
@@ -280,5 +282,78 @@ class SpoolSparkTest {
         assertEquals("artifact " + path + " has no output 'h_n'; its outputs are [logits]",
                 assertThrows(IllegalArgumentException.class, () -> SpoolSpark.predict(rows, path, "tokens", "y",
                         SpoolSpark.Options.defaults().withOutput("h_n"))).getMessage());
+    }
+
+    /**
+     * A GRU layer (input 3, hidden 4) that takes {@code lengths}: feature vectors [T, B, 3] in, the
+     * final state {@code h_n} [1, B, 4] read per row, which is the state at each row's own end.
+     */
+    @Test
+    void aLayerWithLengthsGivesEachRowItsStateAtItsOwnEnd() throws IOException {
+        RecurrentConfig cfg = new RecurrentConfig(CellType.GRU, 3, 4, 1, false, false, DType.F32);
+        Path file = dir.resolve("gru.spool");
+        ArtifactCompiler.write(file, RecurrentLayer.graph(cfg, true, true), Initializer.recurrent(cfg, new SplittableRandom(5)),
+                Map.of(), List.of(new Signature.State("h0", "h_n")), null, Pipeline.standard());
+        SpoolModel gru = SpoolModel.load(file);
+        SplittableRandom rnd = new SplittableRandom(11);
+        int[] lengths = {4, 1, 6, 2, 5};
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < lengths.length; i++) {
+            float[][] x = new float[lengths[i]][3];
+            for (float[] step : x) {
+                for (int f = 0; f < 3; f++) {
+                    step[f] = (float) rnd.nextDouble(-1, 1);
+                }
+            }
+            rows.add(RowFactory.create(i, x));
+        }
+        StructType schema = new StructType().add("id", DataTypes.IntegerType, false)
+                .add("x", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false), false);
+        List<List<Row>> parts = List.of(List.copyOf(rows.subList(0, 3)), List.copyOf(rows.subList(3, 5)));
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Dataset<Row> data = spark.createDataFrame(jsc.parallelize(List.of(0, 1), 2)
+                .mapPartitionsWithIndex((index, ignored) -> parts.get(index).iterator(), true), schema);
+        ArtifactCache.useLoader(SpoolModel::load);
+        Dataset<Row> out = SpoolSpark.predict(data, file.toString(), "x", "h_n", SpoolSpark.Options.defaults().withBatchSize(2).withOutput("h_n"));
+        assertEquals("array<array<float>>", out.schema().apply("h_n").dataType().simpleString());
+        // The same batches by hand: [0, 1], [2] | [3, 4], padded, with lengths.
+        int[][] batches = {{0, 1}, {2}, {3, 4}};
+        Map<Integer, float[]> expected = new HashMap<>();
+        for (int[] batch : batches) {
+            int t = java.util.Arrays.stream(batch).map(i -> lengths[i]).max().orElseThrow();
+            float[] x = new float[t * batch.length * 3];
+            long[] len = new long[batch.length];
+            for (int r = 0; r < batch.length; r++) {
+                float[][] seq = (float[][]) rows.get(batch[r]).get(1);
+                len[r] = seq.length;
+                for (int step = 0; step < seq.length; step++) {
+                    System.arraycopy(seq[step], 0, x, (step * batch.length + r) * 3, 3);
+                }
+            }
+            float[] h = gru.run(Map.of("input", Tensor.of(x, t, batch.length, 3), "lengths", Tensor.of(len, batch.length)))
+                    .get("h_n").toFloatArray();
+            for (int r = 0; r < batch.length; r++) {
+                expected.put(batch[r], java.util.Arrays.copyOfRange(h, r * 4, r * 4 + 4));
+            }
+        }
+        for (Row row : out.collectAsList()) {
+            int id = row.getInt(0);
+            List<?> layers = SequenceBatch.list(row.get(2));
+            assertEquals(1, layers.size());
+            List<?> h = SequenceBatch.list(layers.get(0));
+            float[] got = new float[h.size()];
+            for (int i = 0; i < got.length; i++) {
+                got[i] = (Float) h.get(i);
+            }
+            assertArrayEquals(expected.get(id), got, "row " + id + ": h_n of the same batch");
+            float[][] seq = (float[][]) rows.get(id).get(1);
+            float[] alone = new float[seq.length * 3];
+            for (int step = 0; step < seq.length; step++) {
+                System.arraycopy(seq[step], 0, alone, step * 3, 3);
+            }
+            float[] unpadded = gru.run(Map.of("input", Tensor.of(alone, seq.length, 1, 3), "lengths", Tensor.of(new long[] {seq.length}, 1)))
+                    .get("h_n").toFloatArray();
+            assertArrayEquals(unpadded, got, 1e-6f, "row " + id + ": h_n of the row alone");
+        }
     }
 }

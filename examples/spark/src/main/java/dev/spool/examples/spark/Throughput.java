@@ -16,7 +16,8 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * Rows per second of scoring the same sequences three ways: one process running the artifact on the
- * batches one after another ({@code SpoolModel.run}, what {@code spool run} does per file), and
+ * batches one after another ({@code SpoolModel.run}, what {@code spool run} does per file) and
+ * computing each row's log-likelihood from the logits, and
  * {@link SpoolSpark#logLikelihood} in Spark's {@code local[1]} and {@code local[2]}. Each figure is
  * the best of {@code REPEATS} timed passes after one warm-up pass. Run with
  * {@code OPENBLAS_NUM_THREADS=1} so that each Spark task thread is one core.
@@ -25,6 +26,8 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class Throughput {
     private static final int REPEATS = 3;
+    /** The last pass's total log-likelihood: read so that the JIT cannot drop the work. */
+    private static double checksum;
 
     private Throughput() {
     }
@@ -40,8 +43,9 @@ public final class Throughput {
         for (int i = 3; i < args.length; i++) {
             String how = args[i];
             double rowsPerSecond = how.equals("single") ? single(model, in, batch) : spark(how, model, in, batch);
-            System.out.printf("%-9s batch %d  OPENBLAS_NUM_THREADS=%s  %,.0f rows/s%n", how, batch,
-                    System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)"), rowsPerSecond);
+            System.out.printf("%-9s batch %d  OPENBLAS_NUM_THREADS=%s  %,.0f rows/s%s%n", how, batch,
+                    System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)"), rowsPerSecond,
+                    how.equals("single") ? String.format("  (total log-likelihood %.1f)", checksum) : "");
         }
     }
 
@@ -62,14 +66,44 @@ public final class Throughput {
         double best = 0;
         for (int pass = 0; pass <= REPEATS; pass++) {
             long start = System.nanoTime();
+            double sum = 0;
             for (int from = 0; from < rows.size(); from += batch) {
                 List<int[]> part = rows.subList(from, Math.min(rows.size(), from + batch));
-                model.run(Map.of("tokens", padded(part)));
+                Tensor logits = model.run(Map.of("tokens", padded(part))).get("logits");
+                sum += logLikelihoods(logits, part);
             }
+            checksum = sum;
             double rate = rows.size() / ((System.nanoTime() - start) / 1e9);
             best = pass == 0 ? 0 : Math.max(best, rate);
         }
         return best;
+    }
+
+    /**
+     * The sum over the batch's rows of their log-likelihoods, computed as {@code SpoolSpark.logLikelihood}
+     * computes them, so that both sides do the same work per row.
+     */
+    private static double logLikelihoods(Tensor logits, List<int[]> part) {
+        float[] z = logits.toFloatArray();
+        int b = part.size();
+        int v = logits.dim(2);
+        double sum = 0;
+        for (int r = 0; r < b; r++) {
+            int[] x = part.get(r);
+            for (int t = 0; t + 1 < x.length; t++) {
+                int base = (t * b + r) * v;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int i = 0; i < v; i++) {
+                    max = Math.max(max, z[base + i]);
+                }
+                double e = 0;
+                for (int i = 0; i < v; i++) {
+                    e += Math.exp(z[base + i] - max);
+                }
+                sum += z[base + x[t + 1]] - max - Math.log(e);
+            }
+        }
+        return sum;
     }
 
     /** Token ids [T, B], time-major, zeros after each row's end (as SpoolSpark pads). */
