@@ -23,8 +23,9 @@ import java.util.function.Function;
  * The loaded artifacts of this JVM, one per file content: every task of an executor shares one
  * model (its runs are thread-safe), loaded by the first task that needs it. The key is the path the
  * driver was given plus the SHA-256 the driver read, so an artifact rewritten between two jobs is
- * loaded anew, and an executor whose copy differs from the driver's fails the task rather than
- * computing with another model.
+ * loaded anew. An executor's copy is loaded by the runtime first (a damaged one fails with the
+ * runtime's own message) and then compared with the driver's digest, so that an intact but
+ * different artifact fails the task rather than computing with another model.
  */
 final class ArtifactCache {
     private static final Map<Key, SpoolModel> MODELS = new ConcurrentHashMap<>();
