@@ -39,30 +39,33 @@ final class SequenceBatch {
      */
     static Sequence read(SequenceLayout layout, List<?> column, String where) {
         int t = column.size();
-        int features = layout.featureSize();
-        DType dtype = layout.sequenceDType();
-        Object flat = Array.newInstance(dtype.isInteger() ? long.class : dtype == DType.F32 ? float.class : double.class, t * features);
-        for (int s = 0; s < t; s++) {
-            Object step = column.get(s);
-            if (layout.tokens()) {
-                Array.setLong(flat, s, number(step, where, s).longValue());
-                continue;
+        if (layout.tokens()) {
+            long[] ids = new long[t];
+            for (int s = 0; s < t; s++) {
+                ids[s] = number(column.get(s), where, s).longValue();
             }
-            List<?> vector = list(step);
+            return new Sequence(ids, t);
+        }
+        int features = layout.featureSize();
+        double[] values = new double[t * features];
+        for (int s = 0; s < t; s++) {
+            List<?> vector = list(column.get(s));
             if (vector == null || vector.size() != features) {
                 throw new InputException(where + ": step " + s + " should be " + features + " numbers, got "
                         + (vector == null ? "null" : vector.size()));
             }
             for (int i = 0; i < features; i++) {
-                double v = number(vector.get(i), where, s).doubleValue();
-                if (dtype == DType.F32) {
-                    Array.setFloat(flat, s * features + i, (float) v);
-                } else {
-                    Array.setDouble(flat, s * features + i, v);
-                }
+                values[s * features + i] = number(vector.get(i), where, s).doubleValue();
             }
         }
-        return new Sequence(flat, t);
+        if (layout.sequenceDType() == DType.F64) {
+            return new Sequence(values, t);
+        }
+        float[] floats = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            floats[i] = (float) values[i];
+        }
+        return new Sequence(floats, t);
     }
 
     private static Number number(Object value, String where, int step) {
