@@ -3,6 +3,7 @@
 
 Run with Debian's PyTorch and onnx (apt-get install -y python3-torch python3-onnx libopenblas0-pthread):
     /usr/bin/python3 tools/export_onnx.py [--out benchmarks/target/onnx] [--only NAME] [--no-check]
+    /usr/bin/python3 tools/export_onnx.py --fixtures     # (re)writes the tiny test models in fixtures/onnx/
 
 Each model is the forward pass `spool bench --suite anchors` and tools/bench_anchors.py call
 inference: tokens (T, B) int64 -> one-hot over the vocabulary of 28 -> one recurrent layer
@@ -20,6 +21,10 @@ Then, unless --no-check, it runs `InferenceComparison check` (benchmarks module,
 Runtime for Java and Spool run each model on `tokens`, and both must match PyTorch's logits within
 1e-5 (|ours - torch| <= 1e-5 * max(1, |torch|)). The generated files are build outputs (the LSTM
 H1024 model is 17 MB); regenerate them rather than committing them.
+
+--fixtures writes the same files for three tiny models instead (rnn, gru, lstm with H 4, B 2, T 3;
+a few KB each) into fixtures/onnx/, where the benchmarks module's tests read them: ONNX Runtime for
+Java and Spool must reproduce PyTorch's logits there too.
 """
 import argparse
 import json
@@ -34,9 +39,11 @@ from safetensors_file import write_safetensors  # noqa: E402
 ANCHORS = [("rnn_h32_b1024_t32", "rnn", 32, 1024, 32), ("gru_h256_b32_t35", "gru", 256, 32, 35),
            ("lstm_h256_b32_t35", "lstm", 256, 32, 35), ("lstm_h1024_b64_t100", "lstm", 1024, 64, 100)]
 VOCAB = ["<unk>", " "] + [chr(c) for c in range(ord("a"), ord("z") + 1)]  # d2l's time machine: 28 tokens
+TINY = [("rnn_h4_b2_t3", "rnn", 4, 2, 3), ("gru_h4_b2_t3", "gru", 4, 2, 3), ("lstm_h4_b2_t3", "lstm", 4, 2, 3)]
 ONNX_OPS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 OPSET = 17
 DEFAULT_OUT = os.path.join(ROOT, "benchmarks", "target", "onnx")
+FIXTURES_OUT = os.path.join(ROOT, "fixtures", "onnx")
 HARNESS_CP = [os.path.join(ROOT, "benchmarks", "target", "benchmarks.jar"), os.path.join(ROOT, "benchmarks", "target", "lib", "*")]
 
 
@@ -104,10 +111,14 @@ def main():
     ap.add_argument("--out", default=DEFAULT_OUT, help="directory for the generated files (default benchmarks/target/onnx)")
     ap.add_argument("--only", help="only the workloads whose name contains this")
     ap.add_argument("--no-check", action="store_true", help="skip the ONNX Runtime (Java) and Spool check against PyTorch")
+    ap.add_argument("--fixtures", action="store_true", help="write the tiny test models into fixtures/onnx/ instead")
     a = ap.parse_args()
-    anchors = [w for w in ANCHORS if not a.only or a.only in w[0]]
+    cases = TINY if a.fixtures else ANCHORS
+    anchors = [w for w in cases if not a.only or a.only in w[0]]
     if not anchors:
-        sys.exit("--only %s matches no workload; workloads: %s" % (a.only, ", ".join(w[0] for w in ANCHORS)))
+        sys.exit("--only %s matches no workload; workloads: %s" % (a.only, ", ".join(w[0] for w in cases)))
+    if a.fixtures:
+        a.out = FIXTURES_OUT
     os.makedirs(a.out, exist_ok=True)
     for w in anchors:
         export(*w, a.out)
