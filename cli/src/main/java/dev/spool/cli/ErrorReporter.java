@@ -37,7 +37,8 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler, Com
         boolean verbose = parsed.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
         String name = cmd.getCommandName();
         boolean userError = e instanceof UserError || e instanceof InputException || e instanceof IOException
-                || e instanceof GraphException || e instanceof IllegalArgumentException || e instanceof ResourceLimitException;
+                || e instanceof GraphException || e instanceof IllegalArgumentException || e instanceof ResourceLimitException
+                || e instanceof dev.spool.runtime.ArtifactException;
         var err = cmd.getErr();
         if (e instanceof ResourceLimitException) {
             err.println("spool " + name + ": error: " + oneLine(e.getMessage()) + "; " + SMALLER.getOrDefault(name, "use smaller sizes"));

@@ -173,7 +173,7 @@ final class EvalCommand implements Callable<Integer> {
         OutputFiles.checkWritable(out);
     }
 
-    private static DType parseDtype(String s) {
+    static DType parseDtype(String s) {
         return switch (s) {
             case "f32" -> DType.F32;
             case "f64" -> DType.F64;
@@ -182,7 +182,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
 
-    private static Tensor asI64(Tensor t) {
+    static Tensor asI64(Tensor t) {
         if (t.dtype() == DType.I64) {
             return t;
         }

@@ -11,7 +11,8 @@ import java.io.PrintWriter;
  */
 @Command(name = "spool", mixinStandardHelpOptions = true, version = "spool 0.1.0",
         description = "Spool: a loop-aware deep-learning graph compiler whose centre is a scan operator.",
-        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, BenchCommand.class, InspectCommand.class, GpuSelftestCommand.class,
+        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, CompileCommand.class, RunCommand.class, BenchCommand.class,
+                InspectCommand.class, GpuSelftestCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 
@@ -37,9 +38,6 @@ public final class Main {
     /** Runs the CLI with the given output and error streams. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
-        for (NotYetSupported pending : NotYetSupported.commands()) {
-            cl.addSubcommand(pending.name(), pending);
-        }
         cl.setOut(out); // after adding every subcommand: they inherit the streams
         cl.setErr(err);
         ErrorReporter reporter = new ErrorReporter();

@@ -200,12 +200,8 @@ class BadInputCasesTest {
     }
 
     @Test
-    void laterMilestonesSayNotYetSupported() {
-        assertOneLine(spool("compile", "--cell", "lstm", "--weights", "w", "--out", "m.spool"), "spool compile: error: not yet supported");
-        assertOneLine(spool("run", "m.spool"), "spool run: error: not yet supported");
-        // bench scan-vs-unroll has landed: without its required --out it is a usage error, not "not yet supported".
+    void benchScanVsUnrollWithoutOutIsAUsageError() {
         assertOneLine(spool("bench", "scan-vs-unroll"), "--out");
-        assertFalse(spool("--help").out().contains("\n  compile "), "hidden from the usage");
     }
 
     @Test

@@ -45,6 +45,31 @@ public record LanguageModel(RecurrentConfig rnn) {
         return b.build("logits", logits(b, b.input("tokens", DType.I64, "T", "B"), parameters(b)));
     }
 
+    /**
+     * The logits with the recurrent state passed in and out, for generating one step at a time:
+     * inputs {@code tokens} (T, B) I64 and {@code h0} (and {@code c0} for an LSTM) of shape
+     * (layers × directions, B, hidden); results {@code logits} (T, B, V), {@code h_n} (and
+     * {@code c_n}). With zero initial state it computes what {@link #logitsGraph()} does.
+     *
+     * <pre>{@code Graph g = lm.statefulLogitsGraph();   // a Session steps it: h0 <- h_n}</pre>
+     */
+    public Graph statefulLogitsGraph() {
+        Builder b = new Builder();
+        Value tokens = b.input("tokens", DType.I64, "T", "B");
+        int states = rnn.layers() * rnn.directions();
+        Value h0 = b.input("h0", rnn.dtype(), states, "B", rnn.hiddenSize());
+        Value c0 = rnn.cell().hasCellState() ? b.input("c0", rnn.dtype(), states, "B", rnn.hiddenSize()) : null;
+        Map<String, Value> p = parameters(b);
+        RecurrentLayer.Outputs out = RecurrentLayer.apply(b, rnn, b.oneHot(tokens, vocab(), rnn.dtype()), h0, c0, null, p);
+        Map<String, Value> results = new LinkedHashMap<>();
+        results.put("logits", b.linear(out.output(), p.get("linear.weight"), p.get("linear.bias")));
+        results.put("h_n", out.hN());
+        if (out.cN() != null) {
+            results.put("c_n", out.cN());
+        }
+        return b.build(results);
+    }
+
     /** Inputs {@code tokens}, {@code targets} (T, B) I64; result {@code loss}, the mean cross-entropy. */
     public Graph lossGraph() {
         return lossGraph("T");

@@ -229,7 +229,7 @@ public final class ProgramText {
      * A kernel's expression on one line: its inputs with types, its nodes by position
      * ({@code %3=binary:ADD(%1,%2)}), its results.
      */
-    static String expression(Graph expr) {
+    public static String expression(Graph expr) {
         Map<Integer, Integer> position = new LinkedHashMap<>();
         List<String> inputs = new ArrayList<>();
         List<String> nodes = new ArrayList<>();

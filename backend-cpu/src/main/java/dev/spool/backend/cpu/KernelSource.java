@@ -158,16 +158,7 @@ final class KernelSource {
 
     /** Lanes covering the most of a row of {@code n} elements (wider on ties), at most {@code max}. */
     static int chooseLanes(int n, int max) {
-        int best = 0;
-        int covered = -1;
-        for (int l = max; l >= 2; l /= 2) {
-            int c = n - n % l;
-            if (c > covered) {
-                best = l;
-                covered = c;
-            }
-        }
-        return covered > 0 ? best : 0;
+        return KernelLayout.lanes(n, max);
     }
 
     private static String javaType(DType t) {

@@ -58,6 +58,23 @@ public record KernelLayout(int[] sizes, int[][] strides) {
         return new KernelLayout(outSizes, outStrides);
     }
 
+    /**
+     * The vector width for rows of {@code n} elements with at most {@code max} lanes: the one that
+     * leaves the shortest scalar tail (the widest among equals), or 0 when no vector fits.
+     */
+    public static int lanes(int n, int max) {
+        int best = 0;
+        int covered = -1;
+        for (int l = max; l >= 2; l /= 2) {
+            int c = n - n % l;
+            if (c > covered) {
+                best = l;
+                covered = c;
+            }
+        }
+        return covered > 0 ? best : 0;
+    }
+
     public int rank() {
         return sizes.length;
     }
