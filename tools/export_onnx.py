@@ -16,13 +16,17 @@ inference: tokens (T, B) int64 -> one-hot over the vocabulary of 28 -> one recur
                           linear.bias) with the `spool.model` metadata of `spool train --save`, so
                           Spool's LanguageModel (and `spool compile --load`) reads them as they are
   NAME.io.safetensors     `tokens` (T, B) int64, random, and `logits`, PyTorch's float32 output
+  NAME.spool              Spool's ahead-of-time artifact of NAME.safetensors, written by
+                          `./spool compile --load NAME.safetensors --out NAME.spool` (batch and
+                          sequence length dynamic, the defaults)
 
 Then, unless --no-check, it runs `InferenceComparison check` (benchmarks module, Java): ONNX
-Runtime for Java and Spool run each model on `tokens`, and both must match PyTorch's logits within
+Runtime for Java, Spool's compiled program and Spool's loaded artifact run each model on
+`tokens`, and all must match PyTorch's logits within
 1e-5 (|ours - torch| <= 1e-5 * max(1, |torch|)). The generated files are build outputs (the LSTM
 H1024 model is 17 MB); regenerate them rather than committing them.
 
---fixtures writes the same files for three tiny models instead (rnn, gru, lstm with H 4, B 2, T 3;
+--fixtures writes the same files (but no artifact) for three tiny models instead (rnn, gru, lstm with H 4, B 2, T 3;
 a few KB each) into fixtures/onnx/, where the benchmarks module's tests read them: ONNX Runtime for
 Java and Spool must reproduce PyTorch's logits there too.
 """
@@ -97,6 +101,12 @@ def export(name, cell, hidden, batch, steps, out_dir):
     print("%-20s %s (%.1f MB), ops: %s" % (name, path, os.path.getsize(path) / 1e6, ", ".join(ops)))
 
 
+def compile_artifact(out_dir, name):
+    """NAME.spool from NAME.safetensors with the CLI, as a user would (the launcher builds Spool first if needed)."""
+    weights, artifact = os.path.join(out_dir, name + ".safetensors"), os.path.join(out_dir, name + ".spool")
+    subprocess.run([os.path.join(ROOT, "spool"), "compile", "--load", weights, "--out", artifact], check=True)
+
+
 def check_in_java(out_dir, names):
     """ONNX Runtime for Java and Spool against PyTorch's logits (the harness exits non-zero past 1e-5)."""
     if not os.path.exists(HARNESS_CP[0]):
@@ -122,6 +132,8 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     for w in anchors:
         export(*w, a.out)
+        if not a.fixtures:
+            compile_artifact(a.out, w[0])
     if not a.no_check:
         check_in_java(a.out, [w[0] for w in anchors])
 

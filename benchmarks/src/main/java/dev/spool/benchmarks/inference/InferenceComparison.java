@@ -3,6 +3,7 @@ package dev.spool.benchmarks.inference;
 import com.google.gson.Gson;
 import dev.spool.graph.Tensor;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,16 +18,18 @@ import java.util.Map;
  * <pre>
  * CP="benchmarks/target/benchmarks.jar:benchmarks/target/lib/*"
  * java --add-modules jdk.incubator.vector -cp "$CP" dev.spool.benchmarks.inference.InferenceComparison check DIR NAME...
- * java --add-modules jdk.incubator.vector -cp "$CP" dev.spool.benchmarks.inference.InferenceComparison time ort|spool DIR
+ * java --add-modules jdk.incubator.vector -cp "$CP" dev.spool.benchmarks.inference.InferenceComparison time ort|spool|spool-program DIR
  *      [--repeat 5] [--warmup 10] [--warmup-seconds 6] NAME...
  * </pre>
  *
- * {@code check} runs ONNX Runtime (intra-op threads 1 and 2) and Spool once on each workload's
- * tokens and compares the logits with PyTorch's: every element within {@value #TOLERANCE}·max(1, |torch|),
- * else exit 1. {@code time} prints one JSON object {@code {NAME: {"ms": median ms per forward pass,
- * "setting": ..., "ms_by_setting": {...}}}}: ONNX Runtime at intra-op threads 1 and 2 (the faster
- * counts), Spool with its defaults; each first checks its output as {@code check} does. Bad
- * arguments: one line on stderr, exit 2.
+ * {@code check} runs ONNX Runtime (intra-op threads 1 and 2), Spool's compiled program and, when
+ * {@code NAME.spool} is there, Spool's loaded artifact once on each workload's tokens and compares
+ * the logits with PyTorch's: every element within {@value #TOLERANCE}·max(1, |torch|), else exit 1.
+ * {@code time} prints one JSON object {@code {NAME: {"ms": median ms per forward pass, "setting":
+ * ..., "ms_by_setting": {...}}}}: ONNX Runtime at intra-op threads 1 and 2 (the faster counts),
+ * Spool's loaded artifact ({@code spool}) or the logits program as {@code spool bench} compiles it
+ * ({@code spool-program}); each first checks its output as {@code check} does. Bad arguments: one
+ * line on stderr, exit 2.
  */
 public final class InferenceComparison {
     /** Largest accepted |ours − PyTorch| / max(1, |PyTorch|) of a logit. */
@@ -47,7 +50,7 @@ public final class InferenceComparison {
 
     static int run(List<String> args) {
         if (args.isEmpty()) {
-            throw new IllegalArgumentException("expected 'check DIR NAME...' or 'time ort|spool DIR [options] NAME...', got nothing");
+            throw new IllegalArgumentException("expected 'check DIR NAME...' or 'time ort|spool|spool-program DIR [options] NAME...', got nothing");
         }
         return switch (args.get(0)) {
             case "check" -> check(args.subList(1, args.size()));
@@ -68,7 +71,12 @@ public final class InferenceComparison {
             for (int threads : ORT_THREADS) {
                 runtimes.add(OnnxRuntimeInference.open(w, threads));
             }
-            runtimes.add(SpoolInference.compile(w));
+            runtimes.add(SpoolProgramInference.compile(w));
+            if (Files.isRegularFile(dir.resolve(name + ".spool"))) {
+                runtimes.add(SpoolArtifactInference.load(w));
+            } else {
+                System.out.printf("%-20s no %s.spool: the loaded artifact is not checked%n", name, name);
+            }
             for (InferenceRuntime r : runtimes) {
                 try (r) {
                     double error = relativeError(r.logits(w.tokens()), w.referenceLogits());
@@ -82,10 +90,10 @@ public final class InferenceComparison {
     }
 
     private static int time(List<String> args) {
-        if (args.size() < 3 || !List.of("ort", "spool").contains(args.get(0))) {
-            throw new IllegalArgumentException("time needs 'ort' or 'spool', DIR and at least one workload NAME, got " + args);
+        if (args.size() < 3 || !List.of("ort", "spool", "spool-program").contains(args.get(0))) {
+            throw new IllegalArgumentException("time needs 'ort', 'spool' or 'spool-program', DIR and at least one workload NAME, got " + args);
         }
-        boolean ort = args.get(0).equals("ort");
+        String kind = args.get(0);
         Path dir = Path.of(args.get(1));
         int repeat = 5;
         int warmup = 10;
@@ -110,12 +118,14 @@ public final class InferenceComparison {
         for (String name : names) {
             InferenceWorkload w = InferenceWorkload.load(dir, name);
             Map<String, Double> bySetting = new LinkedHashMap<>();
-            if (ort) {
-                for (int threads : ORT_THREADS) {
-                    bySetting.put("intra-op " + threads, timeChecked(OnnxRuntimeInference.open(w, threads), w, timer));
+            switch (kind) {
+                case "ort" -> {
+                    for (int threads : ORT_THREADS) {
+                        bySetting.put("intra-op " + threads, timeChecked(OnnxRuntimeInference.open(w, threads), w, timer));
+                    }
                 }
-            } else {
-                bySetting.put("default", timeChecked(SpoolInference.compile(w), w, timer));
+                case "spool" -> bySetting.put("artifact", timeChecked(SpoolArtifactInference.load(w), w, timer));
+                default -> bySetting.put("program", timeChecked(SpoolProgramInference.compile(w), w, timer));
             }
             Map.Entry<String, Double> best = bySetting.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow();
             report.put(name, Map.of("ms", best.getValue(), "setting", best.getKey(), "ms_by_setting", bySetting));

@@ -12,7 +12,7 @@ import dev.spool.graph.Tensor;
  * }
  * }</pre>
  */
-public sealed interface InferenceRuntime extends AutoCloseable permits OnnxRuntimeInference, SpoolInference {
+public sealed interface InferenceRuntime extends AutoCloseable permits OnnxRuntimeInference, SpoolArtifactInference, SpoolProgramInference {
 
     /** The logits of one forward pass, as a row-major F32 tensor (T, B, V). */
     Tensor logits(Tensor tokens);

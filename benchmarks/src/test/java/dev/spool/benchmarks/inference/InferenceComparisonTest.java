@@ -1,7 +1,10 @@
 package dev.spool.benchmarks.inference;
 
+import dev.spool.backend.cpu.ArtifactCompiler;
+import dev.spool.compiler.Pipeline;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.io.SafeTensors;
+import dev.spool.runtime.Signature;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -10,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +47,27 @@ class InferenceComparisonTest {
     @ValueSource(strings = {"rnn_h4_b2_t3", "gru_h4_b2_t3", "lstm_h4_b2_t3"})
     void spoolReproducesPyTorchLogitsFromTheExportedWeights(String name) {
         InferenceWorkload w = InferenceWorkload.load(FIXTURES, name);
-        try (InferenceRuntime spool = SpoolInference.compile(w)) {
+        try (InferenceRuntime spool = SpoolProgramInference.compile(w)) {
+            double error = InferenceComparison.relativeError(spool.logits(w.tokens()), w.referenceLogits());
+            assertTrue(error <= 1e-6, name + ": " + error);
+        }
+    }
+
+    /** The artifact {@code spool compile --load} writes for a language model (its states: h0 ← h_n, c0 ← c_n), loaded with SpoolModel. */
+    @ParameterizedTest
+    @ValueSource(strings = {"rnn_h4_b2_t3", "lstm_h4_b2_t3"})
+    void spoolArtifactReproducesPyTorchLogitsFromTheExportedWeights(String name, @TempDir Path dir) throws IOException {
+        for (String ext : List.of(".onnx", ".safetensors", ".io.safetensors")) {
+            Files.copy(FIXTURES.resolve(name + ext), dir.resolve(name + ext));
+        }
+        InferenceWorkload w = InferenceWorkload.load(dir, name);
+        List<Signature.State> states = new ArrayList<>(List.of(new Signature.State("h0", "h_n")));
+        if (w.model().rnn().cell().hasCellState()) {
+            states.add(new Signature.State("c0", "c_n"));
+        }
+        ArtifactCompiler.write(dir.resolve(name + ".spool"), w.model().statefulLogitsGraph(), w.weights(), Map.of(), states, "tokens",
+                Pipeline.standard());
+        try (InferenceRuntime spool = SpoolArtifactInference.load(w)) {
             double error = InferenceComparison.relativeError(spool.logits(w.tokens()), w.referenceLogits());
             assertTrue(error <= 1e-6, name + ": " + error);
         }
@@ -87,7 +111,7 @@ class InferenceComparisonTest {
     void badArgumentsAreRefusedWithOneLineNamingThem() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> InferenceComparison.run(List.of("time", "tf", FIXTURES.toString(), "rnn_h4_b2_t3")));
-        assertTrue(e.getMessage().startsWith("time needs 'ort' or 'spool'"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("time needs 'ort', 'spool' or 'spool-program'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> InferenceComparison.run(List.of("time", "ort", FIXTURES.toString(), "--repeat", "five", "rnn_h4_b2_t3")));
         assertEquals("--repeat expects an integer, got 'five'", e.getMessage());

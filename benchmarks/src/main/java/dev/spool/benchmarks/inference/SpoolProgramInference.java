@@ -13,14 +13,14 @@ import java.util.Map;
  * compiled with the standard pipeline, the parameters fed with the tokens on every run.
  *
  * <pre>{@code
- * try (var spool = SpoolInference.compile(workload)) { spool.logits(workload.tokens()); }
+ * try (var spool = SpoolProgramInference.compile(workload)) { spool.logits(workload.tokens()); }
  * }</pre>
  */
-public record SpoolInference(CpuProgram program, Map<String, Tensor> weights) implements InferenceRuntime {
+public record SpoolProgramInference(CpuProgram program, Map<String, Tensor> weights) implements InferenceRuntime {
 
     /** Compiles {@code workload}'s logits graph for the CPU (kernels are generated on the first run). */
-    public static SpoolInference compile(InferenceWorkload workload) {
-        return new SpoolInference(CpuBackend.compile(workload.model().logitsGraph()), Map.copyOf(workload.weights()));
+    public static SpoolProgramInference compile(InferenceWorkload workload) {
+        return new SpoolProgramInference(CpuBackend.compile(workload.model().logitsGraph()), Map.copyOf(workload.weights()));
     }
 
     @Override
