@@ -173,6 +173,9 @@ def main():
             runs[rt].append(result)
             print("round %d %-12s %s" % (r + 1, rt, ", ".join("%s %.2f ms (%s)" % (n, result[n]["ms"], result[n]["setting"]) for n in names)),
                   file=sys.stderr, flush=True)
+        if a.json:  # after every round, so an interrupted run keeps what it measured
+            with open(a.json, "w") as out:
+                json.dump(runs, out, indent=1)
     load = os.getloadavg()
     lines = ["%s, commit %s, %d CPUs, load average at the end %.2f / %.2f / %.2f; median of %d rounds, each the median of %d "
              "forward passes" % (started, git_commit(), os.cpu_count(), *load, a.rounds, a.repeat), ""] + table(anchors, runs, a.rounds)
@@ -180,9 +183,6 @@ def main():
     if a.markdown:
         with open(a.markdown, "w") as out:
             out.write("\n".join(lines) + "\n")
-    if a.json:
-        with open(a.json, "w") as out:
-            json.dump(runs, out, indent=1)
 
 
 if __name__ == "__main__":
