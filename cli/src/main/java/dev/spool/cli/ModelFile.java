@@ -63,57 +63,75 @@ record ModelFile(LanguageModel model, List<String> tokens, Map<String, Tensor> p
             if (json == null) {
                 throw new ErrorReporter.UserError(file + " is not a Spool model (no '" + KEY + "' metadata); write one with spool train --save");
             }
-            JsonObject cfg = parseObject(file, json);
-            String format = string(file, cfg, "format");
-            if (!FORMAT.equals(format)) {
-                throw new ErrorReporter.UserError(file + " has model format '" + format + "'; this spool reads " + FORMAT);
-            }
-            List<String> tokens = new ArrayList<>();
-            JsonElement vocab = cfg.get("vocab");
-            if (vocab == null || !vocab.isJsonArray() || vocab.getAsJsonArray().isEmpty()) {
-                throw damaged(file, "'vocab' should be a non-empty array of strings, got " + abbreviate(vocab));
-            }
-            for (JsonElement e : vocab.getAsJsonArray()) {
-                if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-                    throw damaged(file, "'vocab' holds " + abbreviate(e) + ", not a string");
-                }
-                tokens.add(e.getAsString());
-            }
-            if (new java.util.HashSet<>(tokens).size() != tokens.size()) {
-                throw damaged(file, "'vocab' names a token twice");
-            }
-            CellType cell;
-            try {
-                cell = CellType.parse(string(file, cfg, "cell"));
-            } catch (IllegalArgumentException e) {
-                throw damaged(file, "'cell': " + e.getMessage());
-            }
-            int hidden = positiveInt(file, cfg, "hidden");
-            int layers = positiveInt(file, cfg, "layers");
-            JsonElement bidi = cfg.get("bidirectional");
-            if (bidi == null || !bidi.isJsonPrimitive() || !bidi.getAsJsonPrimitive().isBoolean()) {
-                throw damaged(file, "'bidirectional' should be true or false, got " + abbreviate(bidi));
-            }
-            RecurrentConfig rnn;
-            LanguageModel lm;
-            try {
-                rnn = new RecurrentConfig(cell, tokens.size(), hidden, layers, bidi.getAsBoolean(), false, DType.F32);
-                lm = new LanguageModel(rnn);
-            } catch (IllegalArgumentException e) {
-                throw damaged(file, e.getMessage());
-            }
+            ModelFile m = configuration(file, json);
             Map<String, Tensor> params = new LinkedHashMap<>(SafeTensors.read(file));
-            for (Map.Entry<String, TensorType> e : lm.parameterTypes().entrySet()) {
+            for (Map.Entry<String, TensorType> e : m.model().parameterTypes().entrySet()) {
                 Tensor t = params.get(e.getKey());
                 if (t == null || !t.type().equals(e.getValue())) {
                     throw new ErrorReporter.UserError(file + ": weight '" + e.getKey() + "' should be " + e.getValue() + " but is "
                             + (t == null ? "missing" : t.type()));
                 }
             }
-            return new ModelFile(lm, tokens, params);
+            return new ModelFile(m.model(), m.tokens(), params);
         } catch (SafeTensorsException e) {
             throw new ErrorReporter.UserError(e.getMessage());
         }
+    }
+
+    /**
+     * The configuration and vocabulary of a language model compiled into an artifact (its manifest
+     * metadata holds the model file's); the weights stay in the artifact, so params are empty.
+     */
+    static ModelFile fromArtifact(Path file, dev.spool.runtime.SpoolModel artifact) {
+        String json = artifact.metadata(KEY);
+        if (json == null) {
+            throw new ErrorReporter.UserError(file + " is an artifact of a layer, not of a language model; compile one with spool compile --load MODEL");
+        }
+        return configuration(file, json);
+    }
+
+    /** The model and vocabulary described by a model file's metadata JSON (no weights). */
+    private static ModelFile configuration(Path file, String json) {
+        JsonObject cfg = parseObject(file, json);
+        String format = string(file, cfg, "format");
+        if (!FORMAT.equals(format)) {
+            throw new ErrorReporter.UserError(file + " has model format '" + format + "'; this spool reads " + FORMAT);
+        }
+        List<String> tokens = new ArrayList<>();
+        JsonElement vocab = cfg.get("vocab");
+        if (vocab == null || !vocab.isJsonArray() || vocab.getAsJsonArray().isEmpty()) {
+            throw damaged(file, "'vocab' should be a non-empty array of strings, got " + abbreviate(vocab));
+        }
+        for (JsonElement e : vocab.getAsJsonArray()) {
+            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+                throw damaged(file, "'vocab' holds " + abbreviate(e) + ", not a string");
+            }
+            tokens.add(e.getAsString());
+        }
+        if (new java.util.HashSet<>(tokens).size() != tokens.size()) {
+            throw damaged(file, "'vocab' names a token twice");
+        }
+        CellType cell;
+        try {
+            cell = CellType.parse(string(file, cfg, "cell"));
+        } catch (IllegalArgumentException e) {
+            throw damaged(file, "'cell': " + e.getMessage());
+        }
+        int hidden = positiveInt(file, cfg, "hidden");
+        int layers = positiveInt(file, cfg, "layers");
+        JsonElement bidi = cfg.get("bidirectional");
+        if (bidi == null || !bidi.isJsonPrimitive() || !bidi.getAsJsonPrimitive().isBoolean()) {
+            throw damaged(file, "'bidirectional' should be true or false, got " + abbreviate(bidi));
+        }
+        RecurrentConfig rnn;
+        LanguageModel lm;
+        try {
+            rnn = new RecurrentConfig(cell, tokens.size(), hidden, layers, bidi.getAsBoolean(), false, DType.F32);
+            lm = new LanguageModel(rnn);
+        } catch (IllegalArgumentException e) {
+            throw damaged(file, e.getMessage());
+        }
+        return new ModelFile(lm, tokens, Map.of());
     }
 
     private static JsonObject parseObject(Path file, String json) {

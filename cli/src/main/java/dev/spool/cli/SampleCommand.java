@@ -1,6 +1,12 @@
 package dev.spool.cli;
 
 import dev.spool.backend.cpu.CpuBackend;
+import dev.spool.backend.cpu.CpuProgram;
+import dev.spool.graph.Graph;
+import dev.spool.graph.Tensor;
+import dev.spool.runtime.Session;
+import dev.spool.runtime.Signature;
+import dev.spool.runtime.SpoolModel;
 import dev.spool.nn.data.Vocab;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -9,6 +15,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -17,10 +27,10 @@ import java.util.concurrent.Callable;
         description = "Continue a text prefix with a trained language model.",
         footer = {"", "Example:", "  spool sample --load rnn.spool --prefix \"it has\" --predict 20 --temperature 0.8"})
 final class SampleCommand implements Callable<Integer> {
-    /** The longest continuation one call generates (sampling re-runs the whole sequence per character). */
+    /** The longest continuation one call generates from a bidirectional model (which re-runs the whole text per character). */
     static final int MAX_PREDICT = 2000;
 
-    @Option(names = "--load", required = true, paramLabel = "FILE.spool", description = "A model written by spool train --save.")
+    @Option(names = "--load", required = true, paramLabel = "FILE.spool", description = "A model written by spool train --save, or an artifact of one from spool compile --load.")
     Path load;
 
     @Option(names = "--prefix", defaultValue = "it has", description = "Text to continue (default: '${DEFAULT-VALUE}').")
@@ -41,21 +51,47 @@ final class SampleCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** A session over the model's stateful graph compiled here (for a model file rather than an artifact). */
+    private static Session session(ModelFile m) {
+        Graph g = m.model().statefulLogitsGraph();
+        CpuProgram program = CpuBackend.compile(g);
+        List<Signature.State> state = new ArrayList<>(List.of(new Signature.State("h0", "h_n")));
+        if (m.model().rnn().cell().hasCellState()) {
+            state.add(new Signature.State("c0", "c_n"));
+        }
+        return new Session(Signature.of(g, Map.of(), state, "tokens"), feeds -> {
+            Map<String, Tensor> all = new HashMap<>(m.params());
+            all.putAll(feeds);
+            return program.run(all);
+        });
+    }
+
+    /** Whether the file is a zip (an artifact) rather than a safetensors model file. */
+    private static boolean isArtifact(Path file) throws java.io.IOException {
+        try (var in = java.nio.file.Files.newInputStream(file)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (n < 0) {
             throw new ErrorReporter.UserError("--predict must be >= 0, got " + n);
         }
-        if (n > MAX_PREDICT) {
-            throw new ErrorReporter.UserError(String.format("--predict %,d is more than the %,d characters one call generates: every new character"
-                    + " re-runs the model over the whole text so far, so the time grows with the square of the length; ask for at most %,d"
-                    + " and continue from the output as the next --prefix", n, MAX_PREDICT, MAX_PREDICT));
-        }
         InputFiles.checkReadable("--load", load);
         if (!(temperature >= 0)) {
             throw new ErrorReporter.UserError("--temperature must be >= 0, got " + temperature);
         }
-        ModelFile m = ModelFile.load(load);
+        boolean artifact = isArtifact(load);
+        SpoolModel compiled = artifact ? SpoolModel.load(load) : null;
+        ModelFile m = artifact ? ModelFile.fromArtifact(load, compiled) : ModelFile.load(load);
+        boolean stepwise = !m.model().rnn().bidirectional();
+        if (!stepwise && n > MAX_PREDICT) {
+            throw new ErrorReporter.UserError(String.format("--predict %,d is more than the %,d characters one call generates with a bidirectional model:"
+                    + " every new character re-runs it over the whole text so far, so the time grows with the square of the length; ask for at"
+                    + " most %,d and continue from the output as the next --prefix", n, MAX_PREDICT, MAX_PREDICT));
+        }
         Vocab vocab = new Vocab(m.tokens());
         int[] ids = vocab.encode(prefix);
         String outside = prefix.codePoints().filter(c -> !(c < 128 && Character.isLetter(c)) && c != ' ').distinct()
@@ -68,8 +104,17 @@ final class SampleCommand implements Callable<Integer> {
         if (ids.length == 0) {
             throw new ErrorReporter.UserError("--prefix '" + prefix + "' has no characters the model knows (letters and spaces)");
         }
-        int[] next = m.model().continueTokens(CpuBackend.compile(m.model().logitsGraph())::run, m.params(), ids, n, temperature,
-                new SplittableRandom(seed));
+        int[] next;
+        if (stepwise) {
+            // One step per character with the state carried (O(n)), as a loaded artifact's session does.
+            Session session = compiled != null ? compiled.session() : session(m);
+            next = m.model().continueStepwise(t -> session.step(Map.of("tokens", Tensor.ofLongs(new int[] {1}, t))).get("logits"), ids, n,
+                    temperature, new SplittableRandom(seed));
+        } else {
+            // A bidirectional model reads the whole text: re-run it per character.
+            next = m.model().continueTokens(CpuBackend.compile(m.model().logitsGraph())::run, m.params(), ids, n, temperature,
+                    new SplittableRandom(seed));
+        }
         spec.commandLine().getOut().println(vocab.decode(ids) + vocab.decode(next));
         return 0;
     }

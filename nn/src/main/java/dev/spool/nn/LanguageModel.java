@@ -136,6 +136,32 @@ public record LanguageModel(RecurrentConfig rnn) {
         return seq.subList(prefix.length, seq.size()).stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /**
+     * Continues {@code prefix} by {@code n} tokens one step at a time: {@code step} consumes one
+     * token and returns the logits (V) for the next, keeping the recurrent state itself (a
+     * {@code Session} over {@link #statefulLogitsGraph()}), so n tokens cost n steps instead of
+     * re-running the whole text each time. Choices as in {@link #continueTokens}.
+     *
+     * <pre>{@code int[] next = lm.continueStepwise(t -> session.step(Map.of("tokens", one(t))).get("logits"), ids, 20, 0, rnd);}</pre>
+     */
+    public int[] continueStepwise(java.util.function.IntFunction<Tensor> step, int[] prefix, int n, double temperature, SplittableRandom rnd) {
+        if (prefix.length == 0) {
+            throw new IllegalArgumentException("the prefix must contain at least one character");
+        }
+        Tensor logits = null;
+        for (int t : prefix) {
+            logits = step.apply(t);
+        }
+        int[] out = new int[n];
+        for (int k = 0; k < n; k++) {
+            out[k] = temperature == 0 ? argmax(logits, 0, vocab()) : sample(logits, 0, vocab(), temperature, rnd);
+            if (k + 1 < n) {
+                logits = step.apply(out[k]);
+            }
+        }
+        return out;
+    }
+
     private static int argmax(Tensor logits, int base, int v) {
         int best = 0;
         for (int j = 1; j < v; j++) {

@@ -17,8 +17,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * foresee for some sizes) is an {@link ArtifactException} that says which sizes to fix instead.
  */
 final class ArtifactKernels implements KernelProvider {
-    /** A kernel class in the artifact: its class file, its source (for inspection) and its vector width. */
-    record Entry(byte[] classFile, String source, int lanes) {
+    /**
+     * A kernel class in the artifact: its class file, its source (for inspection), its vector width,
+     * the widest vectors it was generated for, and the shape of its iteration space (rank, each
+     * operand's innermost stride: 0 broadcast, 1 contiguous, -1 strided; element sizes), enough to
+     * warm it up before any program needs it.
+     */
+    record Entry(byte[] classFile, String source, int lanes, int maxLanes, int rank, int[] innerStrides, int[] elementSizes) {
     }
 
     private final String artifact;
@@ -35,7 +40,7 @@ final class ArtifactKernels implements KernelProvider {
         String key = KernelKey.of(k, layout, maxFloatLanes);
         Entry e = entries.get(key);
         if (e == null) {
-            throw new ArtifactException(artifact + " has no kernel for this layout (" + key.substring(0, key.indexOf(" expr"))
+            throw new ArtifactException(artifact + " has no kernel for this layout (" + KernelKey.layoutPart(layout, maxFloatLanes)
                     + "); compile the artifact with these sizes fixed (--batch, --steps)");
         }
         CpuKernel kernel = defined.computeIfAbsent(key, x -> {
@@ -46,6 +51,55 @@ final class ArtifactKernels implements KernelProvider {
             return made;
         });
         return new Prepared(kernel, e.source());
+    }
+
+    /**
+     * Defines and warms, on a daemon thread, the kernels this JVM's vector width will use at full
+     * width (the case of any innermost length that is a multiple of it), so that while the first
+     * run binds its program and loads BLAS, the other core brings the kernels to compiled speed.
+     * A run that needs a kernel still being warmed waits for it, as it would have warmed it itself.
+     */
+    void warmInBackground(int maxFloatLanes) {
+        if (!KernelWarmup.ENABLED) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            for (Map.Entry<String, Entry> en : entries.entrySet()) {
+                Entry e = en.getValue();
+                if (e.maxLanes() != maxFloatLanes || (e.lanes() != 0 && e.lanes() < maxFloatLanes / 2) || strided(e)) {
+                    continue;
+                }
+                int inner = Math.max(1, 8 * Math.max(1, e.lanes()));
+                int[] sizes = new int[e.rank()];
+                java.util.Arrays.fill(sizes, 2);
+                sizes[sizes.length - 1] = inner;
+                int[][] strides = new int[e.innerStrides().length][e.rank()];
+                for (int o = 0; o < strides.length; o++) {
+                    strides[o][e.rank() - 1] = e.innerStrides()[o];
+                }
+                KernelLayout layout = new KernelLayout(sizes, strides);
+                if (!en.getKey().startsWith(KernelKey.layoutPart(layout, maxFloatLanes) + " expr ")) {
+                    continue;   // another innermost length's choice of width
+                }
+                defined.computeIfAbsent(en.getKey(), x -> {
+                    CpuKernel made = define(e.classFile());
+                    KernelWarmup.warm(made, e.lanes(), layout, e.elementSizes());
+                    return made;
+                });
+            }
+        }, "spool-kernel-warmup");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
+    }
+
+    private static boolean strided(Entry e) {
+        for (int s : e.innerStrides()) {
+            if (s < 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private CpuKernel define(byte[] classFile) {

@@ -68,11 +68,12 @@ public final class Session {
             throw new InputException("step input '" + sequence.name() + "': expected one time step of " + sequence + " (rank "
                     + (sequence.dims().size() - 1) + "), got " + x.dtype() + Shape.of(x.shape()));
         }
-        feeds.put(sequence.name(), x.reshape(insertOne(x.shape(), timeAxis)));
+        Tensor xt = x.reshape(insertOne(x.shape(), timeAxis));
+        feeds.put(sequence.name(), xt);
         for (Signature.State s : signature.state()) {
-            Tensor carried = state.get(s.input());
-            if (carried != null && !inputs.containsKey(s.input())) {
-                feeds.put(s.input(), carried);
+            if (!inputs.containsKey(s.input())) {
+                Tensor carried = state.get(s.input());
+                feeds.put(s.input(), carried != null ? carried : zeros(signature.input(s.input()), xt));
             }
         }
         Map<String, Tensor> out = run.apply(feeds);
@@ -96,6 +97,26 @@ public final class Session {
     /** Forgets the state: the next step starts from zeros, as a new sequence. */
     public void reset() {
         state.clear();
+    }
+
+    /** A state input's zeros at the first step, its symbolic dims sized from the step's sequence input. */
+    private Tensor zeros(Signature.Spec spec, Tensor xt) {
+        Map<String, Integer> sizes = new HashMap<>();
+        for (int i = 0; i < sequence.dims().size(); i++) {
+            if (sequence.dims().get(i) instanceof String sym) {
+                sizes.put(sym, xt.dim(i));
+            }
+        }
+        int[] shape = new int[spec.dims().size()];
+        for (int i = 0; i < shape.length; i++) {
+            Object d = spec.dims().get(i);
+            Integer size = d instanceof Integer n ? n : sizes.get((String) d);
+            if (size == null) {
+                throw new InputException("state input '" + spec.name() + "' has dim " + d + ", which the sequence input does not give; pass it");
+            }
+            shape[i] = size;
+        }
+        return Tensor.zeros(spec.dtype(), shape);
     }
 
     private static int[] insertOne(int[] shape, int axis) {

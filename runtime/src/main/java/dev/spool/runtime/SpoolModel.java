@@ -13,6 +13,7 @@ import dev.spool.program.Program;
 import dev.spool.program.ProgramText;
 import dev.spool.program.ProgramVerifier;
 import dev.spool.runtime.cpu.CpuExecutable;
+import dev.spool.runtime.cpu.VectorSupport;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,6 +77,7 @@ public final class SpoolModel {
             throw new ArtifactException(name + " is damaged: " + e.getMessage(), e);
         }
         this.kernels = new ArtifactKernels(name, readKernels(artifact));
+        kernels.warmInBackground(VectorSupport.floatLanes());
     }
 
     /**
@@ -240,13 +242,23 @@ public final class SpoolModel {
                 JsonObject k = e.getAsJsonObject();
                 byte[] classFile = a.bytes(k.get("class").getAsString());
                 String source = a.text(k.get("source").getAsString());
-                out.put(k.get("key").getAsString(), new ArtifactKernels.Entry(classFile, source, k.get("lanes").getAsInt()));
+                int[] inner = ints(k.getAsJsonArray("innerStrides"));
+                out.put(k.get("key").getAsString(), new ArtifactKernels.Entry(classFile, source, k.get("lanes").getAsInt(),
+                        k.get("maxLanes").getAsInt(), k.get("rank").getAsInt(), inner, ints(k.getAsJsonArray("elementSizes"))));
             }
         } catch (RuntimeException e) {
             if (e instanceof ArtifactException ae) {
                 throw ae;
             }
             throw new ArtifactException(a.name() + " is damaged: its kernel index does not read (" + e.getMessage() + ")", e);
+        }
+        return out;
+    }
+
+    private static int[] ints(com.google.gson.JsonArray a) {
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).getAsInt();
         }
         return out;
     }

@@ -51,10 +51,12 @@ import java.util.TreeSet;
 public final class ArtifactCompiler {
     /** The widest F32 vectors the kernels are compiled for: none (no Vector API), 128, 256 and 512 bits. */
     static final int[] LANES = {0, 4, 8, 16};
-    /** Sizes of the grid a dynamic dim is lowered at, and the sizes the template is checked at. */
-    private static final int LOW = 3;
-    private static final int HIGH = 5;
-    private static final int FAR = 11;
+    /**
+     * Sizes the dynamic dims are lowered at: dim i at PRIMES[2i] and PRIMES[2i+1] (the grid), then at
+     * two further points (the checks). Distinct primes, because sizes that happen to be equal (B = T)
+     * or 1 can lower differently (a transpose of a square, a unit axis dropped).
+     */
+    private static final int[] PRIMES = {7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67};
 
     private ArtifactCompiler() {
     }
@@ -88,6 +90,9 @@ public final class ArtifactCompiler {
         // Size 1 is special to the lowering (a unit axis is dropped, a copy becomes a view), so each
         // set of dims at size 1 gets a template of its own over the remaining dims.
         int n = dims.size();
+        if (n > 4) {
+            throw new IllegalArgumentException("the graph has " + n + " symbolic dims " + dims + "; an artifact keeps at most 4 dynamic, fix the others");
+        }
         KernelRecorder kernels = new KernelRecorder();
         Map<String, byte[]> programs = new LinkedHashMap<>();
         JsonArray programIndex = new JsonArray();
@@ -145,6 +150,16 @@ public final class ArtifactCompiler {
             k.addProperty("class", entry + ".class");
             k.addProperty("source", entry + ".java");
             k.addProperty("lanes", e.getValue().lanes());
+            k.addProperty("maxLanes", e.getValue().maxLanes());
+            k.addProperty("rank", e.getValue().rank());
+            JsonArray inner = new JsonArray();
+            JsonArray sizes = new JsonArray();
+            for (int o = 0; o < e.getValue().innerStrides().length; o++) {
+                inner.add(e.getValue().innerStrides()[o] == 0 ? 0 : e.getValue().innerStrides()[o] == 1 ? 1 : -1);
+                sizes.add(e.getValue().elementSizes()[o]);
+            }
+            k.add("innerStrides", inner);
+            k.add("elementSizes", sizes);
             index.add(k);
         }
         JsonObject kernelIndex = new JsonObject();
@@ -185,7 +200,7 @@ public final class ArtifactCompiler {
         List<int[]> points = grid(n);
         Map<String, String> texts = new LinkedHashMap<>();
         try {
-            return ProgramTemplate.fit(dims, filled(n, LOW), filled(n, HIGH), points.subList(1 << n, points.size()),
+            return ProgramTemplate.fit(dims, points.get(0), points.get((1 << n) - 1), points.subList(1 << n, points.size()),
                     v -> texts.computeIfAbsent(Arrays.toString(v), k -> ProgramText.write(stage.compile(g, sizes(dims, v, pinned), CpuBackend.TARGET))));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot keep " + String.join(", ", dims) + " dynamic" + (pinned.isEmpty() ? "" : " at " + pinned)
@@ -193,29 +208,24 @@ public final class ArtifactCompiler {
         }
     }
 
-    /**
-     * The sizes a template over n dims is lowered at: the 2^n corners of {LOW, HIGH}, then the
-     * checks: every dim at FAR, and each nonempty set of dims at 2 (the rest at LOW).
-     */
+    /** The sizes a template over n dims is lowered at: the 2^n corners of the grid, then two checks. */
     private static List<int[]> grid(int n) {
         List<int[]> out = new ArrayList<>();
         for (int mask = 0; mask < 1 << n; mask++) {
             int[] v = new int[n];
             for (int i = 0; i < n; i++) {
-                v[i] = (mask & 1 << i) != 0 ? HIGH : LOW;
+                v[i] = PRIMES[2 * i + ((mask & 1 << i) != 0 ? 1 : 0)];
             }
             out.add(v);
         }
-        out.add(filled(n, FAR));
-        for (int mask = 1; mask < 1 << n; mask++) {
-            int[] v = filled(n, LOW);
-            for (int i = 0; i < n; i++) {
-                if ((mask & 1 << i) != 0) {
-                    v[i] = 2;
-                }
-            }
-            out.add(v);
+        int[] far = new int[n];
+        int[] mixed = new int[n];
+        for (int i = 0; i < n; i++) {
+            far[i] = PRIMES[PRIMES.length - 1 - i];
+            mixed[i] = PRIMES[PRIMES.length - 1 - n - i] + (i % 2 == 0 ? 1 : 0);   // an even size too
         }
+        out.add(far);
+        out.add(mixed);
         return out;
     }
 
@@ -227,7 +237,7 @@ public final class ArtifactCompiler {
 
     /** Every kernel source the programs can need, by {@link KernelKey}; a key never names two sources. */
     private static final class KernelRecorder implements KernelProvider {
-        record Generated(String source, int lanes) {
+        record Generated(String source, int lanes, int rank, int[] innerStrides, int[] elementSizes, int maxLanes) {
         }
 
         final Map<String, Generated> byKey = new LinkedHashMap<>();
@@ -247,7 +257,11 @@ public final class ArtifactCompiler {
                     KernelLayout shaped = new KernelLayout(sizes, layout.strides());
                     KernelSource.Code code = KernelSource.generate(k.expr(), shaped, max);
                     String key = KernelKey.of(k, shaped, max);
-                    Generated had = byKey.putIfAbsent(key, new Generated(code.source(), code.lanes()));
+                    int[] innerStrides = new int[shaped.strides().length];
+                    for (int o = 0; o < innerStrides.length; o++) {
+                        innerStrides[o] = shaped.innerStride(o);
+                    }
+                    Generated had = byKey.putIfAbsent(key, new Generated(code.source(), code.lanes(), shaped.rank(), innerStrides, elementSizes.clone(), max));
                     if (had != null && !had.source().equals(code.source())) {
                         throw new IllegalStateException("kernel key " + key + " names two different sources");
                     }
@@ -299,9 +313,4 @@ public final class ArtifactCompiler {
         return m;
     }
 
-    private static int[] filled(int n, int v) {
-        int[] a = new int[n];
-        Arrays.fill(a, v);
-        return a;
-    }
 }

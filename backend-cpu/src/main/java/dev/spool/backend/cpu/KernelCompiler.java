@@ -24,6 +24,7 @@ final class KernelCompiler implements KernelProvider {
     /** The one instance: the cache is per JVM. */
     static final KernelCompiler INSTANCE = new KernelCompiler();
     private static final ConcurrentHashMap<String, CpuKernel> CACHE = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, byte[]> CLASS_FILES = new ConcurrentHashMap<>();
     /** Time spent in Janino and in warm-up, for the compile-stage timings of the scan-vs-unroll study. */
     private static final LongAdder COOK_NANOS = new LongAdder();
     private static final LongAdder WARM_NANOS = new LongAdder();
@@ -68,13 +69,15 @@ final class KernelCompiler implements KernelProvider {
         }
     }
 
-    /** The class file Janino makes of a generated kernel's source (for artifacts). */
+    /** The class file Janino makes of a generated kernel's source (for artifacts), once per source per JVM. */
     static byte[] classBytes(String source) {
-        ClassFile[] files = janino(source).getClassFiles();
-        if (files.length != 1) {
-            throw new IllegalStateException("a generated kernel compiled to " + files.length + " classes, expected one");
-        }
-        return files[0].toByteArray();
+        return CLASS_FILES.computeIfAbsent(source, s -> {
+            ClassFile[] files = janino(s).getClassFiles();
+            if (files.length != 1) {
+                throw new IllegalStateException("a generated kernel compiled to " + files.length + " classes, expected one");
+            }
+            return files[0].toByteArray();
+        }).clone();
     }
 
     private static SimpleCompiler janino(String source) {

@@ -385,7 +385,7 @@ public final class Lowering {
             if (a2 != null && c2 != null) {
                 // (..., M, K) x (K, N): the batch folds into M, one GEMM (e.g. all time steps at once).
                 gemm(dt, a2, b, c2, false, mm.transB(), a2.dim(0), nn, k);
-            } else {
+            } else if (!batchedGemm(dt, a, b, dst, mm, m, nn, k)) {
                 int[] batch = Arrays.copyOf(dst.shape(), dst.rank() - 2);
                 int count = 1;
                 for (int s : batch) {
@@ -406,6 +406,82 @@ public final class Lowering {
         }
 
         /** The 2-D matrix of a batched view at batch position pos (right-aligned, broadcasting size-1 axes). */
+        /**
+         * (..., M, K) x (..., K, N) as one strided-batched GEMM (e.g. the input projection of a
+         * batch-first sequence, whose time steps do not fold into rows), when every operand's batch
+         * axes collapse onto one stride and its matrices need no copy; false otherwise. One
+         * instruction whatever the batch, so the program's shape does not depend on the sizes.
+         */
+        private boolean batchedGemm(DType dt, View a, View b, View dst, MatMul mm, int m, int nn, int k) {
+            int lead = dst.rank() - 2;
+            if (lead < 1) {
+                return false;
+            }
+            int[] batch = Arrays.copyOf(dst.shape(), lead);
+            int count = 1;
+            for (int s : batch) {
+                count *= s;
+            }
+            if (count == 0) {
+                return true;   // an empty batch computes nothing
+            }
+            Integer sa = batchStride(a, batch);
+            Integer sb = batchStride(b, batch);
+            Integer sc = batchStride(dst, batch);
+            if (sa == null || sb == null || sc == null) {
+                return false;
+            }
+            int[] zero = new int[lead];
+            Operand oa = directOperand(matrixAt(a, zero), mm.transA());
+            Operand ob = directOperand(matrixAt(b, zero), mm.transB());
+            View c0 = rowMajorOrNull(matrixAt(dst, zero));
+            if (oa == null || ob == null || c0 == null) {
+                return false;
+            }
+            code.add(new Instr.Gemm(dt, oa.matrix(), ob.matrix(), c0, oa.transposed(), ob.transposed(), m, nn, k, 0, count, sa, sb, sc));
+            return true;
+        }
+
+        /** The element stride between consecutive batch entries of x (0 without batch axes), or null when its batch axes do not collapse onto one. */
+        private Integer batchStride(View x, int[] batch) {
+            int lead = x.rank() - 2;
+            if (lead == 0) {
+                return 0;
+            }
+            if (lead != batch.length) {
+                return null;
+            }
+            int stride = -1;
+            long expect = 0;
+            for (int i = lead - 1; i >= 0; i--) {
+                if (x.dim(i) != batch[i]) {
+                    return null;
+                }
+                if (batch[i] == 1) {
+                    continue;
+                }
+                if (stride < 0) {
+                    stride = x.strides()[i];
+                    expect = (long) stride * batch[i];
+                } else if (x.strides()[i] != expect) {
+                    return null;
+                } else {
+                    expect *= batch[i];
+                }
+            }
+            return Math.max(stride, 0);
+        }
+
+        /** x as a BLAS operand without copying (possibly transposed), or null when it would need a copy. */
+        private Operand directOperand(View x, boolean trans) {
+            View rm = rowMajorOrNull(x);
+            if (rm != null) {
+                return new Operand(rm, trans);
+            }
+            View cm = rowMajorOrNull(x.transpose(new int[] {1, 0}));
+            return cm != null ? new Operand(cm, !trans) : null;
+        }
+
         private View matrixAt(View x, int[] pos) {
             View v = x;
             int lead = x.rank() - 2;
@@ -453,15 +529,8 @@ public final class Lowering {
         }
 
         private Operand operand(View x, boolean trans, DType dt) {
-            View rm = rowMajorOrNull(x);
-            if (rm != null) {
-                return new Operand(rm, trans);
-            }
-            View cm = rowMajorOrNull(x.transpose(new int[] {1, 0}));
-            if (cm != null) {
-                return new Operand(cm, !trans);
-            }
-            return new Operand(contiguous(x, dt), trans);
+            Operand direct = directOperand(x, trans);
+            return direct != null ? direct : new Operand(contiguous(x, dt), trans);
         }
 
         /**

@@ -18,6 +18,11 @@ public final class KernelKey {
     }
 
     public static String of(Instr.Kernel k, KernelLayout layout, int maxFloatLanes) {
+        return layoutPart(layout, maxFloatLanes) + " expr " + ProgramText.expression(k.expr()).replaceAll("\\[[0-9,]*]", "");
+    }
+
+    /** The part of the key that the iteration space decides (everything but the expression). */
+    public static String layoutPart(KernelLayout layout, int maxFloatLanes) {
         StringBuilder sb = new StringBuilder();
         sb.append("rank=").append(layout.rank()).append(" inner=");
         for (int o = 0; o < layout.strides().length; o++) {
@@ -26,7 +31,6 @@ public final class KernelKey {
         }
         sb.append(" lanes=").append(maxFloatLanes).append('/').append(KernelLayout.lanes(layout.inner(), maxFloatLanes))
                 .append('/').append(KernelLayout.lanes(layout.inner(), maxFloatLanes / 2));
-        sb.append(" expr ").append(ProgramText.expression(k.expr()).replaceAll("\\[[0-9,]*]", ""));
         return sb.toString();
     }
 }
