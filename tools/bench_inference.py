@@ -154,7 +154,8 @@ def main():
     ap.add_argument("--only", help="only the workloads whose name contains this")
     ap.add_argument("--dir", default=DEFAULT_OUT, help="where tools/export_onnx.py writes the models (default benchmarks/target/onnx)")
     ap.add_argument("--markdown", help="also write the table to this file")
-    ap.add_argument("--json", help="also write every measurement to this file")
+    ap.add_argument("--json", help="also write every measurement to this file (after every round)")
+    ap.add_argument("--table-from", metavar="JSON", help="measure nothing: print the table of the rounds saved in this --json file")
     a = ap.parse_args()
     anchors = [w for w in ANCHORS if not a.only or a.only in w[0]]
     if not anchors or a.rounds < 1 or a.repeat < 1:
@@ -164,6 +165,12 @@ def main():
     if not all(os.path.exists(os.path.join(a.dir, n + ext)) for n in names for ext in (".onnx", ".safetensors", ".io.safetensors")):
         subprocess.run([sys.executable, os.path.join(ROOT, "tools", "export_onnx.py"), "--out", a.dir] + (["--only", a.only] if a.only else []),
                        check=True)
+    if a.table_from:
+        runs = json.load(open(a.table_from))
+        rounds = min(len(r) for r in runs.values())
+        runs = {rt: r[:rounds] for rt, r in runs.items()}
+        print("\n".join(["median of %d rounds saved in %s" % (rounds, a.table_from), ""] + table(anchors, runs, rounds)))
+        return
     order = list(RUNTIMES)
     runs = {rt: [] for rt in RUNTIMES}
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
