@@ -14,7 +14,7 @@ passes and 6 seconds, as `spool bench` does.
 
 A round measures every workload in each runtime, in fresh processes: PyTorch under torch intra-op
 x OpenBLAS threads 1x2 and 2x1 (the faster counts), ONNX Runtime for Java at intra-op threads 1
-and 2 (the faster counts), Spool (one Java thread) with OpenBLAS threads 2, its default, and 1
+and 2 (the faster counts), Spool (the loaded .spool artifact, one Java thread) with OpenBLAS threads 2, its default, and 1
 (the faster counts: on a loaded machine OpenBLAS's spinning threads can make small GEMMs 10-50x slower).
 --rounds rounds alternate the runtimes (the order rotates each round), so drifting load hits all
 three alike. The table gives the median over rounds, the spread (max - min) / median, the
