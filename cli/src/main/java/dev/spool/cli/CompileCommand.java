@@ -27,8 +27,8 @@ import java.util.concurrent.Callable;
 
 /** {@code spool compile}: a recurrent layer or a trained language model, compiled ahead of time into a {@code .spool} artifact. */
 @Command(name = "compile", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Compile a model ahead of time into a .spool artifact that 'spool run' and the Java runtime (SpoolModel)",
-                "load without compiling anything. Either a recurrent layer on PyTorch weights (--cell/--weights, as spool eval:",
+        description = {"Compile a model ahead of time into a .spool artifact.",
+                "'spool run' and the Java runtime (SpoolModel) load it without compiling anything. Either a recurrent layer on PyTorch weights (--cell/--weights, as spool eval:",
                 "inputs 'input', optional 'h0'/'c0' and, with --lengths, 'lengths'; outputs 'output', 'h_n', 'c_n') or a trained",
                 "language model (--load, from spool train --save: input 'tokens' (T,B) int64, optional 'h0'/'c0'; outputs",
                 "'logits', 'h_n', 'c_n'). Batch size and sequence length stay dynamic unless fixed."},

@@ -27,6 +27,9 @@ import java.util.concurrent.Callable;
         description = "Continue a text prefix with a trained language model.",
         footer = {"", "Example:", "  spool sample --load rnn.spool --prefix \"it has\" --predict 20 --temperature 0.8"})
 final class SampleCommand implements Callable<Integer> {
+    /** The longest continuation one call generates step by step (a bound on one call's output; each character costs one short run). */
+    static final int MAX_STEPWISE = 1_000_000;
+
     /** The longest continuation one call generates from a bidirectional model (which re-runs the whole text per character). */
     static final int MAX_PREDICT = 2000;
 
@@ -87,6 +90,10 @@ final class SampleCommand implements Callable<Integer> {
         SpoolModel compiled = artifact ? SpoolModel.load(load) : null;
         ModelFile m = artifact ? ModelFile.fromArtifact(load, compiled) : ModelFile.load(load);
         boolean stepwise = !m.model().rnn().bidirectional();
+        if (n > MAX_STEPWISE) {
+            throw new ErrorReporter.UserError(String.format("--predict %,d is more than the %,d characters one call generates; continue from the"
+                    + " output as the next --prefix", n, MAX_STEPWISE));
+        }
         if (!stepwise && n > MAX_PREDICT) {
             throw new ErrorReporter.UserError(String.format("--predict %,d is more than the %,d characters one call generates with a bidirectional model:"
                     + " every new character re-runs it over the whole text so far, so the time grows with the square of the length; ask for at"

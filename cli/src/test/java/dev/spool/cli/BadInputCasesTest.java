@@ -170,7 +170,7 @@ class BadInputCasesTest {
     }
 
     @Test
-    void samplingSaysWhichPrefixCharactersAreReadAsSpacesAndRefusesHugeRequests() throws Exception {
+    void samplingSaysWhichPrefixCharactersAreReadAsSpacesGeneratesLongTextsAndRefusesHugeRequests() throws Exception {
         Path model = tmp.resolve("m.spool");
         Result t = spool("train", "--epochs", "1", "--hidden", "8", "--steps", "8", "--batch", "4096", "--quiet", "--predict", "3",
                 "--plot", tmp.resolve("p.png").toString(), "--save", model.toString());
@@ -180,7 +180,11 @@ class BadInputCasesTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().strip().startsWith("spool sample: note: --prefix characters outside the vocabulary (a-z and space) are read as"
                 + " spaces, as in training: '\u00c4' '\u00d6' '1' '2' '3' '!'"), r.err());
-        assertOneLine(spool("sample", "--load", model.toString(), "--n", "100000"), "--predict 100,000", "at most 2,000");
+        // Generation steps a session (O(n)), so long continuations are fine; past a million it says so.
+        Result longer = spool("sample", "--load", model.toString(), "--prefix", "it", "--n", "5000");
+        assertEquals(0, longer.code(), longer.err());
+        assertEquals(2 + 5000, longer.out().replace("\n", "").length());
+        assertOneLine(spool("sample", "--load", model.toString(), "--n", "2000000"), "--predict 2,000,000", "the 1,000,000 characters one call generates");
     }
 
     @Test

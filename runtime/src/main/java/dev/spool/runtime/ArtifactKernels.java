@@ -1,6 +1,7 @@
 package dev.spool.runtime;
 
 import dev.spool.program.Instr;
+import dev.spool.runtime.cpu.Blas;
 import dev.spool.runtime.cpu.CpuKernel;
 import dev.spool.runtime.cpu.KernelKey;
 import dev.spool.runtime.cpu.KernelLayout;
@@ -54,7 +55,7 @@ final class ArtifactKernels implements KernelProvider {
     }
 
     /**
-     * Defines and warms, on a daemon thread, the kernels this JVM's vector width will use at full
+     * Loads OpenBLAS, then defines and warms, on a daemon thread, the kernels this JVM's vector width will use at full
      * width (the case of any innermost length that is a multiple of it), so that while the first
      * run binds its program and loads BLAS, the other core brings the kernels to compiled speed.
      * A run that needs a kernel still being warmed waits for it, as it would have warmed it itself.
@@ -64,6 +65,7 @@ final class ArtifactKernels implements KernelProvider {
             return;
         }
         Thread t = new Thread(() -> {
+            Blas.preload();
             for (Map.Entry<String, Entry> en : entries.entrySet()) {
                 Entry e = en.getValue();
                 if (e.maxLanes() != maxFloatLanes || (e.lanes() != 0 && e.lanes() < maxFloatLanes / 2) || strided(e)) {

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * an operation may write must still hold it afterwards (and inputs must be unchanged): vector
  * stores of a row's remainder must not reach past the destination.
  *
- * <p>VectorRows is F32-only (F64 softmax and cross-entropy take scalar loops in {@link MathSteps});
+ * <p>VectorRows is F32-only (F64 softmax and cross-entropy take scalar loops in {@link MathExecs});
  * F64 vector code is covered by the generated kernels, see {@link GeneratedKernelsTest}.
  */
 class VectorRowsTest {
@@ -343,7 +343,7 @@ class VectorRowsTest {
     @ParameterizedTest(name = "n={0}")
     @MethodSource("lengths")
     void softmaxRowsWalkedOneAtATimeMatchAllAtOnce(int n) {
-        // MathSteps calls softmax per walk row with rows = the walk's inner size; the two must agree.
+        // MathExecs calls softmax per walk row with rows = the walk's inner size; the two must agree.
         assumeVectors();
         Random rnd = new Random(600 + n);
         int rows = 5;

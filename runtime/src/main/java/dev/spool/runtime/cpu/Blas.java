@@ -21,6 +21,15 @@ public final class Blas {
     private Blas() {
     }
 
+    /**
+     * Loads OpenBLAS (JavaCPP extracts and links the native library on first use, a few hundred
+     * milliseconds) by running one tiny GEMM: for a background thread to do before the first run
+     * needs it.
+     */
+    public static void preload() {
+        sgemm(false, false, 1, 1, 1, new float[] {1}, 0, 1, new float[] {1}, 0, 1, 0f, new float[1], 0, 1);
+    }
+
     /** Reusable pointers into one direct buffer (one set per thread: a call repositions them). */
     static final class Operands {
         private final FloatPointer fa;

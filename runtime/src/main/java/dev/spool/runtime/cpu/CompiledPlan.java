@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * A compiled program made runnable: its arena allocated once (native memory, so GEMM operands are
  * passed by address) at the program's layout, constants written once, every instruction prepared
- * as a {@link Step}. A run copies the feeds in, runs the steps, and copies the results out; nothing
+ * as an {@link Exec}. A run copies the feeds in, runs the execs, and copies the results out; nothing
  * else is allocated. Not thread-safe: one run at a time ({@link CpuExecutable} keeps a pool of them
  * per program for concurrent runs).
  */
@@ -25,7 +25,7 @@ final class CompiledPlan {
     private final Program program;
     private final long[] offsets;
     private final ByteBuffer mem;
-    private final Step[] steps;
+    private final Exec[] execs;
     private final int[] loop;
     private final List<String> kernelSources;
 
@@ -44,8 +44,8 @@ final class CompiledPlan {
                 write(b.constant(), (int) offsets[b.id()]);
             }
         }
-        StepBuilder builder = new StepBuilder(p, offsets, mem, lanes, profile, kernels);
-        this.steps = builder.build(p.code());
+        ExecBuilder builder = new ExecBuilder(p, offsets, mem, lanes, profile, kernels);
+        this.execs = builder.build(p.code());
         this.kernelSources = List.copyOf(builder.kernelSources());
         this.loop = new int[depth(p.code()) + 1];
     }
@@ -73,7 +73,7 @@ final class CompiledPlan {
         for (Program.Feed f : p.feeds()) {
             write(feeds.get(f.name()), (int) offsets[f.buffer()]);
         }
-        for (Step s : steps) {
+        for (Exec s : execs) {
             s.run(loop);
         }
         Map<String, Tensor> out = new LinkedHashMap<>();

@@ -19,13 +19,13 @@ public final class Profile {
     private final List<Timed> steps = new ArrayList<>();
 
     /** A step that adds its run time to its instruction's total. */
-    final class Timed implements Step {
-        private final Step inner;
+    final class Timed implements Exec {
+        private final Exec inner;
         private final Instr instr;
         private long nanos;
         private long runs;
 
-        Timed(Step inner, Instr instr) {
+        Timed(Exec inner, Instr instr) {
             this.inner = inner;
             this.instr = instr;
         }
@@ -38,7 +38,7 @@ public final class Profile {
         }
     }
 
-    Step wrap(Step s, Instr i) {
+    Exec wrap(Exec s, Instr i) {
         if (i instanceof Instr.Loop) {
             return s; // a loop's time is its body's
         }

@@ -9,8 +9,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Prepares each instruction of a planned program as a {@link Step} over the arena. */
-final class StepBuilder implements Instr.Visitor<Step> {
+/** Prepares each instruction of a planned program as an {@link Exec} over the arena. */
+final class ExecBuilder implements Instr.Visitor<Exec> {
     private final Program program;
     private final long[] offsets;
     private final ByteBuffer mem;
@@ -20,7 +20,7 @@ final class StepBuilder implements Instr.Visitor<Step> {
     private final Profile profile;
     private final KernelProvider kernels;
 
-    StepBuilder(Program program, long[] offsets, ByteBuffer mem, int lanes, Profile profile, KernelProvider kernels) {
+    ExecBuilder(Program program, long[] offsets, ByteBuffer mem, int lanes, Profile profile, KernelProvider kernels) {
         this.program = program;
         this.offsets = offsets;
         this.mem = mem;
@@ -30,15 +30,15 @@ final class StepBuilder implements Instr.Visitor<Step> {
         this.kernels = kernels;
     }
 
-    Step[] build(List<Instr> code) {
-        List<Step> out = new ArrayList<>();
+    Exec[] build(List<Instr> code) {
+        List<Exec> out = new ArrayList<>();
         for (Instr i : code) {
-            Step s = i.accept(this);
+            Exec s = i.accept(this);
             if (s != null) {
                 out.add(profile == null ? s : profile.wrap(s, i));
             }
         }
-        return out.toArray(Step[]::new);
+        return out.toArray(Exec[]::new);
     }
 
     /** Sources of the kernels this builder prepared, in order. */
@@ -54,16 +54,16 @@ final class StepBuilder implements Instr.Visitor<Step> {
         return dtype(v).byteSize();
     }
 
-    private Step.Address address(View v) {
-        return Step.Address.of(v, offsets[v.buffer()], size(v));
+    private Exec.Address address(View v) {
+        return Exec.Address.of(v, offsets[v.buffer()], size(v));
     }
 
-    private Step.Walk walkOf(int[] shape, View... operands) {
+    private Exec.Walk walkOf(int[] shape, View... operands) {
         int[] es = new int[operands.length];
         for (int i = 0; i < es.length; i++) {
             es[i] = operands[i].buffer() < 0 ? 1 : size(operands[i]);
         }
-        return new Step.Walk(KernelLayout.of(shape, List.of(operands)), es);
+        return new Exec.Walk(KernelLayout.of(shape, List.of(operands)), es);
     }
 
     private int[] byteStrides(View v) {
@@ -74,19 +74,19 @@ final class StepBuilder implements Instr.Visitor<Step> {
         return s;
     }
 
-    public Step visit(Instr.Gemm g) {
+    public Exec visit(Instr.Gemm g) {
         int es = size(g.c());
         if (!g.dtype().isFloat()) {
-            return new IntegerGemmStep(mem, g.dtype(), address(g.a()), address(g.b()), address(g.c()), g.transA(), g.transB(), g.m(), g.n(), g.k(),
+            return new IntegerGemmExec(mem, g.dtype(), address(g.a()), address(g.b()), address(g.c()), g.transA(), g.transB(), g.m(), g.n(), g.k(),
                     new int[] {g.a().strides()[0], g.b().strides()[0], g.c().strides()[0]}, g.beta(), g.batch(),
                     new int[] {g.batchStrideA() * es, g.batchStrideB() * es, g.batchStrideC() * es});
         }
-        return new GemmStep(blas, g.dtype(), address(g.a()), address(g.b()), address(g.c()), g.transA(), g.transB(), g.m(), g.n(), g.k(),
+        return new GemmExec(blas, g.dtype(), address(g.a()), address(g.b()), address(g.c()), g.transA(), g.transB(), g.m(), g.n(), g.k(),
                 g.a().strides()[0], g.b().strides()[0], g.c().strides()[0], g.beta(), g.batch(), g.batchStrideA() * es, g.batchStrideB() * es,
                 g.batchStrideC() * es);
     }
 
-    public Step visit(Instr.Kernel k) {
+    public Exec visit(Instr.Kernel k) {
         List<View> operands = new ArrayList<>(k.inputs());
         operands.addAll(k.outputs());
         KernelLayout layout = KernelLayout.of(k.shape(), operands);
@@ -100,12 +100,12 @@ final class StepBuilder implements Instr.Visitor<Step> {
         int r = layout.rank();
         int[] args = new int[r + operands.size() * (1 + r)];
         System.arraycopy(layout.sizes(), 0, args, 0, r);
-        List<Step.Address> moving = new ArrayList<>();
+        List<Exec.Address> moving = new ArrayList<>();
         List<Integer> slots = new ArrayList<>();
         for (int o = 0; o < operands.size(); o++) {
             View v = operands.get(o);
             int slot = r + o * (1 + r);
-            Step.Address a = address(v);
+            Exec.Address a = address(v);
             args[slot] = a.base();
             for (int d = 0; d < r; d++) {
                 args[slot + 1 + d] = layout.strides()[o][d] * size(v);
@@ -115,10 +115,10 @@ final class StepBuilder implements Instr.Visitor<Step> {
                 slots.add(slot);
             }
         }
-        return new KernelStep(mem, kernel, prepared.source(), args, moving.toArray(Step.Address[]::new), slots.stream().mapToInt(Integer::intValue).toArray());
+        return new KernelExec(mem, kernel, prepared.source(), args, moving.toArray(Exec.Address[]::new), slots.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    public Step visit(Instr.Reduce r) {
+    public Exec visit(Instr.Reduce r) {
         View in = r.in();
         int[] shape = in.shape();
         boolean[] reduced = new boolean[shape.length];
@@ -134,86 +134,86 @@ final class StepBuilder implements Instr.Visitor<Step> {
             }
         }
         View accView = new View(-1, 0, shape, acc, new int[0]);
-        Step.Walk walk = new Step.Walk(KernelLayout.of(shape, List.of(in, accView)), new int[] {size(in), 1});
+        Exec.Walk walk = new Exec.Walk(KernelLayout.of(shape, List.of(in, accView)), new int[] {size(in), 1});
         View out = r.out();
-        Step.Walk outWalk = walkOf(out.shape(), out);
+        Exec.Walk outWalk = walkOf(out.shape(), out);
         int count = in.size() / Math.max(1, out.size());
-        return new MathSteps.Reduce(mem, r.fn(), dtype(in), address(in), walk, address(out), outWalk, out.size(), count);
+        return new MathExecs.Reduce(mem, r.fn(), dtype(in), address(in), walk, address(out), outWalk, out.size(), count);
     }
 
-    public Step visit(Instr.Softmax s) {
+    public Exec visit(Instr.Softmax s) {
         View rowsIn = s.in().index(s.axis(), 0);
         View rowsOut = s.out().index(s.axis(), 0);
-        Step.Walk walk = walkOf(rowsIn.shape(), rowsIn, rowsOut);
-        return new MathSteps.Softmax(mem, dtype(s.in()), address(s.in()), address(s.out()), walk, s.in().dim(s.axis()),
+        Exec.Walk walk = walkOf(rowsIn.shape(), rowsIn, rowsOut);
+        return new MathExecs.Softmax(mem, dtype(s.in()), address(s.in()), address(s.out()), walk, s.in().dim(s.axis()),
                 s.in().strides()[s.axis()] * size(s.in()), s.out().strides()[s.axis()] * size(s.out()), s.log());
     }
 
-    public Step visit(Instr.CrossEntropy c) {
-        return new MathSteps.CrossEntropy(mem, dtype(c.logits()), address(c.logits()), address(c.targets()), dtype(c.targets()),
+    public Exec visit(Instr.CrossEntropy c) {
+        return new MathExecs.CrossEntropy(mem, dtype(c.logits()), address(c.logits()), address(c.targets()), dtype(c.targets()),
                 address(c.out()), c.logits().dim(0), c.logits().dim(1));
     }
 
-    public Step visit(Instr.CrossEntropyGrad c) {
-        return new MathSteps.CrossEntropyGrad(mem, dtype(c.logits()), address(c.logits()), address(c.targets()), dtype(c.targets()),
+    public Exec visit(Instr.CrossEntropyGrad c) {
+        return new MathExecs.CrossEntropyGrad(mem, dtype(c.logits()), address(c.logits()), address(c.targets()), dtype(c.targets()),
                 address(c.scale()), address(c.out()), c.loss() == null ? null : address(c.loss()), c.logits().dim(0), c.logits().dim(1));
     }
 
-    public Step visit(Instr.Gather g) {
-        return new DataSteps.Gather(mem, address(g.table()), g.table().dim(0), g.table().dim(1) * size(g.table()), address(g.indices()),
+    public Exec visit(Instr.Gather g) {
+        return new DataExecs.Gather(mem, address(g.table()), g.table().dim(0), g.table().dim(1) * size(g.table()), address(g.indices()),
                 dtype(g.indices()), g.indices().size(), address(g.out()));
     }
 
-    public Step visit(Instr.ScatterAdd s) {
-        return new DataSteps.ScatterAdd(mem, address(s.indices()), dtype(s.indices()), s.indices().size(), address(s.updates()),
+    public Exec visit(Instr.ScatterAdd s) {
+        return new DataExecs.ScatterAdd(mem, address(s.indices()), dtype(s.indices()), s.indices().size(), address(s.updates()),
                 address(s.out()), s.out().dim(0), s.out().dim(1), dtype(s.out()));
     }
 
-    public Step visit(Instr.OneHot o) {
-        return new DataSteps.OneHot(mem, address(o.indices()), dtype(o.indices()), o.indices().size(), address(o.out()), o.out().dim(1),
+    public Exec visit(Instr.OneHot o) {
+        return new DataExecs.OneHot(mem, address(o.indices()), dtype(o.indices()), o.indices().size(), address(o.out()), o.out().dim(1),
                 dtype(o.out()));
     }
 
-    public Step visit(Instr.Fill f) {
-        return new DataSteps.Fill(mem, address(f.out()), walkOf(f.out().shape(), f.out()), dtype(f.out()), f.value());
+    public Exec visit(Instr.Fill f) {
+        return new DataExecs.Fill(mem, address(f.out()), walkOf(f.out().shape(), f.out()), dtype(f.out()), f.value());
     }
 
-    public Step visit(Instr.Iota i) {
-        return new DataSteps.Iota(mem, address(i.out()), i.out().shape(), byteStrides(i.out()), i.axis(), dtype(i.out()));
+    public Exec visit(Instr.Iota i) {
+        return new DataExecs.Iota(mem, address(i.out()), i.out().shape(), byteStrides(i.out()), i.axis(), dtype(i.out()));
     }
 
-    public Step visit(Instr.Copy c) {
-        return new DataSteps.Copy(mem, address(c.src()), address(c.dst()), walkOf(c.dst().shape(), c.src(), c.dst()), size(c.dst()));
+    public Exec visit(Instr.Copy c) {
+        return new DataExecs.Copy(mem, address(c.src()), address(c.dst()), walkOf(c.dst().shape(), c.src(), c.dst()), size(c.dst()));
     }
 
-    public Step visit(Instr.Loop l) {
-        return new ControlSteps.Loop(l.level(), l.length(), l.reverse(), build(l.body()));
+    public Exec visit(Instr.Loop l) {
+        return new ControlExecs.Loop(l.level(), l.length(), l.reverse(), build(l.body()));
     }
 
-    public Step visit(Instr.MaskStep ms) {
-        List<ControlSteps.BatchRows> carries = new ArrayList<>();
+    public Exec visit(Instr.MaskStep ms) {
+        List<ControlExecs.BatchRows> carries = new ArrayList<>();
         for (int i = 0; i < ms.slots().size(); i++) {
             View next = ms.next().get(i);
             View slot = ms.slots().get(i);
             View nr = next.index(0, 0);
             View sr = slot.index(0, 0);
-            carries.add(new ControlSteps.BatchRows(address(nr), next.strides()[0] * size(next), address(sr), slot.strides()[0] * size(slot),
+            carries.add(new ControlExecs.BatchRows(address(nr), next.strides()[0] * size(next), address(sr), slot.strides()[0] * size(slot),
                     walkOf(sr.shape(), nr, sr), size(slot)));
         }
-        List<ControlSteps.BatchRows> outputs = new ArrayList<>();
+        List<ControlExecs.BatchRows> outputs = new ArrayList<>();
         for (View o : ms.outputs()) {
             View row = o.index(0, 0);
-            outputs.add(new ControlSteps.BatchRows(null, 0, address(row), o.strides()[0] * size(o), walkOf(row.shape(), row, row), size(o)));
+            outputs.add(new ControlExecs.BatchRows(null, 0, address(row), o.strides()[0] * size(o), walkOf(row.shape(), row, row), size(o)));
         }
         int batch = ms.lengths() ? ms.active().size() : ms.active().dim(0);
-        return new ControlSteps.MaskStep(mem, ms.level(), address(ms.active()), dtype(ms.active()), ms.lengths(), batch, carries, outputs);
+        return new ControlExecs.MaskStep(mem, ms.level(), address(ms.active()), dtype(ms.active()), ms.lengths(), batch, carries, outputs);
     }
 
-    public Step visit(Instr.CheckLengths c) {
-        return new ControlSteps.CheckLengths(mem, address(c.lengths()), dtype(c.lengths()), c.lengths().size(), c.steps(), c.label());
+    public Exec visit(Instr.CheckLengths c) {
+        return new ControlExecs.CheckLengths(mem, address(c.lengths()), dtype(c.lengths()), c.lengths().size(), c.steps(), c.label());
     }
 
-    public Step visit(Instr.Fallback f) {
+    public Exec visit(Instr.Fallback f) {
         // Lowering emits none (integer products are GEMMs); compiled code never runs the interpreter.
         throw new IllegalArgumentException("the CPU backend runs no reference instructions (reference " + f.node().op().name()
                 + "); recompile the program with this version");

@@ -7,7 +7,8 @@ import dev.spool.program.View;
  * arena, kernels compiled, scratch preallocated, so running it allocates nothing. {@code loop}
  * holds the current index of every enclosing loop (outermost first).
  */
-interface Step {
+interface Exec {
+    // Named Exec, not Step: in Spool a "step" is one training step (TrainingStep) or one time step of a scan.
     void run(int[] loop);
 
     /** A view's first-element byte address: fixed, or moving with loop indices. */

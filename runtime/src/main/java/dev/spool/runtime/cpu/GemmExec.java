@@ -3,7 +3,7 @@ package dev.spool.runtime.cpu;
 import dev.spool.graph.DType;
 
 /** {@code C = op(A)·op(B) + beta·C} on arena addresses, repeated over a batch with byte strides. */
-final class GemmStep implements Step {
+final class GemmExec implements Exec {
     private final Blas.Operands blas;
     private final DType dtype;
     private final Address a;
@@ -23,7 +23,7 @@ final class GemmStep implements Step {
     private final int strideB;
     private final int strideC;
 
-    GemmStep(Blas.Operands blas, DType dtype, Address a, Address b, Address c, boolean transA, boolean transB, int m, int n, int k,
+    GemmExec(Blas.Operands blas, DType dtype, Address a, Address b, Address c, boolean transA, boolean transB, int m, int n, int k,
              int lda, int ldb, int ldc, double beta, int batch, int strideA, int strideB, int strideC) {
         this.blas = blas;
         this.dtype = dtype;

@@ -3,7 +3,7 @@ package dev.spool.runtime.cpu;
 import java.nio.ByteBuffer;
 
 /** Runs a generated {@link CpuKernel}, updating the argument slots of operands that move with a loop. */
-final class KernelStep implements Step {
+final class KernelExec implements Exec {
     private final ByteBuffer m;
     private final CpuKernel kernel;
     private final String source;
@@ -11,7 +11,7 @@ final class KernelStep implements Step {
     private final Address[] moving;
     private final int[] slots;
 
-    KernelStep(ByteBuffer m, CpuKernel kernel, String source, int[] args, Address[] moving, int[] slots) {
+    KernelExec(ByteBuffer m, CpuKernel kernel, String source, int[] args, Address[] moving, int[] slots) {
         this.m = m;
         this.kernel = kernel;
         this.source = source;

@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
  * integer GEMM; integer products are rare (index arithmetic), so a plain loop is enough, and
  * compiled code never falls back into the interpreter.
  */
-final class IntegerGemmStep implements Step {
+final class IntegerGemmExec implements Exec {
     private final ByteBuffer m;
     private final DType dtype;
     private final Address a;
@@ -28,7 +28,7 @@ final class IntegerGemmStep implements Step {
     private final int batch;
     private final int[] batchBytes;
 
-    IntegerGemmStep(ByteBuffer m, DType dtype, Address a, Address b, Address c, boolean transA, boolean transB, int rows, int cols, int depth,
+    IntegerGemmExec(ByteBuffer m, DType dtype, Address a, Address b, Address c, boolean transA, boolean transB, int rows, int cols, int depth,
                     int[] leading, double beta, int batch, int[] batchBytes) {
         this.m = m;
         this.dtype = dtype;

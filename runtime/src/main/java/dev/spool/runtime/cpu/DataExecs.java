@@ -5,12 +5,12 @@ import dev.spool.graph.DType;
 import java.nio.ByteBuffer;
 
 /** Steps that move data: copies between views, fills, iota, row gathers and scatters, one-hot rows. */
-final class DataSteps {
-    private DataSteps() {
+final class DataExecs {
+    private DataExecs() {
     }
 
     /** Copies a view into another of the same shape; contiguous rows go as one memory copy each. */
-    static final class Copy implements Step, Step.Rows.Visitor {
+    static final class Copy implements Exec, Exec.Rows.Visitor {
         private final ByteBuffer m;
         private final Address src;
         private final Address dst;
@@ -48,7 +48,7 @@ final class DataSteps {
     }
 
     /** Writes one value into every element of a view. */
-    static final class Fill implements Step, Step.Rows.Visitor {
+    static final class Fill implements Exec, Exec.Rows.Visitor {
         private final ByteBuffer m;
         private final Address out;
         private final Walk walk;
@@ -87,7 +87,7 @@ final class DataSteps {
     }
 
     /** out[i...] = i[axis] over the full (uncollapsed) shape. */
-    static final class Iota implements Step {
+    static final class Iota implements Exec {
         private final ByteBuffer m;
         private final Address out;
         private final int[] shape;
@@ -130,7 +130,7 @@ final class DataSteps {
     }
 
     /** out[i, :] = table[indices[i], :] (table and out rows contiguous). */
-    static final class Gather implements Step {
+    static final class Gather implements Exec {
         private final ByteBuffer m;
         private final Address table;
         private final int rows;
@@ -167,7 +167,7 @@ final class DataSteps {
     }
 
     /** out = 0, then out[indices[i], :] += updates[i, :] (rows contiguous). */
-    static final class ScatterAdd implements Step {
+    static final class ScatterAdd implements Exec {
         private final ByteBuffer m;
         private final Address indices;
         private final DType indexType;
@@ -227,7 +227,7 @@ final class DataSteps {
     }
 
     /** out (n, depth) = rows with a 1 at each in-range index, zeros elsewhere. */
-    static final class OneHot implements Step {
+    static final class OneHot implements Exec {
         private final ByteBuffer m;
         private final Address indices;
         private final DType indexType;

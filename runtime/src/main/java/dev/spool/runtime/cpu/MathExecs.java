@@ -10,15 +10,15 @@ import java.util.Arrays;
  * Steps that reduce: sum/mean/max over axes, softmax along an axis, mean cross-entropy. Floats
  * accumulate in double and integers in long, as the reference kernels do.
  */
-final class MathSteps {
-    private MathSteps() {
+final class MathExecs {
+    private MathExecs() {
     }
 
     /**
      * out = reduction of in over some axes. The walk pairs each input element's byte address with the
      * flat index of the output element it folds into (stride 0 along reduced axes).
      */
-    static final class Reduce implements Step, Step.Rows.Visitor {
+    static final class Reduce implements Exec, Exec.Rows.Visitor {
         private final ByteBuffer m;
         private final ReduceFn fn;
         private final DType dtype;
@@ -118,7 +118,7 @@ final class MathSteps {
     }
 
     /** Softmax (or log-softmax) along one axis; a walk over every position of the other axes. */
-    static final class Softmax implements Step, Step.Rows.Visitor {
+    static final class Softmax implements Exec, Exec.Rows.Visitor {
         private final ByteBuffer m;
         private final DType dtype;
         private final Address in;
@@ -175,7 +175,7 @@ final class MathSteps {
     }
 
     /** Mean over rows of logsumexp(logits) - logits[target]; logits (rows, C) and targets contiguous. */
-    static final class CrossEntropy implements Step {
+    static final class CrossEntropy implements Exec {
         private final ByteBuffer m;
         private final DType dtype;
         private final Address logits;
@@ -234,7 +234,7 @@ final class MathSteps {
     }
 
     /** (softmax(logits) - one_hot(targets)) * scale for contiguous (rows, C) logits; the gradient of mean cross-entropy. */
-    static final class CrossEntropyGrad implements Step {
+    static final class CrossEntropyGrad implements Exec {
         private final ByteBuffer m;
         private final DType dtype;
         private final Address logits;

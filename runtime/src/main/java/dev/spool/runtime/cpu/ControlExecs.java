@@ -7,18 +7,18 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 /** Steps that run other steps: loops, the masked end of a scan step, input checks, and reference fallbacks. */
-final class ControlSteps {
-    private ControlSteps() {
+final class ControlExecs {
+    private ControlExecs() {
     }
 
     /** A scan's loop: sets its loop index to each t in turn and runs the body. */
-    static final class Loop implements Step {
+    static final class Loop implements Exec {
         private final int level;
         private final int length;
         private final boolean reverse;
-        private final Step[] body;
+        private final Exec[] body;
 
-        Loop(int level, int length, boolean reverse, Step[] body) {
+        Loop(int level, int length, boolean reverse, Exec[] body) {
             this.level = level;
             this.length = length;
             this.reverse = reverse;
@@ -28,7 +28,7 @@ final class ControlSteps {
         public void run(int[] loop) {
             for (int k = 0; k < length; k++) {
                 loop[level] = reverse ? length - 1 - k : k;
-                for (Step s : body) {
+                for (Exec s : body) {
                     s.run(loop);
                 }
             }
@@ -40,14 +40,14 @@ final class ControlSteps {
      * is read from {@code from} (absent when zeroing) and operand 1 written at {@code to}, each moving
      * by its row stride per batch entry.
      */
-    record BatchRows(Step.Address from, int fromRowBytes, Step.Address to, int toRowBytes, Step.Walk walk, int elementSize) {
+    record BatchRows(Exec.Address from, int fromRowBytes, Exec.Address to, int toRowBytes, Exec.Walk walk, int elementSize) {
     }
 
     /**
      * The end of a masked step: an active row takes its next carry, an inactive row keeps its slot
      * and gets zero outputs.
      */
-    static final class MaskStep implements Step, Step.Rows.Visitor {
+    static final class MaskStep implements Exec, Exec.Rows.Visitor {
         private final ByteBuffer m;
         private final int level;
         private final Address active;
@@ -105,7 +105,7 @@ final class ControlSteps {
     }
 
     /** Refuses lengths outside [0, steps] before a masked scan runs. */
-    static final class CheckLengths implements Step {
+    static final class CheckLengths implements Exec {
         private final ByteBuffer m;
         private final Address lengths;
         private final DType type;

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# First-call latency of the LSTM H256 B32 T35 layer: a loaded artifact against compiling the graph,
+# each in a fresh JVM, alternating, N rounds (default 5). Needs ./spool built and python3-torch.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+rounds="${1:-5}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+/usr/bin/python3 -c "
+import sys, torch
+sys.path.insert(0, '$root/tools')
+from safetensors_file import write_safetensors
+torch.manual_seed(0)
+m = torch.nn.LSTM(28, 256)
+write_safetensors('$work/w.safetensors', {k: v.detach().contiguous() for k, v in m.state_dict().items()})
+write_safetensors('$work/x.safetensors', {'input': torch.randn(35, 32, 28)})
+"
+"$root/spool" compile --cell lstm --weights "$work/w.safetensors" --out "$work/lstm.spool" >/dev/null
+cp="$root/cli/target/spool-cli.jar:$root/cli/target/lib/*"
+javac -d "$work" -cp "$cp" "$root/tools/FirstCallLatency.java"
+for i in $(seq "$rounds"); do
+  java --add-modules jdk.incubator.vector ${SPOOL_JAVA_OPTS:-} -cp "$work:$cp" FirstCallLatency artifact "$work/lstm.spool" "$work/x.safetensors" 2>/dev/null
+  java --add-modules jdk.incubator.vector ${SPOOL_JAVA_OPTS:-} -cp "$work:$cp" FirstCallLatency graph "$work/w.safetensors" "$work/x.safetensors" 2>/dev/null
+done
