@@ -15,9 +15,10 @@ ST_DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8"), "I64": np.dtype("<i
 TORCH_TO_ST = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64", torch.int32: "I32"}
 
 
-def encode_safetensors(tensors):
-    """bytes of a safetensors file holding the named tensors, in the dict's order."""
-    header, blobs, offset = {}, [], 0
+def encode_safetensors(tensors, metadata=None):
+    """bytes of a safetensors file holding the named tensors, in the dict's order, and the optional
+    string-to-string metadata (the header's __metadata__ entry)."""
+    header, blobs, offset = ({"__metadata__": dict(metadata)} if metadata else {}), [], 0
     for name, t in tensors.items():
         t = t.detach().cpu().contiguous()
         st = TORCH_TO_ST[t.dtype]
@@ -49,9 +50,9 @@ def decode_safetensors(blob):
     return out
 
 
-def write_safetensors(path, tensors):
+def write_safetensors(path, tensors, metadata=None):
     """Writes the file, then reads it back and checks every tensor round-trips bit for bit."""
-    blob = encode_safetensors(tensors)
+    blob = encode_safetensors(tensors, metadata)
     back = decode_safetensors(blob)
     assert list(back) == list(tensors), path
     for name, t in tensors.items():
