@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -137,7 +138,9 @@ final class KernelSource {
      * earlier segments it uses (computed again, not spilled), and in the last segment the results.
      */
     private Set<Value> needs(int s) {
-        Set<Value> needed = new HashSet<>();
+        // Insertion order, not hash order: a Value's hash includes its shape, and the source must not
+        // depend on the sizes (an artifact finds a kernel by what its code depends on).
+        Set<Value> needed = new LinkedHashSet<>();
         List<Value> todo = new ArrayList<>();
         segments.get(s).forEach(n -> todo.addAll(n.inputs()));
         if (s == segments.size() - 1) {

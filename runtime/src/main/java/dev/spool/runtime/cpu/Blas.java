@@ -21,13 +21,21 @@ public final class Blas {
     private Blas() {
     }
 
+    private static boolean loaded;
+
     /**
      * Loads OpenBLAS (JavaCPP extracts and links the native library on first use, a few hundred
-     * milliseconds) by running one tiny GEMM: for a background thread to do before the first run
-     * needs it.
+     * milliseconds) by running one tiny GEMM, once per JVM: a background thread may do it before
+     * the first run needs it. Every use of native memory goes through here first, because two
+     * threads that start JavaCPP's loading at once (one through {@code openblas}, one through
+     * {@code Pointer}) deadlock on its class-initialisation locks.
      */
-    public static void preload() {
-        sgemm(false, false, 1, 1, 1, new float[] {1}, 0, 1, new float[] {1}, 0, 1, 0f, new float[1], 0, 1);
+    public static synchronized void preload() {
+        if (!loaded) {
+            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, 1, 1, 1, 1f,
+                    FloatBuffer.wrap(new float[] {1}), 1, FloatBuffer.wrap(new float[] {1}), 1, 0f, FloatBuffer.wrap(new float[1]), 1);
+            loaded = true;
+        }
     }
 
     /** Reusable pointers into one direct buffer (one set per thread: a call repositions them). */
@@ -40,6 +48,7 @@ public final class Blas {
         private final DoublePointer dc;
 
         Operands(ByteBuffer direct) {
+            preload();
             FloatPointer f = new FloatPointer(direct.asFloatBuffer());
             DoublePointer d = new DoublePointer(direct.asDoubleBuffer());
             fa = new FloatPointer(f);
@@ -76,6 +85,7 @@ public final class Blas {
         if (m == 0 || n == 0) {
             return;
         }
+        preload();
         openblas.cblas_sgemm(openblas.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1f,
                 FloatBuffer.wrap(a, aOff, a.length - aOff), lda, FloatBuffer.wrap(b, bOff, b.length - bOff), ldb,
                 beta, FloatBuffer.wrap(c, cOff, c.length - cOff), ldc);
@@ -86,6 +96,7 @@ public final class Blas {
         if (m == 0 || n == 0) {
             return;
         }
+        preload();
         openblas.cblas_dgemm(openblas.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1.0,
                 DoubleBuffer.wrap(a, aOff, a.length - aOff), lda, DoubleBuffer.wrap(b, bOff, b.length - bOff), ldb,
                 beta, DoubleBuffer.wrap(c, cOff, c.length - cOff), ldc);
