@@ -10,10 +10,13 @@ import dev.spool.runtime.cpu.KernelWarmup;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The kernels of an artifact: class files compiled when the artifact was written, each defined in
- * a class loader of its own the first time a program needs it, and warmed up once. Nothing is
+ * a class loader of its own the first time a program needs it, and warmed up once on a background
+ * thread while its scalar form serves (see {@link TieredKernel}). Nothing is
  * generated or compiled here; a kernel the artifact does not have (a layout the compiler did not
  * foresee for some sizes) is an {@link ArtifactException} that says which sizes to fix instead.
  */
@@ -30,6 +33,12 @@ final class ArtifactKernels implements KernelProvider {
     private final String artifact;
     private final Map<String, Entry> entries;
     private final ConcurrentHashMap<String, CpuKernel> defined = new ConcurrentHashMap<>();
+    /** One daemon thread that loads BLAS and warms kernels, in the order they were asked for. */
+    private final ExecutorService warmer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "spool-kernel-warmup");
+        t.setDaemon(true);
+        return t;
+    });
 
     ArtifactKernels(String artifact, Map<String, Entry> entries) {
         this.artifact = artifact;
@@ -44,14 +53,46 @@ final class ArtifactKernels implements KernelProvider {
             throw new ArtifactException(artifact + " has no kernel for this layout (" + KernelKey.layoutPart(layout, maxFloatLanes)
                     + "); compile the artifact with these sizes fixed (--batch, --steps)");
         }
-        CpuKernel kernel = defined.computeIfAbsent(key, x -> {
-            CpuKernel made = define(e.classFile());
-            if (KernelWarmup.ENABLED) {
-                KernelWarmup.warm(made, e.lanes(), layout, elementSizes);
-            }
-            return made;
-        });
-        return new Prepared(kernel, e.source());
+        CpuKernel ready = defined.get(key);
+        if (ready != null) {
+            return new Prepared(ready, e.source());
+        }
+        String scalarKey = KernelKey.of(k, layout, 0);
+        Entry scalar = KernelWarmup.ENABLED && e.lanes() > 0 ? entries.get(scalarKey) : null;
+        if (scalar == null) {
+            return new Prepared(once(key, () -> warmed(e, layout, elementSizes)), e.source());
+        }
+        // A Vector API kernel runs 50-100x slower than compiled until C2 has it, which takes longer
+        // than a whole first run; the scalar form of the same kernel (the same bits: both compute
+        // every element with the same float operations) reaches C1 within milliseconds. So the
+        // scalar one serves until the vector one is warm, and then the vector one takes over.
+        TieredKernel tiered = new TieredKernel(once(scalarKey, () -> define(scalar.classFile())));
+        warmer.execute(() -> tiered.upgrade(once(key, () -> warmed(e, layout, elementSizes))));
+        return new Prepared(tiered, e.source());
+    }
+
+    /**
+     * The kernel of this key, made by {@code make} if no thread has made it yet. Made outside the
+     * map's locks: a warm-up takes up to hundreds of milliseconds, and a lock held that long would
+     * stall the other thread's lookups of unrelated keys that share its bin. Two threads may
+     * rarely both make one; the first stored wins.
+     */
+    private CpuKernel once(String key, java.util.function.Supplier<CpuKernel> make) {
+        CpuKernel k = defined.get(key);
+        if (k != null) {
+            return k;
+        }
+        CpuKernel made = make.get();
+        CpuKernel raced = defined.putIfAbsent(key, made);
+        return raced != null ? raced : made;
+    }
+
+    private CpuKernel warmed(Entry e, KernelLayout layout, int[] elementSizes) {
+        CpuKernel made = define(e.classFile());
+        if (KernelWarmup.ENABLED) {
+            KernelWarmup.warm(made, e.lanes(), layout, elementSizes);
+        }
+        return made;
     }
 
     /**
@@ -64,7 +105,7 @@ final class ArtifactKernels implements KernelProvider {
         if (!KernelWarmup.ENABLED) {
             return;
         }
-        Thread t = new Thread(() -> {
+        warmer.execute(() -> {
             Blas.preload();
             for (Map.Entry<String, Entry> en : entries.entrySet()) {
                 Entry e = en.getValue();
@@ -83,16 +124,9 @@ final class ArtifactKernels implements KernelProvider {
                 if (!en.getKey().startsWith(KernelKey.layoutPart(layout, maxFloatLanes) + " expr ")) {
                     continue;   // another innermost length's choice of width
                 }
-                defined.computeIfAbsent(en.getKey(), x -> {
-                    CpuKernel made = define(e.classFile());
-                    KernelWarmup.warm(made, e.lanes(), layout, e.elementSizes());
-                    return made;
-                });
+                once(en.getKey(), () -> warmed(e, layout, e.elementSizes()));
             }
-        }, "spool-kernel-warmup");
-        t.setDaemon(true);
-        t.setPriority(Thread.MIN_PRIORITY);
-        t.start();
+        });
     }
 
     private static boolean strided(Entry e) {
@@ -103,6 +137,7 @@ final class ArtifactKernels implements KernelProvider {
         }
         return false;
     }
+
 
     private CpuKernel define(byte[] classFile) {
         ClassLoader loader = new ClassLoader(ArtifactKernels.class.getClassLoader()) {
