@@ -39,8 +39,9 @@ import java.util.TreeSet;
 /**
  * Compiles a graph ahead of time into a {@code .spool} artifact that {@code SpoolModel} runs
  * without the compiler: the graph stage runs once; the program stage runs at the corners of a small
- * grid of sizes for the dynamic dims and becomes a {@link ProgramTemplate} (checked at further
- * sizes, including size 1, so a size-dependent compiler decision is refused, not guessed); every
+ * grid of sizes for the dynamic dims and becomes a {@link ProgramTemplate}, checked at further
+ * sizes so that a size-dependent compiler decision is refused, not guessed (size 1 lowers
+ * differently, so each set of dims at size 1 gets a template of its own); every
  * kernel the bound programs can need is generated and compiled to a class file, for each vector
  * width a CPU may offer ({@link #LANES}) and each innermost length's choice of width.
  *
