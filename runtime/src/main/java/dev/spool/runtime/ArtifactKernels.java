@@ -10,8 +10,9 @@ import dev.spool.runtime.cpu.KernelWarmup;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The kernels of an artifact: class files compiled when the artifact was written, each defined in
@@ -33,12 +34,16 @@ final class ArtifactKernels implements KernelProvider {
     private final String artifact;
     private final Map<String, Entry> entries;
     private final ConcurrentHashMap<String, CpuKernel> defined = new ConcurrentHashMap<>();
-    /** One daemon thread that loads BLAS and warms kernels, in the order they were asked for. */
-    private final ExecutorService warmer = Executors.newSingleThreadExecutor(r -> {
+    /** One daemon thread that loads BLAS and warms kernels, in the order they were asked for; it ends when idle. */
+    private final ThreadPoolExecutor warmer = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
         Thread t = new Thread(r, "spool-kernel-warmup");
         t.setDaemon(true);
         return t;
     });
+
+    {
+        warmer.allowCoreThreadTimeOut(true);   // a service that loads many models keeps no idle thread per model
+    }
 
     ArtifactKernels(String artifact, Map<String, Entry> entries) {
         this.artifact = artifact;
