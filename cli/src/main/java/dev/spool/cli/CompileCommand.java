@@ -129,15 +129,18 @@ final class CompileCommand implements Callable<Integer> {
             bidi = bidirectional;
             lstm = cellType.hasCellState();
         }
-        state.add(new Signature.State("h0", "h_n"));
-        if (lstm) {
-            state.add(new Signature.State("c0", "c_n"));
-        }
+        state.addAll(recurrentState(lstm));
         byte[] artifact = ArtifactCompiler.compile(graph, w, fixed, state, bidi || lengths ? null : sequence, compiler.pipeline(), metadata);
         double ms = (System.nanoTime() - t0) / 1e6;
         AtomicWrite.write(out, artifact);
         spec.commandLine().getOut().printf("wrote %s: %,d bytes, dims %s, compiled in %.0f ms%n", out, artifact.length, describeDims(fixed), ms);
         return 0;
+    }
+
+    /** The state a session carries for a recurrent layer: h0 from h_n, and c0 from c_n for an LSTM. */
+    static List<Signature.State> recurrentState(boolean hasCellState) {
+        return hasCellState ? List.of(new Signature.State("h0", "h_n"), new Signature.State("c0", "c_n"))
+                : List.of(new Signature.State("h0", "h_n"));
     }
 
     private static void fixDim(Map<String, Integer> fixed, String dim, String flag, String value) {

@@ -15,7 +15,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,10 +57,7 @@ final class SampleCommand implements Callable<Integer> {
     private static Session session(ModelFile m) {
         Graph g = m.model().statefulLogitsGraph();
         CpuProgram program = CpuBackend.compile(g);
-        List<Signature.State> state = new ArrayList<>(List.of(new Signature.State("h0", "h_n")));
-        if (m.model().rnn().cell().hasCellState()) {
-            state.add(new Signature.State("c0", "c_n"));
-        }
+        List<Signature.State> state = CompileCommand.recurrentState(m.model().rnn().cell().hasCellState());
         return new Session(Signature.of(g, Map.of(), state, "tokens"), feeds -> {
             Map<String, Tensor> all = new HashMap<>(m.params());
             all.putAll(feeds);

@@ -107,14 +107,9 @@ public final class Session {
                 sizes.put(sym, xt.dim(i));
             }
         }
-        int[] shape = new int[spec.dims().size()];
-        for (int i = 0; i < shape.length; i++) {
-            Object d = spec.dims().get(i);
-            Integer size = d instanceof Integer n ? n : sizes.get((String) d);
-            if (size == null) {
-                throw new InputException("state input '" + spec.name() + "' has dim " + d + ", which the sequence input does not give; pass it");
-            }
-            shape[i] = size;
+        int[] shape = spec.sizes(sizes);
+        if (shape == null) {
+            throw new InputException("state input '" + spec.name() + "' has a dim that the sequence input does not give (" + spec + "); pass it");
         }
         return Tensor.zeros(spec.dtype(), shape);
     }

@@ -37,6 +37,24 @@ public record Signature(List<Spec> inputs, List<Spec> outputs, List<State> state
             dims = List.copyOf(dims);
         }
 
+        /**
+         * The shape with every symbolic dim sized from {@code sizes}, or null when one is not there.
+         *
+         * <pre>{@code int[] shape = spec.sizes(Map.of("T", 35, "B", 32));}</pre>
+         */
+        public int[] sizes(Map<String, Integer> sizes) {
+            int[] out = new int[dims.size()];
+            for (int i = 0; i < out.length; i++) {
+                Object d = dims.get(i);
+                Integer size = d instanceof Integer n ? n : sizes.get((String) d);
+                if (size == null) {
+                    return null;
+                }
+                out[i] = size;
+            }
+            return out;
+        }
+
         @Override
         public String toString() {
             return name + " " + dtype + dims;

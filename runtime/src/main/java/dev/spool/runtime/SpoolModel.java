@@ -122,7 +122,7 @@ public final class SpoolModel {
         Map<String, Tensor> feeds = new HashMap<>(weights);
         for (Signature.Spec s : signature.inputs()) {
             Tensor t = inputs.get(s.name());
-            feeds.put(s.name(), t != null ? t : Tensor.zeros(s.dtype(), sizes(s, dims)));
+            feeds.put(s.name(), t != null ? t : Tensor.zeros(s.dtype(), s.sizes(dims)));
         }
         Map<String, Tensor> out = executable(dims).run(feeds);
         Map<String, Tensor> results = new LinkedHashMap<>();
@@ -213,15 +213,6 @@ public final class SpoolModel {
         }
         CpuExecutable raced = bound.putIfAbsent(Map.copyOf(dims), exe);
         return raced != null ? raced : exe;
-    }
-
-    private static int[] sizes(Signature.Spec s, Map<String, Integer> dims) {
-        int[] out = new int[s.dims().size()];
-        for (int i = 0; i < out.length; i++) {
-            Object d = s.dims().get(i);
-            out[i] = d instanceof Integer n ? n : dims.get((String) d);
-        }
-        return out;
     }
 
     private static String describe(Signature.Spec s) {

@@ -168,7 +168,7 @@ final class KernelSource {
         int lanes = 0;
         DType ft = vectorType(expr, layout);
         if (ft != null && maxFloatLanes > 0) {
-            lanes = chooseLanes(layout.inner(), ft == DType.F32 ? maxFloatLanes : maxFloatLanes / 2);
+            lanes = KernelLayout.lanes(layout.inner(), ft == DType.F32 ? maxFloatLanes : maxFloatLanes / 2);
         }
         return new Code(new KernelSource(expr, layout, lanes).source(), lanes);
     }
@@ -252,11 +252,6 @@ final class KernelSource {
             case SIGMOID -> "sigmoid";
             default -> null;
         };
-    }
-
-    /** Lanes covering the most of a row of {@code n} elements (wider on ties), at most {@code max}. */
-    static int chooseLanes(int n, int max) {
-        return KernelLayout.lanes(n, max);
     }
 
     private static String javaType(DType t) {
