@@ -15,6 +15,8 @@ cp tools/gpu_selftest.sh tools/bench_cuda.py "$dest/tools/"
 "$jdk/bin/jlink" --module-path "$jdk/jmods" \
   --add-modules java.base,java.logging,java.management,java.compiler,jdk.unsupported,jdk.zipfs,jdk.incubator.vector \
   --strip-debug --no-header-files --no-man-pages --compress=2 --output "$dest/jre" 2>/dev/null
+# libjvm.so's symbol table is 4 MB of the 64 MiB that may travel with the working tree.
+strip --strip-unneeded "$dest/jre/lib/server/libjvm.so"
 cp cli/target/spool-cli.jar "$dest/lib/"
 for j in cli/target/lib/*.jar; do
   case "$(basename "$j")" in
