@@ -407,4 +407,41 @@ class VectorRowsTest {
             }
         }
     }
+
+    /**
+     * The softmax family allocates nothing per row once compiled: heap bytes of one call over 256 and
+     * over 4,096 rows (28 and 64 classes, the minimum of several calls) differ by less than a byte a
+     * row. Vectors that C2 cannot keep in registers are boxed on every row (about 400 bytes a row
+     * when the exponential was a method taking a vector, or a vector was carried across a loop
+     * iteration). Warm-up rounds run until within the bound or 30 s (C2 compiles in the background).
+     */
+    @org.junit.jupiter.api.Test
+    void crossEntropyGradAllocatesNothingPerRow() {
+        assumeVectors();
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        assumeTrue(threads.isThreadAllocatedMemorySupported(), "needs per-thread allocation counters");
+        for (int n : new int[] {28, 64}) {
+            int few = 256;
+            int many = 4096;
+            ByteBuffer m = arena(2 * many * n);
+            randomRows(m, new Random(n), 0, n, many, n, 3);
+            int[] target = new Random(n + 1).ints(many, 0, n).toArray();
+            float[] sums = new float[many];
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            double perRow;
+            do {
+                long[] best = {Long.MAX_VALUE, Long.MAX_VALUE};
+                for (int run = 0; run < 20; run++) {
+                    for (int k = 0; k < 2; k++) {
+                        int rows = k == 0 ? few : many;
+                        long before = threads.getCurrentThreadAllocatedBytes();
+                        VectorRows.crossEntropyGrad(m, 0, 4 * many * n, rows, n, target, 1f / rows, true, sums);
+                        best[k] = Math.min(best[k], threads.getCurrentThreadAllocatedBytes() - before);
+                    }
+                }
+                perRow = (best[1] - best[0]) / (double) (many - few);
+            } while (perRow >= 1 && System.nanoTime() < deadline);
+            assertTrue(perRow < 1, "cross_entropy_grad over " + n + " classes allocates " + perRow + " bytes a row");
+        }
+    }
 }

@@ -11,7 +11,7 @@ package dev.spool.runtime.cpu;
  * <p>Each function is defined once here as scalar Java ({@link #exp}, {@link #tanh}, {@link
  * #sigmoid}, used by scalar kernels and the scalar tails of vector loops) and emitted as the same
  * sequence of vector operations for generated kernels ({@link #vectorStatements}); {@code
- * VectorRows.exp} is the same sequence in Java. {@code FloatMathTest} checks that all of them give
+ * VectorRows.expInPlace} is the same sequence in Java. {@code FloatMathTest} checks that all of them give
  * identical bits. Accuracy (measured against double precision): exp within 1 ulp up to e^88.37
  * and 6 ulp from there to overflow (Cephes' expf: Cody–Waite reduction by ln 2, a degree-5
  * polynomial, scaling by 2^n through the exponent bits), tanh (Cephes' odd

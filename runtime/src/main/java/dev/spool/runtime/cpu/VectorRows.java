@@ -10,12 +10,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Vector API row kernels for F32 data in the arena: softmax and log-softmax of contiguous rows,
- * cross-entropy, column sums and row additions. A row is covered by full vectors and one masked
- * vector for its remainder (in JDK 17 a masked load within bounds is a full load and a blend), so a
- * softmax over 28 classes is two vectors and one reduction per pass, not 28 scalar steps. Stores of
- * a remainder are scalar. Only referenced when {@link VectorSupport#floatLanes()} is non-zero, so
- * JVMs without {@code jdk.incubator.vector} never load it.
+ * Vector API row kernels for F32 data in the arena: softmax and log-softmax of rows, cross-entropy
+ * and its gradient, column sums and row additions. The softmax family stages a block of rows in a
+ * float array padded to whole vectors ({@code Staged}), so a softmax over 28 classes is two vectors
+ * per row, no masked operation (boxed in JDK 17) and one loop of exponentials per block. Stores of a
+ * row's remainder are one full vector where the next row is written later, else scalar. Only
+ * referenced when {@link VectorSupport#floatLanes()} is non-zero, so JVMs without
+ * {@code jdk.incubator.vector} never load it.
  */
 public final class VectorRows {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -45,68 +46,41 @@ public final class VectorRows {
     private VectorRows() {
     }
 
-    /** Max of row (n floats at byte address p); the remainder is masked to -inf. */
-    private static float rowMax(ByteBuffer m, int p, int n, VectorMask<Float> tail) {
-        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        int j = 0;
-        for (; j + L <= n; j += L) {
-            acc = acc.max(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE));
-        }
-        if (j < n) {
-            acc = acc.max(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).blend(Float.NEGATIVE_INFINITY, tail.not()));
-        }
-        return acc.reduceLanes(VectorOperators.MAX);
-    }
-
     /**
-     * Softmax (or log-softmax) of {@code rows} contiguous rows of n floats from in to out (byte
-     * addresses, row strides in bytes). Sums accumulate in float within a row.
+     * Softmax (or log-softmax) of {@code rows} rows of n floats from in to out (byte addresses, row
+     * strides in bytes). Sums accumulate in float within a row.
      */
     public static void softmax(ByteBuffer m, int in, int inRow, int out, int outRow, int rows, int n, boolean log) {
-        VectorMask<Float> tail = S.indexInRange(n - n % L, n);
         int outEnd = out + (rows - 1) * outRow + 4 * n;
         // Spilling into the next row is only safe when that row is written later and was not an input
         // still to be read (no overlap of the input rows with the output rows).
         boolean contiguous = outRow == 4 * n && (in + (rows - 1) * inRow + 4 * n <= out || outEnd <= in);
-        for (int r = 0; r < rows; r++) {
-            int p = in + r * inRow;
-            int q = out + r * outRow;
-            boolean spill = contiguous && r + 1 < rows && mayStoreFullRemainder(q, n, outEnd);
-            float max = rowMax(m, p, n, tail);
-            FloatVector sum = FloatVector.zero(S);
-            int j = 0;
-            for (; j + L <= n; j += L) {
-                FloatVector e = exp(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).sub(max));
-                sum = sum.add(e);
-                if (!log) {
-                    e.intoByteBuffer(m, q + 4 * j, LE);
+        Staged rowsOf = new Staged(n);
+        for (int r0 = 0; r0 < rows; r0 += rowsOf.block) {
+            int r1 = Math.min(rows, r0 + rowsOf.block);
+            rowsOf.exponentials(m, in, inRow, r0, r1);
+            for (int r = r0; r < r1; r++) {
+                int q = out + r * outRow;
+                boolean spill = contiguous && r + 1 < rows && mayStoreFullRemainder(q, n, outEnd);
+                float s = rowsOf.sum(r - r0);
+                if (log) {
+                    float lse = rowsOf.max[r - r0] + (float) Math.log(s);
+                    scaleOrShift(m, in + r * inRow, q, n, 1, -lse);
+                } else {
+                    rowsOf.store(m, r - r0, q, 1 / s, spill);
                 }
-            }
-            if (j < n) {
-                FloatVector e = exp(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).sub(max));
-                sum = sum.add(e, tail);
-                if (!log) {
-                    storeRemainder(m, e, q + 4 * j, n - j, spill);
-                }
-            }
-            float s = sum.reduceLanes(VectorOperators.ADD);
-            if (log) {
-                float lse = max + (float) Math.log(s);
-                scaleOrShift(m, p, q, n, tail, 1, -lse, spill);
-            } else {
-                scaleOrShift(m, q, q, n, tail, 1 / s, 0, spill);
             }
         }
     }
 
-    /** q[j] = p[j] * scale + shift over one row; {@code spill}: the remainder may be stored as a full vector. */
-    private static void scaleOrShift(ByteBuffer m, int p, int q, int n, VectorMask<Float> tail, float scale, float shift, boolean spill) {
+    /** q[j] = p[j] * scale + shift over one row, the remainder in scalar fused multiply-adds (the same rounding). */
+    private static void scaleOrShift(ByteBuffer m, int p, int q, int n, float scale, float shift) {
         int j = 0;
         for (; j + L <= n; j += L) {
             FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).fma(scale, shift).intoByteBuffer(m, q + 4 * j, LE);
         }
-        if (j < n) {
-            storeRemainder(m, FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).fma(scale, shift), q + 4 * j, n - j, spill);
+        for (; j < n; j++) {
+            m.putFloat(q + 4 * j, Math.fma(m.getFloat(p + 4 * j), scale, shift));
         }
     }
 
@@ -119,49 +93,21 @@ public final class VectorRows {
         return q + 4 * (n - n % L) + 4 * L <= end;
     }
 
-    /** The {@code count} floats at byte address p as the first lanes of a vector (its other lanes are not meaningful). */
-    private static FloatVector loadLast(ByteBuffer m, int p, int count, float[] scratch) {
-        for (int k = 0; k < count; k++) {
-            scratch[k] = m.getFloat(p + 4 * k);
-        }
-        return FloatVector.fromArray(S, scratch, 0);
-    }
-
-    /**
-     * Stores the first {@code count} lanes of v at byte address q: as a full vector when the lanes
-     * after them may be overwritten (the next row, written later), else lane by lane.
-     */
-    private static void storeRemainder(ByteBuffer m, FloatVector v, int q, int count, boolean spill) {
-        if (spill) {
-            v.intoByteBuffer(m, q, LE);
-            return;
-        }
-        for (int k = 0; k < count; k++) {
-            m.putFloat(q + 4 * k, v.lane(k));
-        }
-    }
-
     /**
      * Σ over rows of logsumexp(row) − row[target] (rows contiguous, n classes), in double; targets
-     * are already checked. The per-row logs are taken together at the end, 16 at a time
-     * ({@code sums} holds one float per row).
+     * are already checked. The per-row logs are taken together at the end ({@code sums} holds one
+     * float per row).
      */
     static double crossEntropy(ByteBuffer m, int logits, int rows, int n, int[] target, float[] sums) {
-        VectorMask<Float> tail = S.indexInRange(n - n % L, n);
+        Staged rowsOf = new Staged(n);
         double total = 0;
-        for (int r = 0; r < rows; r++) {
-            int p = logits + 4 * r * n;
-            float max = rowMax(m, p, n, tail);
-            FloatVector sum = FloatVector.zero(S);
-            int j = 0;
-            for (; j + L <= n; j += L) {
-                sum = sum.add(exp(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).sub(max)));
+        for (int r0 = 0; r0 < rows; r0 += rowsOf.block) {
+            int r1 = Math.min(rows, r0 + rowsOf.block);
+            rowsOf.exponentials(m, logits, 4 * n, r0, r1);
+            for (int r = r0; r < r1; r++) {
+                sums[r] = rowsOf.sum(r - r0);
+                total += rowsOf.max[r - r0] - m.getFloat(logits + 4 * (r * n + target[r]));
             }
-            if (j < n) {
-                sum = sum.add(exp(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).sub(max)), tail);
-            }
-            sums[r] = sum.reduceLanes(VectorOperators.ADD);
-            total += max - m.getFloat(p + 4 * target[r]);
         }
         return total + sumOfLogs(sums, rows);
     }
@@ -179,27 +125,126 @@ public final class VectorRows {
     }
 
     /**
-     * {@link FloatMath#exp} a vector at a time, the same operations in the same order (bit-identical
-     * lanes): not the Vector API's EXP, which rounds differently under C2 (SVML) than before it.
+     * x[i] = {@link FloatMath#exp}(x[i]) for i < count (a multiple of the vector length), the same
+     * operations in the same order (bit-identical lanes); not the Vector API's EXP, which rounds
+     * differently under C2 (SVML) than before it. This is the class's only exponential and its
+     * arithmetic is written inside the loop: as a method taking and returning a vector it was inlined
+     * at its first call site only (once compiled on its own its code exceeds C2's InlineSmallCode), and
+     * every other call boxed its vectors, allocating on every row.
      */
-    static FloatVector exp(FloatVector x) {
-        FloatVector c = x.lanewise(VectorOperators.MAX, EXP_LO).lanewise(VectorOperators.MIN, EXP_HI);
-        FloatVector n = c.lanewise(VectorOperators.MUL, LOG2E).lanewise(VectorOperators.ADD, ROUND).lanewise(VectorOperators.SUB, ROUND)
-                .lanewise(VectorOperators.MIN, N_MAX);
-        FloatVector r = c.lanewise(VectorOperators.SUB, n.lanewise(VectorOperators.MUL, LN2_HI))
-                .lanewise(VectorOperators.SUB, n.lanewise(VectorOperators.MUL, LN2_LO));
-        FloatVector p = P0.lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P1)
-                .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P2)
-                .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P3)
-                .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P4)
-                .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P5);
-        FloatVector y = p.lanewise(VectorOperators.MUL, r.lanewise(VectorOperators.MUL, r)).lanewise(VectorOperators.ADD, r)
-                .lanewise(VectorOperators.ADD, ONE);
-        FloatVector scale = (FloatVector) ((IntVector) n.lanewise(VectorOperators.ADD, ROUND).convertShape(VectorOperators.REINTERPRET_F2I, IS, 0))
-                .lanewise(VectorOperators.ADD, I127).lanewise(VectorOperators.MUL, I2P23).convertShape(VectorOperators.REINTERPRET_I2F, S, 0);
-        return y.lanewise(VectorOperators.MUL, scale)
-                .blend(INF, x.compare(VectorOperators.GT, EXP_HI))
-                .blend(ZERO, x.compare(VectorOperators.LT, EXP_LO));
+    static void expInPlace(float[] x, int count) {
+        for (int i = 0; i < count; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector c = v.lanewise(VectorOperators.MAX, EXP_LO).lanewise(VectorOperators.MIN, EXP_HI);
+            FloatVector n = c.lanewise(VectorOperators.MUL, LOG2E).lanewise(VectorOperators.ADD, ROUND).lanewise(VectorOperators.SUB, ROUND)
+                    .lanewise(VectorOperators.MIN, N_MAX);
+            FloatVector r = c.lanewise(VectorOperators.SUB, n.lanewise(VectorOperators.MUL, LN2_HI))
+                    .lanewise(VectorOperators.SUB, n.lanewise(VectorOperators.MUL, LN2_LO));
+            FloatVector p = P0.lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P1)
+                    .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P2)
+                    .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P3)
+                    .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P4)
+                    .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P5);
+            FloatVector y = p.lanewise(VectorOperators.MUL, r.lanewise(VectorOperators.MUL, r)).lanewise(VectorOperators.ADD, r)
+                    .lanewise(VectorOperators.ADD, ONE);
+            FloatVector scale = (FloatVector) ((IntVector) n.lanewise(VectorOperators.ADD, ROUND).convertShape(VectorOperators.REINTERPRET_F2I, IS, 0))
+                    .lanewise(VectorOperators.ADD, I127).lanewise(VectorOperators.MUL, I2P23).convertShape(VectorOperators.REINTERPRET_I2F, S, 0);
+            y.lanewise(VectorOperators.MUL, scale)
+                    .blend(INF, v.compare(VectorOperators.GT, EXP_HI))
+                    .blend(ZERO, v.compare(VectorOperators.LT, EXP_LO))
+                    .intoArray(x, i);
+        }
+    }
+
+    /**
+     * A block of rows of n floats copied out of the arena into a float array, each row padded to whole
+     * vectors with -inf (whose exponential is 0), then shifted by the row's max and exponentiated in
+     * place: the softmax family's common first half. Working on a block of rows in an array needs no
+     * masked vector operations (boxed in JDK 17), puts every exponential of the block in one loop
+     * (independent vectors, one inlined copy of the arithmetic), and keeps the block in L1.
+     */
+    private static final class Staged {
+        /** Floats of the staging array: 16 KB, within L1 with the rows' outputs. */
+        private static final int FLOATS = 4096;
+        final int n;
+        final int padded;
+        final int block;
+        final float[] x;
+        final float[] max;
+        private final VectorMask<Float> outside;
+        private final float[] lanes = new float[L];
+
+        Staged(int n) {
+            this.n = n;
+            this.padded = (n + L - 1) / L * L;
+            this.block = Math.max(1, FLOATS / Math.max(1, padded));
+            this.x = new float[block * padded];
+            this.max = new float[block];
+            this.outside = S.indexInRange(0, n - (padded - L)).not();
+        }
+
+        /** Rows [r0, r1) from byte address {@code at} (byte row stride {@code rowStride}): exp(row − max(row)) and max. */
+        void exponentials(ByteBuffer m, int at, int rowStride, int r0, int r1) {
+            // No vector lives across a loop iteration or meets another at a branch: JDK 17's C2 boxes
+            // such vectors (an allocation per row); running maxima and sums go through {@code lanes}.
+            FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int r = r0; r < r1; r++) {
+                int p = at + r * rowStride;
+                int base = (r - r0) * padded;
+                int j = 0;
+                for (; j + L <= n; j += L) {
+                    FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).intoArray(x, base + j);
+                }
+                if (j < n) {
+                    if (p + 4 * (j + L) <= m.limit()) {
+                        // The lanes past the row are loaded (the next row's) and replaced by -inf.
+                        FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).blend(negInf, outside).intoArray(x, base + j);
+                    } else {
+                        for (int k = 0; k < L; k++) {
+                            x[base + j + k] = j + k < n ? m.getFloat(p + 4 * (j + k)) : Float.NEGATIVE_INFINITY;
+                        }
+                    }
+                }
+                negInf.intoArray(lanes, 0);
+                for (j = 0; j < padded; j += L) {
+                    FloatVector.fromArray(S, lanes, 0).lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, base + j)).intoArray(lanes, 0);
+                }
+                float rowMax = FloatVector.fromArray(S, lanes, 0).reduceLanes(VectorOperators.MAX);
+                max[r - r0] = rowMax;
+                FloatVector shift = FloatVector.broadcast(S, rowMax);
+                for (j = 0; j < padded; j += L) {
+                    FloatVector.fromArray(S, x, base + j).lanewise(VectorOperators.SUB, shift).intoArray(x, base + j);
+                }
+            }
+            expInPlace(x, (r1 - r0) * padded);
+        }
+
+        /** Σ of staged row r's exponentials: vector partial sums (through {@code lanes}, see above) reduced at the end. */
+        float sum(int r) {
+            ZERO.intoArray(lanes, 0);
+            for (int j = 0; j < padded; j += L) {
+                FloatVector.fromArray(S, lanes, 0).lanewise(VectorOperators.ADD, FloatVector.fromArray(S, x, r * padded + j)).intoArray(lanes, 0);
+            }
+            return FloatVector.fromArray(S, lanes, 0).reduceLanes(VectorOperators.ADD);
+        }
+
+        /** Staged row r times scale to byte address q; {@code spill}: the remainder may be stored as a full vector (else lane by lane, the same products). */
+        void store(ByteBuffer m, int r, int q, float scale, boolean spill) {
+            FloatVector k = FloatVector.broadcast(S, scale);
+            int j = 0;
+            for (; j + L <= n; j += L) {
+                FloatVector.fromArray(S, x, r * padded + j).lanewise(VectorOperators.MUL, k).intoByteBuffer(m, q + 4 * j, LE);
+            }
+            if (j < n) {
+                if (spill) {
+                    FloatVector.fromArray(S, x, r * padded + j).lanewise(VectorOperators.MUL, k).intoByteBuffer(m, q + 4 * j, LE);
+                } else {
+                    for (; j < n; j++) {
+                        m.putFloat(q + 4 * j, x[r * padded + j] * scale);
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -259,115 +304,30 @@ public final class VectorRows {
 
     /**
      * out = (softmax(logits) - one_hot(target)) * scale for contiguous rows of n floats, and (when
-     * {@code loss}) Σ over rows of logsumexp(row) − row[target], from one pass: each row's max and
-     * exponentials once, the probabilities as exp(x − max) · (scale / sum), the logs batched. A row's
-     * remainder is stored as a full vector, spilling into the next rows (written after it), unless the
-     * vector would reach past the last row.
+     * {@code loss}) Σ over rows of logsumexp(row) − row[target], from one pass over a block of rows
+     * at a time: each row's max and exponentials once, the probabilities as exp(x − max) · (scale /
+     * sum), the logs batched. A row's remainder is stored as a full vector, spilling into the next
+     * row (written after it), unless that would reach past the last row or into the logits.
      */
     public static double crossEntropyGrad(ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss, float[] sums) {
-        if (n > L && n <= 2 * L) {
-            return crossEntropyGradTwoVectors(m, logits, out, rows, n, target, scale, loss, sums);
-        }
-        VectorMask<Float> tail = S.indexInRange(n - n % L, n);
+        int outEnd = out + 4 * rows * n;
+        boolean apart = outEnd <= logits || logits + 4 * rows * n <= out;
+        Staged rowsOf = new Staged(n);
         double total = 0;
-        for (int r = 0; r < rows; r++) {
-            int p = logits + 4 * r * n;
-            int q = out + 4 * r * n;
-            boolean spill = r + 1 < rows && mayStoreFullRemainder(q, n, out + 4 * rows * n);
-            float max = rowMax(m, p, n, tail);
-            FloatVector sum = FloatVector.zero(S);
-            int j = 0;
-            for (; j + L <= n; j += L) {
-                FloatVector e = exp(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).sub(max));
-                sum = sum.add(e);
-                e.intoByteBuffer(m, q + 4 * j, LE);
-            }
-            if (j < n) {
-                FloatVector e = exp(FloatVector.fromByteBuffer(S, m, p + 4 * j, LE, tail).sub(max));
-                sum = sum.add(e, tail);
-                storeRemainder(m, e, q + 4 * j, n - j, spill);
-            }
-            float s = sum.reduceLanes(VectorOperators.ADD);
-            scaleOrShift(m, q, q, n, tail, scale / s, 0, spill);
-            int at = q + 4 * target[r];
-            m.putFloat(at, m.getFloat(at) - scale);
-            if (loss) {
-                sums[r] = s;
-                total += max - m.getFloat(p + 4 * target[r]);
-            }
-        }
-        return loss ? total + sumOfLogs(sums, rows) : 0;
-    }
-
-    /**
-     * {@link #crossEntropyGrad} for rows of L+1..2L classes (a character vocabulary): each row is two
-     * vectors kept in registers from load to store, and two rows are interleaved so one row's
-     * reductions overlap the other's arithmetic.
-     */
-    private static double crossEntropyGradTwoVectors(ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss,
-                                                     float[] sums) {
-        // Only full loads, a blend with a mask made once, and lanewise operations on vectors: JDK 17
-        // boxes vectors of masked loads and of the scalar forms (sub(float), mul(float)) here, a
-        // kilobyte a row, megabytes a training step.
-        VectorMask<Float> outside = S.indexInRange(0, n - L).not();
-        FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        float[] last = new float[L];
-        double total = 0;
-        int r = 0;
-        for (; r + 1 < rows; r += 2) {
-            int p = logits + 4 * r * n;
-            int q = out + 4 * r * n;
-            boolean inside = p + 4 * (n + 2 * L) <= m.limit();
-            FloatVector a0 = FloatVector.fromByteBuffer(S, m, p, LE);
-            FloatVector a1 = FloatVector.fromByteBuffer(S, m, p + 4 * L, LE).blend(negInf, outside);
-            FloatVector b0 = FloatVector.fromByteBuffer(S, m, p + 4 * n, LE);
-            FloatVector b1 = (inside ? FloatVector.fromByteBuffer(S, m, p + 4 * (n + L), LE) : loadLast(m, p + 4 * (n + L), n - L, last))
-                    .blend(negInf, outside);
-            float ma = a0.lanewise(VectorOperators.MAX, a1).reduceLanes(VectorOperators.MAX);
-            float mb = b0.lanewise(VectorOperators.MAX, b1).reduceLanes(VectorOperators.MAX);
-            FloatVector va = FloatVector.broadcast(S, ma);
-            FloatVector vb = FloatVector.broadcast(S, mb);
-            FloatVector ea0 = exp(a0.lanewise(VectorOperators.SUB, va));
-            FloatVector ea1 = exp(a1.lanewise(VectorOperators.SUB, va));
-            FloatVector eb0 = exp(b0.lanewise(VectorOperators.SUB, vb));
-            FloatVector eb1 = exp(b1.lanewise(VectorOperators.SUB, vb));
-            float sa = ea0.lanewise(VectorOperators.ADD, ea1).reduceLanes(VectorOperators.ADD);
-            float sb = eb0.lanewise(VectorOperators.ADD, eb1).reduceLanes(VectorOperators.ADD);
-            FloatVector ka = FloatVector.broadcast(S, scale / sa);
-            FloatVector kb = FloatVector.broadcast(S, scale / sb);
-            // Row a's second vector spills into row b, which is stored after it.
-            ea0.lanewise(VectorOperators.MUL, ka).intoByteBuffer(m, q, LE);
-            ea1.lanewise(VectorOperators.MUL, ka).intoByteBuffer(m, q + 4 * L, LE);
-            eb0.lanewise(VectorOperators.MUL, kb).intoByteBuffer(m, q + 4 * n, LE);
-            storeRemainder(m, eb1.lanewise(VectorOperators.MUL, kb), q + 4 * (n + L), n - L, r + 2 < rows);
-            int ta = q + 4 * target[r];
-            int tb = q + 4 * (n + target[r + 1]);
-            m.putFloat(ta, m.getFloat(ta) - scale);
-            m.putFloat(tb, m.getFloat(tb) - scale);
-            if (loss) {
-                sums[r] = sa;
-                sums[r + 1] = sb;
-                total += ma - m.getFloat(p + 4 * target[r]) + mb - m.getFloat(p + 4 * (n + target[r + 1]));
-            }
-        }
-        for (; r < rows; r++) {
-            int p = logits + 4 * r * n;
-            int q = out + 4 * r * n;
-            FloatVector a0 = FloatVector.fromByteBuffer(S, m, p, LE);
-            FloatVector a1 = loadLast(m, p + 4 * L, n - L, last).blend(negInf, outside);
-            float ma = a0.lanewise(VectorOperators.MAX, a1).reduceLanes(VectorOperators.MAX);
-            FloatVector va = FloatVector.broadcast(S, ma);
-            FloatVector ea0 = exp(a0.lanewise(VectorOperators.SUB, va));
-            FloatVector ea1 = exp(a1.lanewise(VectorOperators.SUB, va));
-            float sa = ea0.lanewise(VectorOperators.ADD, ea1).reduceLanes(VectorOperators.ADD);
-            FloatVector ka = FloatVector.broadcast(S, scale / sa);
-            ea0.lanewise(VectorOperators.MUL, ka).intoByteBuffer(m, q, LE);
-            storeRemainder(m, ea1.lanewise(VectorOperators.MUL, ka), q + 4 * L, n - L, false);
-            int ta = q + 4 * target[r];
-            m.putFloat(ta, m.getFloat(ta) - scale);
-            if (loss) {
-                sums[r] = sa;
-                total += ma - m.getFloat(p + 4 * target[r]);
+        for (int r0 = 0; r0 < rows; r0 += rowsOf.block) {
+            int r1 = Math.min(rows, r0 + rowsOf.block);
+            rowsOf.exponentials(m, logits, 4 * n, r0, r1);
+            for (int r = r0; r < r1; r++) {
+                int q = out + 4 * r * n;
+                float s = rowsOf.sum(r - r0);
+                if (loss) {
+                    // Read before the row's gradient is stored: out may be the logits' own memory.
+                    sums[r] = s;
+                    total += rowsOf.max[r - r0] - m.getFloat(logits + 4 * (r * n + target[r]));
+                }
+                rowsOf.store(m, r - r0, q, scale / s, apart && r + 1 < rows && mayStoreFullRemainder(q, n, outEnd));
+                int at = q + 4 * target[r];
+                m.putFloat(at, m.getFloat(at) - scale);
             }
         }
         return loss ? total + sumOfLogs(sums, rows) : 0;
