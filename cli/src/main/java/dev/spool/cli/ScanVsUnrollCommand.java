@@ -93,6 +93,11 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "7", paramLabel = "N", description = "Timed steady-state runs per point (default: ${DEFAULT-VALUE}).")
     int repeats;
 
+    @Option(names = "--rounds", defaultValue = "3", paramLabel = "N",
+            description = "Steady-state rounds per point, spread over the sweep (round 1 right after compiling, the others after every point"
+                    + " is compiled, alternating the order); the CSV and summary give their mean and 95 % confidence interval (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Option(names = "--warmup-seconds", defaultValue = "3", paramLabel = "S",
             description = "Untimed runs for at least this long before timing each point (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
@@ -141,14 +146,17 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
             measure(lm, params, p, 1, 0, Math.min(settleSeconds, 2));
         }
         List<StudyRow> rows = new ArrayList<>();
+        List<Measured> measured = new ArrayList<>();
         Map<String, Map<Integer, Integer>> autoFactors = new TreeMap<>();
-        try (ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("scan-vs-unroll").setInitialMax(points.size())
+        try (ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("scan-vs-unroll").setInitialMax((long) points.size() * rounds)
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err)).clearDisplayOnFinish().build()) {
             for (Point p : points) {
                 if (bar != null) {
                     bar.setExtraMessage(p.kind() + " " + p.mode() + " T=" + p.steps());
                 }
-                StudyRow r = measure(lm, params, p, repeats, warmupSeconds, settleSeconds);
+                Measured m = measure(lm, params, p, repeats, warmupSeconds, settleSeconds);
+                measured.add(m);
+                StudyRow r = m.row();
                 rows.add(r);
                 if (p.factor() == 1 && p.checkpoint() == 0) {
                     autoFactors.computeIfAbsent(p.kind(), k -> new TreeMap<>()).put(p.steps(), autoFactor(graph(lm, p)));
@@ -160,6 +168,27 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
                             r.firstCallMs(), r.msPerToken());
                     log.flush();
                 }
+            }
+            // Further rounds on the warm programs, interleaved over the whole sweep, so that a slow
+            // minute of the machine lands on many points a little rather than on one point entirely.
+            List<List<Double>> perRound = new ArrayList<>();
+            measured.forEach(m -> perRound.add(new ArrayList<>(List.of(m.row().msPerToken()))));
+            for (int round = 2; round <= rounds; round++) {
+                for (int k = 0; k < measured.size(); k++) {
+                    int i = round % 2 == 0 ? measured.size() - 1 - k : k;
+                    Measured m = measured.get(i);
+                    if (bar != null) {
+                        bar.setExtraMessage("round " + round + ": " + m.row().kind() + " " + m.row().mode() + " T=" + m.row().steps());
+                    }
+                    time(m.run(), 3);
+                    perRound.get(i).add(median(time(m.run(), repeats)) / m.tokens());
+                    if (bar != null) {
+                        bar.step();
+                    }
+                }
+            }
+            for (int i = 0; i < rows.size(); i++) {
+                rows.set(i, rows.get(i).withRounds(perRound.get(i)));
             }
         }
         Map<String, Map<Integer, Double>> reference = torchReference(log);
@@ -181,8 +210,8 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
         if (lengths.isEmpty() || lengths.stream().anyMatch(t -> t < 1)) {
             throw new ErrorReporter.UserError("--lengths needs lengths >= 1, got " + lengths);
         }
-        if (hidden < 1 || batch < 1 || repeats < 1 || !(warmupSeconds >= 0) || !(settleSeconds >= 0)) {
-            throw new ErrorReporter.UserError("--hidden, --batch and --repeats must be >= 1, --warmup-seconds and --settle-seconds >= 0");
+        if (hidden < 1 || batch < 1 || repeats < 1 || rounds < 1 || !(warmupSeconds >= 0) || !(settleSeconds >= 0)) {
+            throw new ErrorReporter.UserError("--hidden, --batch, --repeats and --rounds must be >= 1, --warmup-seconds and --settle-seconds >= 0");
         }
         if (!checkpoints.isEmpty() && !grad) {
             throw new ErrorReporter.UserError("--checkpoint applies to the backward scan: add --grad");
@@ -275,8 +304,12 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
         return 1;
     }
 
+    /** A measured point (its first round) and how to run it again: the warm program on its feeds, and tokens per run. */
+    record Measured(StudyRow row, Runnable run, double tokens) {
+    }
+
     /** Measures one point; see {@link StudyRow} for the columns. */
-    private StudyRow measure(LanguageModel lm, Map<String, Tensor> params, Point p, int timedRuns, double warmup, double settle) {
+    private Measured measure(LanguageModel lm, Map<String, Tensor> params, Point p, int timedRuns, double warmup, double settle) {
         long t0 = System.nanoTime();
         Graph g = graph(lm, p);
         double buildMs = ms(t0);
@@ -316,10 +349,11 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
         long sourceBytes = sources.stream().mapToLong(String::length).sum();
         double passesMs = graphStageMs + sizedGraphMs;
         double compileMs = passesMs + loweringMs + programPassesMs + prepareMs;
-        return new StudyRow(cell, hidden, batch, p.kind(), p.mode(), p.checkpoint() > 0 ? p.checkpoint() : p.factor(), p.steps(), buildMs, passesMs,
-                loweringMs, programPassesMs, codegenMs, janinoMs, warmMs, firstRunMs, compileMs + firstRunMs, median / tokens,
-                (runs[timedRuns - 1] - runs[0]) / tokens, clock.graph.totalNodes(), instructions(program.code()), sources.size(), sourceBytes,
+        StudyRow row = new StudyRow(cell, hidden, batch, p.kind(), p.mode(), p.checkpoint() > 0 ? p.checkpoint() : p.factor(), p.steps(), buildMs,
+                passesMs, loweringMs, programPassesMs, codegenMs, janinoMs, warmMs, firstRunMs, compileMs + firstRunMs, median / tokens,
+                (runs[timedRuns - 1] - runs[0]) / tokens, 0, List.of(median / tokens), clock.graph.totalNodes(), instructions(program.code()), sources.size(), sourceBytes,
                 MemoryPlanner.describe(program).arenaBytes(), arena, ScanMemory.stackedBytes(g, dims));
+        return new Measured(row, () -> warm.run(feeds), tokens);
     }
 
     /** Timestamps of the Program stage's steps, from {@link Pipeline.Trace} callbacks, and its final graph. */

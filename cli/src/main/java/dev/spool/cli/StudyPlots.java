@@ -42,16 +42,17 @@ final class StudyPlots {
         }
         List<Path> files = new ArrayList<>();
         files.add(chart(dir.resolve(kind + "-compile-time.png"), of, title + ", " + kind + ": compile time", "compile time (ms)",
-                StudyRow::compileMs, Map.of()));
+                StudyRow::compileMs, null, Map.of()));
         files.add(chart(dir.resolve(kind + "-time-per-token.png"), of, title + ", " + kind + ": steady-state time per token",
-                "ms per token", StudyRow::msPerToken, torchMsPerToken));
+                "ms per token (error bars: 95 % interval over rounds)", StudyRow::msPerToken, StudyRow::msPerTokenCi95, torchMsPerToken));
         files.add(chart(dir.resolve(kind + "-memory.png"), of, title + ", " + kind + ": planned peak memory", "bytes",
-                r -> (double) r.plannedPeakBytes(), Map.of()));
+                r -> (double) r.plannedPeakBytes(), null, Map.of()));
         return files;
     }
 
+    /** One line per mode of y against T; {@code error} (may be null) gives each point's error bar. */
     private static Path chart(Path png, List<StudyRow> rows, String title, String yTitle, ToDoubleFunction<StudyRow> y,
-                              Map<Integer, Double> reference) throws IOException {
+                              ToDoubleFunction<StudyRow> error, Map<Integer, Double> reference) throws IOException {
         XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("sequence length T").yAxisTitle(yTitle).build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisLogarithmic(true);
@@ -60,15 +61,18 @@ final class StudyPlots {
         byMode.forEach((mode, rs) -> {
             List<Integer> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
+            List<Double> errors = new ArrayList<>();
             for (StudyRow r : rs) {
                 double v = y.applyAsDouble(r);
                 if (v > 0) {
                     xs.add(r.steps());
                     ys.add(v);
+                    // Clipped so that the bar stays above zero on the logarithmic axis.
+                    errors.add(error == null ? 0 : Math.min(error.applyAsDouble(r), 0.99 * v));
                 }
             }
             if (!xs.isEmpty()) {
-                chart.addSeries(mode, xs, ys).setMarker(SeriesMarkers.CIRCLE);
+                (error == null ? chart.addSeries(mode, xs, ys) : chart.addSeries(mode, xs, ys, errors)).setMarker(SeriesMarkers.CIRCLE);
             }
         });
         if (!reference.isEmpty()) {

@@ -35,7 +35,7 @@ class ScanVsUnrollCommandTest {
     void aTinySweepWritesTheCsvChartsAndSummary() throws Exception {
         Path dir = tmp.resolve("study");
         Result r = spool("bench", "scan-vs-unroll", "--cell", "gru", "--hidden", "4", "--batch", "2", "--lengths", "2,4", "--unroll-factors", "1,2,full",
-                "--grad", "--checkpoint", "2", "--repeats", "1", "--warmup-seconds", "0", "--settle-seconds", "0", "--torch", "off", "--no-progress", "--out", dir.toString());
+                "--grad", "--checkpoint", "2", "--repeats", "1", "--rounds", "2", "--warmup-seconds", "0", "--settle-seconds", "0", "--torch", "off", "--no-progress", "--out", dir.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
         assertEquals(String.join(",", StudyRow.HEADER), csv.get(0));
@@ -47,6 +47,11 @@ class ScanVsUnrollCommandTest {
             double msPerToken = Double.parseDouble(f[StudyRow.HEADER.indexOf("ms_per_token")]);
             long nodes = Long.parseLong(f[StudyRow.HEADER.indexOf("graph_nodes")]);
             assertTrue(msPerToken > 0 && nodes > 0, line);
+            // Two rounds per point, their mean in ms_per_token.
+            assertEquals("2", f[StudyRow.HEADER.indexOf("rounds")], line);
+            String[] rounds = f[StudyRow.HEADER.indexOf("round_ms_per_token")].split(";");
+            assertEquals(2, rounds.length, line);
+            assertEquals((Double.parseDouble(rounds[0]) + Double.parseDouble(rounds[1])) / 2, msPerToken, 1e-5 * msPerToken, line);
         }
         // A fully unrolled graph has more nodes than the scan at the same length.
         assertTrue(nodesOf(csv, "train,full,0,4") > nodesOf(csv, "train,scan,1,4"));
