@@ -33,7 +33,16 @@ final class ArtifactKernels implements KernelProvider {
 
     private final String artifact;
     private final Map<String, Entry> entries;
+    /** Kernels ready to serve: scalar ones, and vector ones proven at compiled speed (or served without a scalar form). */
     private final ConcurrentHashMap<String, CpuKernel> defined = new ConcurrentHashMap<>();
+    /** Vector kernels defined and warmed ahead of need, not yet proven faster than their scalar form. */
+    private final ConcurrentHashMap<String, CpuKernel> candidates = new ConcurrentHashMap<>();
+    /**
+     * How long a vector kernel may take to prove itself faster than its scalar form: C2 compiles one
+     * within a second on an idle machine; the limit bounds the core the warm-up thread takes from a
+     * busy one.
+     */
+    private static final long PROOF_BUDGET_NANOS = 4_000_000_000L;
     /** One daemon thread that loads BLAS and warms kernels, in the order they were asked for; it ends when idle. */
     private final ThreadPoolExecutor warmer = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
         Thread t = new Thread(r, "spool-kernel-warmup");
@@ -65,14 +74,22 @@ final class ArtifactKernels implements KernelProvider {
         String scalarKey = KernelKey.of(k, layout, 0);
         Entry scalar = KernelWarmup.ENABLED && e.lanes() > 0 ? entries.get(scalarKey) : null;
         if (scalar == null) {
-            return new Prepared(once(key, () -> warmed(e, layout, elementSizes)), e.source());
+            return new Prepared(once(defined, key, () -> candidates.containsKey(key) ? candidates.get(key) : warmed(e, layout, elementSizes)), e.source());
         }
         // A Vector API kernel runs 50-100x slower than compiled until C2 has it, which takes longer
         // than a whole first run; the scalar form of the same kernel (the same bits: both compute
         // every element with the same float operations) reaches C1 within milliseconds. So the
-        // scalar one serves until the vector one is warm, and then the vector one takes over.
-        TieredKernel tiered = new TieredKernel(once(scalarKey, () -> define(scalar.classFile())));
-        warmer.execute(() -> tiered.upgrade(once(key, () -> warmed(e, layout, elementSizes))));
+        // scalar one serves until the vector one runs faster than it, and then the vector one takes
+        // over; one that does not within the budget is never served by this program.
+        CpuKernel scalarKernel = once(defined, scalarKey, () -> define(scalar.classFile()));
+        TieredKernel tiered = new TieredKernel(scalarKernel);
+        warmer.execute(() -> {
+            CpuKernel vector = once(candidates, key, () -> warmed(e, layout, elementSizes));
+            if (defined.get(key) == vector || KernelWarmup.warmAgainst(vector, scalarKernel, e.lanes(), layout, elementSizes, PROOF_BUDGET_NANOS)) {
+                defined.putIfAbsent(key, vector);
+                tiered.upgrade(vector);
+            }
+        });
         return new Prepared(tiered, e.source());
     }
 
@@ -82,13 +99,13 @@ final class ArtifactKernels implements KernelProvider {
      * stall the other thread's lookups of unrelated keys that share its bin. Two threads may
      * rarely both make one; the first stored wins.
      */
-    private CpuKernel once(String key, java.util.function.Supplier<CpuKernel> make) {
-        CpuKernel k = defined.get(key);
+    private static CpuKernel once(ConcurrentHashMap<String, CpuKernel> map, String key, java.util.function.Supplier<CpuKernel> make) {
+        CpuKernel k = map.get(key);
         if (k != null) {
             return k;
         }
         CpuKernel made = make.get();
-        CpuKernel raced = defined.putIfAbsent(key, made);
+        CpuKernel raced = map.putIfAbsent(key, made);
         return raced != null ? raced : made;
     }
 
@@ -129,7 +146,7 @@ final class ArtifactKernels implements KernelProvider {
                 if (!en.getKey().startsWith(KernelKey.layoutPart(layout, maxFloatLanes) + " expr ")) {
                     continue;   // another innermost length's choice of width
                 }
-                once(en.getKey(), () -> warmed(e, layout, e.elementSizes()));
+                once(e.lanes() > 0 ? candidates : defined, en.getKey(), () -> warmed(e, layout, e.elementSizes()));
             }
         });
     }
