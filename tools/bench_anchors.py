@@ -2,7 +2,7 @@
 """Side-by-side anchor benchmark: PyTorch and `spool bench --suite anchors` in one run.
 
 Run with Debian's PyTorch (apt-get install -y python3-torch libopenblas0-pthread):
-    /usr/bin/python3 tools/bench_anchors.py [--steps 5] [--only NAME] [--markdown FILE]
+    /usr/bin/python3 tools/bench_anchors.py [--steps 5] [--runs 5] [--only NAME] [--baseline OTHER/spool] [--markdown FILE]
 
 Both time one training step (forward, backward, global-norm clip 1.0, SGD lr 1) of a one-hot
 character LM (vocab 28, linear head, mean cross-entropy, random data) and a forward-only pass
@@ -14,6 +14,11 @@ PyTorch is measured at its best on this machine: each workload runs in a fresh p
 three thread settings (torch intra-op threads x OpenBLAS threads: 1x2, 2x1, 1x1; 2x2
 oversubscribes two cores, both pools spin) and the fastest counts. Prints a Markdown table with
 speed ratios and GFLOP/s against the sgemm rate Spool measures on native memory.
+
+--runs N repeats the whole comparison N times, interleaved (PyTorch at the thread setting that won
+the first run, then Spool, then the baseline), and reports the median of the runs with their spread
+(min-max) in brackets. --baseline names another build's `spool` launcher (e.g. a worktree at an
+older commit), timed in the same runs, for before/after tables.
 """
 import argparse
 import json
@@ -87,9 +92,9 @@ def worker(cell, hidden, batch, steps, timed, threads):
     print(json.dumps({"train": median_ms(train, timed), "infer": median_ms(infer, timed), "torch": torch.__version__}))
 
 
-def torch_best(cell, hidden, batch, steps, timed):
+def torch_best(cell, hidden, batch, steps, timed, settings=THREADS):
     best = None
-    for threads, blas in THREADS:
+    for threads, blas in settings:
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(blas), OMP_NUM_THREADS=str(threads))
         out = subprocess.run([sys.executable, __file__, "--worker", cell, str(hidden), str(batch), str(steps), str(timed), str(threads)],
                              env=env, check=True, capture_output=True, text=True).stdout
@@ -107,6 +112,22 @@ def flops(cell, hidden, batch, steps):
     return 3 * steps * per_step
 
 
+def spool_suite(launcher, steps, only):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "bench.json")
+        cmd = [launcher, "bench", "--suite", "anchors", "--steps", str(steps), "--metrics", path]
+        if only:
+            cmd += ["--only", only]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        return json.load(open(path))
+
+
+def spread(xs, fmt="%.1f"):
+    """The median of xs, with min-max in brackets when there are several."""
+    m = statistics.median(xs)
+    return fmt % m if len(xs) == 1 else (fmt + " (" + fmt + "-" + fmt + ")") % (m, min(xs), max(xs))
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         c, h, b, t, timed, threads = sys.argv[2], *map(int, sys.argv[3:8])
@@ -114,35 +135,45 @@ def main():
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--only")
+    ap.add_argument("--baseline", help="another build's spool launcher, timed in the same runs")
     ap.add_argument("--markdown", help="also write the table to this file")
     a = ap.parse_args()
     anchors = [w for w in ANCHORS if not a.only or a.only in w[0]]
-    theirs = {}
-    for name, c, h, b, t in anchors:
-        theirs[name] = torch_best(c, h, b, t, a.steps)
-        print("PyTorch %-20s %8.1f ms/step (threads %s), inference %.1f ms" % (name, theirs[name]["train"], theirs[name]["threads"],
-                                                                             theirs[name]["infer"]), file=sys.stderr)
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "bench.json")
-        cmd = [os.path.join(ROOT, "spool"), "bench", "--suite", "anchors", "--steps", str(a.steps), "--metrics", path]
-        if a.only:
-            cmd += ["--only", a.only]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        ours = json.load(open(path))
-    peak = ours["sgemm_gflops"]
-    lines = ["torch %s at its best of %s threads (torch x OpenBLAS); Spool's measured sgemm rate %.1f GFLOP/s; %d CPUs" % (
-        next(iter(theirs.values()))["torch"], ", ".join("%dx%d" % tb for tb in THREADS), peak, os.cpu_count()), "",
+    theirs = {name: [] for name, *_ in anchors}
+    ours, base = [], []
+    settings = {}
+    for run in range(a.runs):
+        for name, c, h, b, t in anchors:
+            r = torch_best(c, h, b, t, a.steps, settings.get(name, THREADS))
+            settings[name] = [tuple(map(int, r["threads"].split("x")))]
+            theirs[name].append(r)
+            print("run %d PyTorch %-20s %8.1f ms/step (threads %s), inference %.1f ms" % (run + 1, name, r["train"], r["threads"], r["infer"]),
+                  file=sys.stderr)
+        ours.append(spool_suite(os.path.join(ROOT, "spool"), a.steps, a.only))
+        if a.baseline:
+            base.append(spool_suite(a.baseline, a.steps, a.only))
+    peak = statistics.median(o["sgemm_gflops"] for o in ours)
+    lines = ["torch %s at its best of %s threads (torch x OpenBLAS); Spool's measured sgemm rate %.1f GFLOP/s; %d CPUs; %d run(s): median (min-max)" % (
+        theirs[anchors[0][0]][0]["torch"], ", ".join("%dx%d" % tb for tb in THREADS), peak, os.cpu_count(), a.runs), "",
         "| workload | Spool ms/step | PyTorch ms/step | Spool tokens/s | PyTorch tokens/s | speed-up | Spool GFLOP/s (% sgemm) "
-        "| PyTorch GFLOP/s (% sgemm) | inference tokens/s Spool / PyTorch | inference speed-up |",
-        "|---|---|---|---|---|---|---|---|---|---|"]
+        "| PyTorch GFLOP/s (% sgemm) | inference ms Spool / PyTorch | inference speed-up |" + (" baseline ms/step | baseline inference ms |" if base else ""),
+        "|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if base else "")]
     for name, c, h, b, t in anchors:
-        s, p = ours[name]["ms_per_step"], theirs[name]["train"]
-        si, pi = ours[name]["inference_ms_per_step"], theirs[name]["infer"]
+        s = [o[name]["ms_per_step"] for o in ours]
+        p = [r["train"] for r in theirs[name]]
+        si = [o[name]["inference_ms_per_step"] for o in ours]
+        pi = [r["infer"] for r in theirs[name]]
         f = flops(c, h, b, t)
-        lines.append("| %s | %.1f | %.1f | %.0f | %.0f | %.2fx | %.1f (%.0f%%) | %.1f (%.0f%%) | %.0f / %.0f | %.2fx |" % (
-            name, s, p, b * t / s * 1e3, b * t / p * 1e3, p / s, f / s / 1e6, 100 * f / s / 1e6 / peak, f / p / 1e6,
-            100 * f / p / 1e6 / peak, b * t / si * 1e3, b * t / pi * 1e3, pi / si))
+        line = "| %s | %s | %s | %.0f | %.0f | %s | %.1f (%.0f%%) | %.1f (%.0f%%) | %s / %s | %s |" % (
+            name, spread(s), spread(p), b * t / statistics.median(s) * 1e3, b * t / statistics.median(p) * 1e3,
+            spread([x / y for x, y in zip(p, s)], "%.2fx"), f / statistics.median(s) / 1e6, 100 * f / statistics.median(s) / 1e6 / peak,
+            f / statistics.median(p) / 1e6, 100 * f / statistics.median(p) / 1e6 / peak, spread(si, "%.2f"), spread(pi, "%.2f"),
+            spread([x / y for x, y in zip(pi, si)], "%.2fx"))
+        if base:
+            line += " %s | %s |" % (spread([o[name]["ms_per_step"] for o in base]), spread([o[name]["inference_ms_per_step"] for o in base], "%.2f"))
+        lines.append(line)
     print("\n".join(lines))
     if a.markdown:
         with open(a.markdown, "w") as out:
