@@ -45,6 +45,7 @@ public class FirstCallLatency {
         long t1 = System.nanoTime();
         run.apply(x);
         long t2 = System.nanoTime();
+        long sinceJvmStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
         double[] later = new double[20];
         for (int i = 0; i < later.length; i++) {
             long s = System.nanoTime();
@@ -63,7 +64,8 @@ public class FirstCallLatency {
             settled[i] = (System.nanoTime() - s) / 1e6;
         }
         Arrays.sort(settled);
-        System.out.printf("%s: %s %.0f ms, first run %.0f ms, load + first run %.0f ms, next 20 runs %.2f ms, after 3 s %.2f ms (medians)%n", a[0],
-                a[0].equals("artifact") ? "load" : "compile", (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t2 - t0) / 1e6, later[10], settled[10]);
+        System.out.printf("%s: %s %.0f ms, first run %.0f ms, load + first run %.0f ms (%d ms since the JVM started), next 20 runs %.2f ms,"
+                + " after 3 s %.2f ms (medians)%n", a[0], a[0].equals("artifact") ? "load" : "compile", (t1 - t0) / 1e6, (t2 - t1) / 1e6,
+                (t2 - t0) / 1e6, sinceJvmStart, later[10], settled[10]);
     }
 }
