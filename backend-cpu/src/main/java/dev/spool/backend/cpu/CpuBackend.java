@@ -1,5 +1,7 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.backend.cpu.codegen.KernelCompiler;
+import dev.spool.backend.cpu.reference.ReferenceProgram;
 import dev.spool.runtime.cpu.CpuExecutable;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.lower.Target;
@@ -66,7 +68,7 @@ public final class CpuBackend {
      * <pre>{@code long janinoNanos = CpuBackend.kernelStats().compileNanos();}</pre>
      */
     public static KernelStats kernelStats() {
-        return KernelCompiler.stats();
+        return new KernelStats(KernelCompiler.compiled(), KernelCompiler.compileNanos(), KernelCompiler.warmupNanos());
     }
 
     /**
