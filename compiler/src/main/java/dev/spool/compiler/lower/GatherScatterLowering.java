@@ -1,7 +1,6 @@
 package dev.spool.compiler.lower;
 
 import dev.spool.graph.Node;
-import dev.spool.graph.Value;
 import dev.spool.ops.Primitive;
 import dev.spool.program.Instr;
 import dev.spool.program.View;
@@ -17,39 +16,33 @@ enum GatherScatterLowering implements LoweringRule {
     GATHER {
         @Override
         public void lower(Node n, Primitive op, List<View> ins, LoweringContext cx) {
-            Value out = n.output(0);
             View table = cx.contiguous(ins.get(0), n.inputs().get(0).dtype());
-            int rows = table.dim(0);
-            View dst = cx.contiguousDestination(out);
             int idx = ins.get(1).size();
-            cx.emit(new Instr.Gather(table.reshape(new int[] {rows, table.size() / Math.max(1, rows)}), cx.flat(ins.get(1), n.inputs().get(1).dtype()),
-                    dst.reshape(new int[] {idx, dst.size() / Math.max(1, idx)})));
-            cx.place(out, dst);
+            cx.writeContiguous(n.output(0), dst -> new Instr.Gather(rowsOf(table, table.dim(0)), cx.flat(ins.get(1), n.inputs().get(1).dtype()),
+                    rowsOf(dst, idx)));
         }
     },
     /** {@code out[idx[i], :] += upd[i, :]} into zeros. */
     SCATTER_ADD {
         @Override
         public void lower(Node n, Primitive op, List<View> ins, LoweringContext cx) {
-            Value out = n.output(0);
             View idx = cx.flat(ins.get(0), n.inputs().get(0).dtype());
             View upd = cx.contiguous(ins.get(1), n.inputs().get(1).dtype());
-            View dst = cx.contiguousDestination(out);
-            int rows = out.shape().sizes()[0];
-            cx.emit(new Instr.ScatterAdd(idx, upd.reshape(new int[] {idx.size(), upd.size() / Math.max(1, idx.size())}),
-                    dst.reshape(new int[] {rows, dst.size() / Math.max(1, rows)})));
-            cx.place(out, dst);
+            int rows = n.output(0).shape().sizes()[0];
+            cx.writeContiguous(n.output(0), dst -> new Instr.ScatterAdd(idx, rowsOf(upd, idx.size()), rowsOf(dst, rows)));
         }
     },
     ONE_HOT {
         @Override
         public void lower(Node n, Primitive op, List<View> ins, LoweringContext cx) {
-            Value out = n.output(0);
-            int[] outShape = out.shape().sizes();
             View idx = cx.flat(ins.get(0), n.inputs().get(0).dtype());
-            View dst = cx.contiguousDestination(out);
-            cx.emit(new Instr.OneHot(idx, dst.reshape(new int[] {idx.size(), outShape[outShape.length - 1]})));
-            cx.place(out, dst);
+            int[] shape = n.output(0).shape().sizes();
+            cx.writeContiguous(n.output(0), dst -> new Instr.OneHot(idx, dst.reshape(new int[] {idx.size(), shape[shape.length - 1]})));
         }
+    };
+
+    /** A contiguous view as {@code rows} rows of equal size. */
+    private static View rowsOf(View x, int rows) {
+        return x.reshape(new int[] {rows, x.size() / Math.max(1, rows)});
     }
 }

@@ -1,7 +1,6 @@
 package dev.spool.compiler.lower;
 
 import dev.spool.graph.Node;
-import dev.spool.graph.Value;
 import dev.spool.ops.Fill;
 import dev.spool.ops.Iota;
 import dev.spool.ops.Primitive;
@@ -15,19 +14,13 @@ enum GeneratorLowering implements LoweringRule {
     FILL {
         @Override
         public void lower(Node n, Primitive op, List<View> ins, LoweringContext cx) {
-            Value out = n.output(0);
-            View dst = cx.destination(out);
-            cx.emit(new Instr.Fill(dst, ((Fill) op).value()));
-            cx.place(out, dst);
+            cx.write(n.output(0), dst -> new Instr.Fill(dst, ((Fill) op).value()));
         }
     },
     IOTA {
         @Override
         public void lower(Node n, Primitive op, List<View> ins, LoweringContext cx) {
-            Value out = n.output(0);
-            View dst = cx.destination(out);
-            cx.emit(new Instr.Iota(dst, ((Iota) op).axis()));
-            cx.place(out, dst);
+            cx.write(n.output(0), dst -> new Instr.Iota(dst, ((Iota) op).axis()));
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.spool.program.Instr;
 import dev.spool.program.View;
 
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * What a {@link LoweringRule} may ask of the scope it lowers into: where a value should be written
@@ -44,4 +45,18 @@ interface LoweringContext {
 
     /** Appends an instruction to the scope's code. */
     void emit(Instr instr);
+
+    /** Emits the instruction {@code writing} makes of out's first destination, and places out there. */
+    default void write(Value out, Function<View, Instr> writing) {
+        View dst = destination(out);
+        emit(writing.apply(dst));
+        place(out, dst);
+    }
+
+    /** As {@link #write}, into a contiguous destination (a fresh buffer when the home is strided). */
+    default void writeContiguous(Value out, Function<View, Instr> writing) {
+        View dst = contiguousDestination(out);
+        emit(writing.apply(dst));
+        place(out, dst);
+    }
 }

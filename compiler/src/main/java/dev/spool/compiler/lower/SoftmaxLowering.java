@@ -1,7 +1,6 @@
 package dev.spool.compiler.lower;
 
 import dev.spool.graph.Node;
-import dev.spool.graph.Value;
 import dev.spool.ops.Primitive;
 import dev.spool.ops.Softmax;
 import dev.spool.program.Instr;
@@ -19,30 +18,22 @@ enum SoftmaxLowering implements LoweringRule {
         @Override
         public void lower(Node n, Primitive op, List<View> ins, LoweringContext cx) {
             Softmax s = (Softmax) op;
-            Value out = n.output(0);
-            View dst = cx.destination(out);
-            cx.emit(new Instr.Softmax(ins.get(0), dst, Math.floorMod(s.axis(), out.shape().rank()), s.log()));
-            cx.place(out, dst);
+            int axis = Math.floorMod(s.axis(), n.output(0).shape().rank());
+            cx.write(n.output(0), dst -> new Instr.Softmax(ins.get(0), dst, axis, s.log()));
         }
     },
     CROSS_ENTROPY {
         @Override
         public void lower(Node n, Primitive op, List<View> ins, LoweringContext cx) {
-            Value out = n.output(0);
             View logits = rows(n, ins, cx);
-            View dst = cx.destination(out);
-            cx.emit(new Instr.CrossEntropy(logits, cx.flat(ins.get(1), n.inputs().get(1).dtype()), dst));
-            cx.place(out, dst);
+            cx.write(n.output(0), dst -> new Instr.CrossEntropy(logits, targets(n, ins, cx), dst));
         }
     },
     CROSS_ENTROPY_GRAD {
         @Override
         public void lower(Node n, Primitive op, List<View> ins, LoweringContext cx) {
-            Value out = n.output(0);
             View logits = rows(n, ins, cx);
-            View dst = cx.contiguousDestination(out);
-            cx.emit(new Instr.CrossEntropyGrad(logits, cx.flat(ins.get(1), n.inputs().get(1).dtype()), ins.get(2), dst.reshape(logits.shape()), null));
-            cx.place(out, dst);
+            cx.writeContiguous(n.output(0), dst -> new Instr.CrossEntropyGrad(logits, targets(n, ins, cx), ins.get(2), dst.reshape(logits.shape()), null));
         }
     };
 
@@ -51,5 +42,10 @@ enum SoftmaxLowering implements LoweringRule {
         View logits = cx.contiguous(ins.get(0), n.inputs().get(0).dtype());
         int classes = logits.dim(logits.rank() - 1);
         return logits.reshape(new int[] {logits.size() / Math.max(1, classes), classes});
+    }
+
+    /** The targets, flat. */
+    private static View targets(Node n, List<View> ins, LoweringContext cx) {
+        return cx.flat(ins.get(1), n.inputs().get(1).dtype());
     }
 }

@@ -16,6 +16,8 @@ import dev.spool.ops.Unary;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Constant folding of the elementwise ops, one constant per op holding its scalar semantics at
@@ -34,11 +36,7 @@ enum ElementwiseFolding {
         void store(Primitive op, List<Tensor> in, int[] at, Tensor out, int i) {
             Unary u = (Unary) op;
             Tensor a = in.get(0);
-            if (a.dtype().isInteger()) {
-                out.setLong(i, u.fn().applyLong(a.getLong(at[0])));
-            } else {
-                out.setDouble(i, u.fn().apply(a.getDouble(at[0])));
-            }
+            set(out, i, a.dtype().isInteger(), () -> u.fn().applyLong(a.getLong(at[0])), () -> u.fn().apply(a.getDouble(at[0])));
         }
     },
     BINARY {
@@ -47,11 +45,8 @@ enum ElementwiseFolding {
             Binary bin = (Binary) op;
             Tensor a = in.get(0);
             Tensor b = in.get(1);
-            if (a.dtype().isInteger()) {
-                out.setLong(i, bin.fn().applyLong(a.getLong(at[0]), b.getLong(at[1])));
-            } else {
-                out.setDouble(i, bin.fn().apply(a.getDouble(at[0]), b.getDouble(at[1])));
-            }
+            set(out, i, a.dtype().isInteger(), () -> bin.fn().applyLong(a.getLong(at[0]), b.getLong(at[1])),
+                    () -> bin.fn().apply(a.getDouble(at[0]), b.getDouble(at[1])));
         }
     },
     COMPARE {
@@ -71,11 +66,7 @@ enum ElementwiseFolding {
             boolean pick = in.get(0).getDouble(at[0]) != 0;
             Tensor src = pick ? in.get(1) : in.get(2);
             int j = pick ? at[1] : at[2];
-            if (src.dtype().isInteger()) {
-                out.setLong(i, src.getLong(j));
-            } else {
-                out.setDouble(i, src.getDouble(j));
-            }
+            set(out, i, src.dtype().isInteger(), () -> src.getLong(j), () -> src.getDouble(j));
         }
     },
     CAST {
@@ -97,6 +88,15 @@ enum ElementwiseFolding {
      * (already broadcast); throws {@link ArithmeticException} where it is undefined.
      */
     abstract void store(Primitive op, List<Tensor> in, int[] at, Tensor out, int i);
+
+    /** Stores an integer result exactly (as a long), a float one as a double. */
+    private static void set(Tensor out, int i, boolean integer, LongSupplier whole, DoubleSupplier real) {
+        if (integer) {
+            out.setLong(i, whole.getAsLong());
+        } else {
+            out.setDouble(i, real.getAsDouble());
+        }
+    }
 
     /** This op's folding rules. */
     List<Rule> rules(OpCode code) {
