@@ -9,6 +9,7 @@ import dev.spool.graph.Node;
 import dev.spool.graph.ResourceLimitException;
 import dev.spool.graph.ScanOp;
 import dev.spool.graph.Source;
+import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
 import dev.spool.ops.Primitive;
 import dev.spool.ops.rewrite.Key;
@@ -100,7 +101,7 @@ public final class Lowering {
         return new Program(l.buffers, top.code, l.feeds, results);
     }
 
-    private Buffer newBuffer(DType dtype, int[] shape, String name, dev.spool.graph.Tensor constant, boolean feed) {
+    private Buffer newBuffer(DType dtype, int[] shape, String name, Tensor constant, boolean feed) {
         long volume = 1;
         for (int s : shape) {
             volume *= s;

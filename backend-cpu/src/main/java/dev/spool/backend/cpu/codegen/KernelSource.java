@@ -37,6 +37,9 @@ import java.util.Set;
  * FloatMath#exact}), and a body of more than {@link #SEGMENT_OPERATIONS} operations becomes segment
  * methods run in turn over chunks of {@link #CHUNK} elements, the values crossing segments kept in
  * per-thread scratch slots (exact float copies, so the bits do not change).
+ *
+ * <p>This class is the kernel's frame (loops, loads, stores, segments, scratch); each op's own code
+ * comes from its template ({@link KernelTemplates}, {@link ElementwiseTemplate}).
  */
 public final class KernelSource {
     /** The name of the one top-level class of every generated kernel (each lives in a class loader of its own). */
