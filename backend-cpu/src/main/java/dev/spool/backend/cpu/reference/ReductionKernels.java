@@ -3,6 +3,7 @@ package dev.spool.backend.cpu.reference;
 import dev.spool.graph.Tensor;
 import dev.spool.ops.ReduceFn;
 
+import java.util.Arrays;
 import java.util.Set;
 
 /** Reference reductions; sums accumulate in double (or long for integers) for accuracy. */
@@ -27,7 +28,7 @@ final class ReductionKernels {
         long[] isum = new long[outN];
         boolean ints = x.dtype().isInteger();
         if (fn == ReduceFn.MAX) {
-            java.util.Arrays.fill(sum, Double.NEGATIVE_INFINITY);
+            Arrays.fill(sum, Double.NEGATIVE_INFINITY);
             java.util.Arrays.fill(isum, Long.MIN_VALUE);
         }
         int[] pos = new int[r];
