@@ -29,7 +29,7 @@ final class ReductionKernels {
         boolean ints = x.dtype().isInteger();
         if (fn == ReduceFn.MAX) {
             Arrays.fill(sum, Double.NEGATIVE_INFINITY);
-            java.util.Arrays.fill(isum, Long.MIN_VALUE);
+            Arrays.fill(isum, Long.MIN_VALUE);
         }
         int[] pos = new int[r];
         int o = 0;
