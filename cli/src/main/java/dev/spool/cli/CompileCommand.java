@@ -1,6 +1,6 @@
 package dev.spool.cli;
 
-import dev.spool.backend.cpu.ArtifactCompiler;
+import dev.spool.backend.cpu.artifact.ArtifactCompiler;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;

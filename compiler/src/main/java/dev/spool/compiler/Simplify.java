@@ -1,6 +1,6 @@
 package dev.spool.compiler;
 
-import dev.spool.compiler.simplify.FoldRules;
+import dev.spool.compiler.simplify.FoldingRules;
 import dev.spool.compiler.simplify.IdentityRules;
 import dev.spool.compiler.simplify.OneHotRules;
 import dev.spool.compiler.simplify.PadRules;
@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 
 /**
  * Simplification to a fixpoint: common-subexpression elimination, constant folding
- * ({@link FoldRules}), algebraic identities ({@link IdentityRules}), one-hot products as row
+ * ({@link FoldingRules}), algebraic identities ({@link IdentityRules}), one-hot products as row
  * lookups ({@link OneHotRules}) and sums of disjoint pads as one concat ({@link PadRules}),
  * everywhere including scan bodies, then dead-code elimination. Autodiff emits the patterns these
  * rules remove (broadcast seeds, {@code add(x, neg(y))}, gate gradients as padded sums, repeated
@@ -34,7 +34,7 @@ public final class Simplify implements Pass {
     /** Rounds before the rules are declared not to converge (two suffice for the rule set today). */
     public static final int MAX_ROUNDS = 8;
 
-    private static final List<Rule> RULES = Stream.of(FoldRules.RULES, IdentityRules.RULES, OneHotRules.RULES, PadRules.RULES)
+    private static final List<Rule> RULES = Stream.of(FoldingRules.RULES, IdentityRules.RULES, OneHotRules.RULES, PadRules.RULES)
             .flatMap(List::stream).toList();
 
     private final DeadCodeElimination dce = new DeadCodeElimination();

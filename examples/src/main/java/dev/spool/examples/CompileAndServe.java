@@ -1,6 +1,6 @@
 package dev.spool.examples;
 
-import dev.spool.backend.cpu.ArtifactCompiler;
+import dev.spool.backend.cpu.artifact.ArtifactCompiler;
 import dev.spool.backend.cpu.CpuBackend;
 import dev.spool.compiler.Pipeline;
 import dev.spool.graph.Graph;

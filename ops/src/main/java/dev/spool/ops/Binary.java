@@ -7,7 +7,15 @@ import dev.spool.graph.Value;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code fn(a, b)} pointwise with numpy broadcasting; both operands of one numeric dtype. */
+/**
+ * {@code fn(a, b)} pointwise with numpy broadcasting; both operands of one numeric dtype.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding
+ * {@code dev.spool.compiler.simplify.ElementwiseFolding#BINARY}; lowering (to a generated kernel)
+ * {@code dev.spool.compiler.lower.ElementwiseLowering#KERNEL}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.ElementwiseReference#BINARY}; kernel code
+ * {@code dev.spool.backend.cpu.codegen.ElementwiseTemplate#BINARY}.
+ */
 public record Binary(BinaryFn fn) implements Primitive {
     @Override
     public OpCode code() {

@@ -7,7 +7,15 @@ import dev.spool.graph.Value;
 
 import java.util.List;
 
-/** Converts the element type; float to int truncates toward zero, anything to BOOL is {@code != 0}. */
+/**
+ * Converts the element type; float to int truncates toward zero, anything to BOOL is {@code != 0}.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding
+ * {@code dev.spool.compiler.simplify.ElementwiseFolding#CAST}; lowering (to a generated kernel)
+ * {@code dev.spool.compiler.lower.ElementwiseLowering#KERNEL}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.ElementwiseReference#CAST}; kernel code
+ * {@code dev.spool.backend.cpu.codegen.ElementwiseTemplate#CAST}.
+ */
 public record Cast(DType to) implements Primitive {
     @Override
     public OpCode code() {

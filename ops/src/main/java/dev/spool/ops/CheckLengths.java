@@ -16,6 +16,11 @@ import java.util.function.UnaryOperator;
  * the lengths through this op so that bad lengths are still refused, not silently clamped.
  *
  * <pre>{@code Value checked = b.apply1(new CheckLengths(Dim.of("T"), "scan#3"), lengths);}</pre>
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to a lengths check)
+ * {@code dev.spool.compiler.lower.LayoutLowering#CHECK_LENGTHS}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.LayoutReference#CHECK_LENGTHS}; kernel code none (the
+ * runtime's executor runs its instruction).
  */
 public record CheckLengths(Dim steps, String label) implements Primitive {
     @Override

@@ -8,7 +8,15 @@ import dev.spool.graph.Value;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code a <op> b} pointwise with broadcasting, producing BOOL. */
+/**
+ * {@code a <op> b} pointwise with broadcasting, producing BOOL.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding
+ * {@code dev.spool.compiler.simplify.ElementwiseFolding#COMPARE}; lowering (to a generated kernel)
+ * {@code dev.spool.compiler.lower.ElementwiseLowering#KERNEL}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.ElementwiseReference#COMPARE}; kernel code
+ * {@code dev.spool.backend.cpu.codegen.ElementwiseTemplate#COMPARE}.
+ */
 public record Compare(CompareFn fn) implements Primitive {
     @Override
     public OpCode code() {

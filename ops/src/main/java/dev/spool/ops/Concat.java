@@ -8,7 +8,14 @@ import dev.spool.graph.Value;
 
 import java.util.List;
 
-/** Joins operands along an existing axis (fixed sizes there); the other axes must agree. */
+/**
+ * Joins operands along an existing axis (fixed sizes there); the other axes must agree.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to copies)
+ * {@code dev.spool.compiler.lower.LayoutLowering#CONCAT}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.LayoutReference#CONCAT}; kernel code none (the runtime's
+ * executor runs its instruction).
+ */
 public record Concat(int axis) implements Primitive {
     @Override
     public OpCode code() {

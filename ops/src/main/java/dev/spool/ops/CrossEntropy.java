@@ -11,6 +11,11 @@ import java.util.List;
 /**
  * Mean cross-entropy of logits (..., C) against int class targets (...), as PyTorch's
  * {@code F.cross_entropy} with mean reduction: a scalar.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to a cross-entropy)
+ * {@code dev.spool.compiler.lower.SoftmaxLowering#CROSS_ENTROPY}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.SoftmaxReference#CROSS_ENTROPY}; kernel code none (the
+ * runtime's executor runs its instruction).
  */
 public record CrossEntropy() implements Primitive {
     @Override

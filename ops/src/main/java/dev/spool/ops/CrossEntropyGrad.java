@@ -13,6 +13,11 @@ import java.util.List;
  * cotangent over the row count). One op instead of a softmax, a one-hot and two products, so a
  * backend computes it in one pass over the rows, as deep-learning libraries fuse
  * softmax-cross-entropy backward.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to a cross-entropy
+ * gradient) {@code dev.spool.compiler.lower.SoftmaxLowering#CROSS_ENTROPY_GRAD}; reference
+ * semantics {@code dev.spool.backend.cpu.reference.SoftmaxReference#CROSS_ENTROPY_GRAD}; kernel
+ * code none (the runtime's executor runs its instruction).
  */
 public record CrossEntropyGrad() implements Primitive {
     @Override

@@ -8,7 +8,14 @@ import dev.spool.graph.Value;
 
 import java.util.List;
 
-/** A tensor of {@code shape} (symbols bound at run time) filled with {@code value}. */
+/**
+ * A tensor of {@code shape} (symbols bound at run time) filled with {@code value}.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to a fill)
+ * {@code dev.spool.compiler.lower.GeneratorLowering#FILL}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.GeneratorReference#FILL}; kernel code none (the runtime's
+ * executor runs its instruction).
+ */
 public record Fill(double value, DType dtype, Shape shape) implements Primitive {
     @Override
     public OpCode code() {

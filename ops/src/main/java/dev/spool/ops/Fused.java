@@ -22,6 +22,11 @@ import java.util.function.UnaryOperator;
  * <pre>
  * %9 = fused[tanh(add(in0, in1))] %7, %8 : F32(B, 4)
  * </pre>
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to generated kernels)
+ * {@code dev.spool.compiler.lower.ElementwiseLowering#KERNEL}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.ElementwiseReference#FUSED}; kernel code: its body's ops'
+ * templates.
  */
 public record Fused(Graph body) implements Primitive {
 

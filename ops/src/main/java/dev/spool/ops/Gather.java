@@ -10,7 +10,14 @@ import dev.spool.graph.Value;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Row lookup {@code table[indices]}: (V, d...) with int indices (i...) gives (i..., d...). */
+/**
+ * Row lookup {@code table[indices]}: (V, d...) with int indices (i...) gives (i..., d...).
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to a gather)
+ * {@code dev.spool.compiler.lower.GatherScatterLowering#GATHER}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.GatherScatterReference#GATHER}; kernel code none (the
+ * runtime's executor runs its instruction).
+ */
 public record Gather() implements Primitive {
     @Override
     public OpCode code() {

@@ -10,7 +10,15 @@ import dev.spool.graph.Value;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code x[..., index, ...]}: selects one entry of a fixed-size axis and drops that axis. */
+/**
+ * {@code x[..., index, ...]}: selects one entry of a fixed-size axis and drops that axis.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding
+ * {@code dev.spool.compiler.simplify.LayoutFolding#FILL_MOVE}; lowering (to a view)
+ * {@code dev.spool.compiler.lower.LayoutLowering#INDEX}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.LayoutReference#INDEX}; kernel code none (the runtime's
+ * executor runs its instruction).
+ */
 public record Index(int axis, int index) implements Primitive {
     @Override
     public OpCode code() {

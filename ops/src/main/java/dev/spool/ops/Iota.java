@@ -8,7 +8,14 @@ import dev.spool.graph.Value;
 
 import java.util.List;
 
-/** A tensor of {@code shape} whose entries are their index along {@code axis} (e.g. the step t). */
+/**
+ * A tensor of {@code shape} whose entries are their index along {@code axis} (e.g. the step t).
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to an iota)
+ * {@code dev.spool.compiler.lower.GeneratorLowering#IOTA}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.GeneratorReference#IOTA}; kernel code none (the runtime's
+ * executor runs its instruction).
+ */
 public record Iota(DType dtype, Shape shape, int axis) implements Primitive {
     @Override
     public OpCode code() {

@@ -14,6 +14,11 @@ import java.util.List;
  * Matrix product over the last two axes, with leading (batch) axes broadcast:
  * {@code (..., M, K) x (..., K, N) -> (..., M, N)}. {@code transA}/{@code transB} read an operand's
  * last two axes swapped, so {@code x W^T} needs no transposed copy (BLAS takes the flag).
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to GEMMs)
+ * {@code dev.spool.compiler.lower.MatMulLowering#GEMM}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.MatMulReference#MATMUL}; kernel code none (the runtime's
+ * executor runs its instruction).
  */
 public record MatMul(boolean transA, boolean transB) implements Primitive {
     @Override

@@ -8,7 +8,14 @@ import dev.spool.graph.Value;
 
 import java.util.List;
 
-/** Int indices (i...) to (i..., depth) of dtype with a 1 at each index (out-of-range rows are all 0). */
+/**
+ * Int indices (i...) to (i..., depth) of dtype with a 1 at each index (out-of-range rows are all 0).
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to a one-hot)
+ * {@code dev.spool.compiler.lower.GatherScatterLowering#ONE_HOT}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.GatherScatterReference#ONE_HOT}; kernel code none (the
+ * runtime's executor runs its instruction).
+ */
 public record OneHot(int depth, DType dtype) implements Primitive {
     @Override
     public OpCode code() {

@@ -1,8 +1,13 @@
 package dev.spool.ops;
 
 /**
- * The primitive ops, one entry per record type implementing {@link Primitive}. Backends dispatch
- * with an exhaustive {@code switch} over this enum.
+ * The primitive ops, one entry per record type implementing {@link Primitive}. Every stage maps
+ * each op to its rule in one exhaustive {@code switch} over this enum, so a new op does not compile
+ * until every stage has its rule: {@code dev.spool.compiler.simplify.FoldingRules} (constant
+ * folding), {@code dev.spool.compiler.lower.LoweringRules} (lowering to Program instructions),
+ * {@code dev.spool.backend.cpu.reference.ReferenceRules} (the reference interpreter) and
+ * {@code dev.spool.backend.cpu.codegen.KernelTemplates} (generated kernel code); shape and VJP are
+ * the op record's own. Each op record's Javadoc names its rule in every stage.
  */
 public enum OpCode {
     UNARY(OpKind.ELEMENTWISE),

@@ -9,7 +9,14 @@ import dev.spool.graph.Value;
 import java.util.Arrays;
 import java.util.List;
 
-/** Zero-pads a fixed-size axis with {@code before} and {@code after} entries (the VJP of slice). */
+/**
+ * Zero-pads a fixed-size axis with {@code before} and {@code after} entries (the VJP of slice).
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to a fill and a copy)
+ * {@code dev.spool.compiler.lower.LayoutLowering#PAD}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.LayoutReference#PAD}; kernel code none (the runtime's
+ * executor runs its instruction).
+ */
 public record Pad(int axis, int before, int after) implements Primitive {
     @Override
     public OpCode code() {

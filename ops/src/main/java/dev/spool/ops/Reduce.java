@@ -12,7 +12,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
 
-/** Sum, mean or max over {@code axes} (all axes when empty), optionally keeping them as size 1. */
+/**
+ * Sum, mean or max over {@code axes} (all axes when empty), optionally keeping them as size 1.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to a reduction)
+ * {@code dev.spool.compiler.lower.ReductionLowering#REDUCE}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.ReductionReference#REDUCE}; kernel code none (the
+ * runtime's executor runs its instruction).
+ */
 public record Reduce(ReduceFn fn, List<Integer> axes, boolean keepDims) implements Primitive {
     public Reduce {
         axes = List.copyOf(axes);

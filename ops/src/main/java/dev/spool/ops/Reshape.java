@@ -15,6 +15,12 @@ import java.util.List;
  * of them ({@code (T*B, 4)} merges a (T, B, 4) tensor's leading axes); the rule splits products
  * into factors, cancels symbols common to both shapes and requires the remaining sizes to have
  * equal products.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding
+ * {@code dev.spool.compiler.simplify.LayoutFolding#FILL_MOVE}; lowering (to a view)
+ * {@code dev.spool.compiler.lower.LayoutLowering#RESHAPE}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.LayoutReference#RESHAPE}; kernel code none (the runtime's
+ * executor runs its instruction).
  */
 public record Reshape(Shape target) implements Primitive {
     @Override

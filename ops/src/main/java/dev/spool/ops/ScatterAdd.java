@@ -14,6 +14,11 @@ import java.util.List;
 /**
  * Sums rows of {@code updates} (i..., d...) into a zero table (rows, d...) at int {@code indices}
  * (i...): the VJP of {@link Gather}.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to a scatter-add)
+ * {@code dev.spool.compiler.lower.GatherScatterLowering#SCATTER_ADD}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.GatherScatterReference#SCATTER_ADD}; kernel code none
+ * (the runtime's executor runs its instruction).
  */
 public record ScatterAdd(int rows) implements Primitive {
     @Override

@@ -8,7 +8,15 @@ import dev.spool.graph.Value;
 
 import java.util.List;
 
-/** {@code x[start:end]} along {@code axis} (a fixed-size axis). */
+/**
+ * {@code x[start:end]} along {@code axis} (a fixed-size axis).
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding
+ * {@code dev.spool.compiler.simplify.LayoutFolding#FILL_MOVE}; lowering (to a view)
+ * {@code dev.spool.compiler.lower.LayoutLowering#SLICE}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.LayoutReference#SLICE}; kernel code none (the runtime's
+ * executor runs its instruction).
+ */
 public record Slice(int axis, int start, int end) implements Primitive {
     @Override
     public OpCode code() {

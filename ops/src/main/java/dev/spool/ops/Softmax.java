@@ -6,7 +6,14 @@ import dev.spool.graph.Value;
 
 import java.util.List;
 
-/** Softmax (or log-softmax) along {@code axis}, computed stably (max subtracted first). */
+/**
+ * Softmax (or log-softmax) along {@code axis}, computed stably (max subtracted first).
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to a softmax)
+ * {@code dev.spool.compiler.lower.SoftmaxLowering#SOFTMAX}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.SoftmaxReference#SOFTMAX}; kernel code none (the
+ * runtime's executor runs its instruction).
+ */
 public record Softmax(int axis, boolean log) implements Primitive {
     @Override
     public OpCode code() {

@@ -10,7 +10,14 @@ import dev.spool.graph.Value;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Stacks same-typed operands along a new axis. */
+/**
+ * Stacks same-typed operands along a new axis.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding none; lowering (to copies)
+ * {@code dev.spool.compiler.lower.LayoutLowering#STACK}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.LayoutReference#STACK}; kernel code none (the runtime's
+ * executor runs its instruction).
+ */
 public record Stack(int axis) implements Primitive {
     @Override
     public OpCode code() {

@@ -10,7 +10,15 @@ import dev.spool.graph.Value;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Permutes axes: output axis i is input axis {@code perm[i]}. */
+/**
+ * Permutes axes: output axis i is input axis {@code perm[i]}.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding
+ * {@code dev.spool.compiler.simplify.LayoutFolding#FILL_MOVE}; lowering (to a view)
+ * {@code dev.spool.compiler.lower.LayoutLowering#TRANSPOSE}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.LayoutReference#TRANSPOSE}; kernel code none (the
+ * runtime's executor runs its instruction).
+ */
 public record Transpose(List<Integer> perm) implements Primitive {
     public Transpose {
         perm = List.copyOf(perm);

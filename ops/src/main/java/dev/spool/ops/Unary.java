@@ -8,7 +8,15 @@ import dev.spool.graph.Value;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code fn(x)} pointwise; float dtypes, and integers for the integer-safe functions. */
+/**
+ * {@code fn(x)} pointwise; float dtypes, and integers for the integer-safe functions.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding
+ * {@code dev.spool.compiler.simplify.ElementwiseFolding#UNARY}; lowering (to a generated kernel)
+ * {@code dev.spool.compiler.lower.ElementwiseLowering#KERNEL}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.ElementwiseReference#UNARY}; kernel code
+ * {@code dev.spool.backend.cpu.codegen.ElementwiseTemplate#UNARY}.
+ */
 public record Unary(UnaryFn fn) implements Primitive {
     @Override
     public OpCode code() {

@@ -8,7 +8,15 @@ import dev.spool.graph.Value;
 
 import java.util.List;
 
-/** {@code where(cond, a, b)}: a where cond is true, else b; all three broadcast together. */
+/**
+ * {@code where(cond, a, b)}: a where cond is true, else b; all three broadcast together.
+ *
+ * <p>Rules by stage: shape and VJP in this record; folding
+ * {@code dev.spool.compiler.simplify.ElementwiseFolding#WHERE}; lowering (to a generated kernel)
+ * {@code dev.spool.compiler.lower.ElementwiseLowering#KERNEL}; reference semantics
+ * {@code dev.spool.backend.cpu.reference.ElementwiseReference#WHERE}; kernel code
+ * {@code dev.spool.backend.cpu.codegen.ElementwiseTemplate#WHERE}.
+ */
 public record Where() implements Primitive {
     @Override
     public OpCode code() {

@@ -1,5 +1,8 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.compiler.VerifyPass;
+import dev.spool.backend.cpu.codegen.KernelCompiler;
+import dev.spool.backend.cpu.reference.ReferenceProgram;
 import dev.spool.runtime.cpu.CpuExecutable;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.lower.Target;
@@ -66,7 +69,7 @@ public final class CpuBackend {
      * <pre>{@code long janinoNanos = CpuBackend.kernelStats().compileNanos();}</pre>
      */
     public static KernelStats kernelStats() {
-        return KernelCompiler.stats();
+        return new KernelStats(KernelCompiler.compiled(), KernelCompiler.compileNanos(), KernelCompiler.warmupNanos());
     }
 
     /**
@@ -83,6 +86,6 @@ public final class CpuBackend {
 
     /** The reference interpreter on the graph after verification only: {@code CpuBackend.reference(g).run(feeds)}. */
     public static ReferenceProgram reference(Graph graph) {
-        return new ReferenceProgram(new dev.spool.compiler.VerifyPass().run(graph));
+        return new ReferenceProgram(new VerifyPass().run(graph));
     }
 }

@@ -1,5 +1,6 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.backend.cpu.artifact.ArtifactCompiler;
 import dev.spool.backend.cpu.RecurrentGraphs.Cell;
 import dev.spool.compiler.Pipeline;
 import dev.spool.graph.DType;

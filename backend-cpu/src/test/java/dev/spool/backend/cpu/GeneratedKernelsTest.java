@@ -1,5 +1,6 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.backend.cpu.codegen.KernelSource;
 import dev.spool.runtime.cpu.FloatMath;
 import dev.spool.runtime.cpu.VectorSupport;
 import dev.spool.backend.cpu.RecurrentGraphs.Cell;
@@ -207,7 +208,7 @@ class GeneratedKernelsTest {
                         for (int j = 0; j < n; j += 3) {
                             yt.setDouble(j, xt.getDouble(j)); // some equal pairs for EQ, LE, GE, NE
                         }
-                        // exp/tanh/sigmoid kernels run scalar (see KernelSource.hasTierIndependentVectorForm).
+                        // exp/tanh/sigmoid kernels run scalar (see ElementwiseTemplate.hasTierIndependentVectorForm).
                 Tensor zt = runCompiled(b.build("z", z), Map.of("x", xt, "y", yt), t == DType.F32 && KernelSource.VECTOR_FLOAT_MATH).get("z");
                         for (int r = 0; r < ROWS; r++) {
                             for (int j = 0; j < n; j++) {
@@ -244,7 +245,7 @@ class GeneratedKernelsTest {
                         b.exp(b.neg(b.mul(x, x))));
                 Tensor xt = input(rnd, t, false, ROWS, n);
                 Tensor yt = input(rnd, t, false, ROWS, n);
-                // exp/tanh/sigmoid kernels run scalar (see KernelSource.hasTierIndependentVectorForm).
+                // exp/tanh/sigmoid kernels run scalar (see ElementwiseTemplate.hasTierIndependentVectorForm).
                 Tensor zt = runCompiled(b.build("z", z), Map.of("x", xt, "y", yt), t == DType.F32 && KernelSource.VECTOR_FLOAT_MATH).get("z");
                 for (int i = 0; i < xt.size(); i++) {
                     double xv = xt.getDouble(i);

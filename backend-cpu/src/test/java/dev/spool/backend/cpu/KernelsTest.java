@@ -1,5 +1,6 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.backend.cpu.reference.KernelMath;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;

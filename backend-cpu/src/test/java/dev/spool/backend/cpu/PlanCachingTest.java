@@ -1,5 +1,6 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.backend.cpu.codegen.KernelCompiler;
 import dev.spool.backend.cpu.RecurrentGraphs.Cell;
 import dev.spool.program.Program;
 import dev.spool.graph.DType;

@@ -1,6 +1,6 @@
 package dev.spool.benchmarks.inference;
 
-import dev.spool.backend.cpu.ArtifactCompiler;
+import dev.spool.backend.cpu.artifact.ArtifactCompiler;
 import dev.spool.compiler.Pipeline;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.io.SafeTensors;

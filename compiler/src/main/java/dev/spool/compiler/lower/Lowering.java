@@ -9,23 +9,9 @@ import dev.spool.graph.Node;
 import dev.spool.graph.ResourceLimitException;
 import dev.spool.graph.ScanOp;
 import dev.spool.graph.Source;
-import dev.spool.graph.TensorType;
+import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
-import dev.spool.ops.Builder;
-import dev.spool.ops.CheckLengths;
-import dev.spool.ops.Concat;
-import dev.spool.ops.Fill;
-import dev.spool.ops.Fused;
-import dev.spool.ops.Index;
-import dev.spool.ops.Iota;
-import dev.spool.ops.MatMul;
-import dev.spool.ops.Pad;
 import dev.spool.ops.Primitive;
-import dev.spool.ops.Reduce;
-import dev.spool.ops.Slice;
-import dev.spool.ops.Softmax;
-import dev.spool.ops.Stack;
-import dev.spool.ops.Transpose;
 import dev.spool.ops.rewrite.Key;
 import dev.spool.program.Buffer;
 import dev.spool.program.Instr;
@@ -33,7 +19,6 @@ import dev.spool.program.Program;
 import dev.spool.program.View;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -47,9 +32,11 @@ import java.util.Set;
  * ({@link GemmBiasEpilogue}, {@link PairCrossEntropy}, {@link SplitKernels}, {@link InPlaceCarries},
  * {@link MemoryPlanning}) rewrite its result.
  *
- * <p>Data movement that only re-addresses elements (slice, index, transpose, reshape of contiguous
- * data) becomes a view, not a copy; elementwise ops and fused groups become generated kernels;
- * matrix products become GEMMs on strided views (a transposed operand flips a flag, never a copy).
+ * <p>This class is the driver: buffers, the scope of each graph level, constants and scans. Each
+ * primitive op is lowered by its rule from {@link LoweringRules} (one exhaustive switch over the
+ * op codes), grouped per op family: {@link ElementwiseLowering}, {@link GeneratorLowering},
+ * {@link LayoutLowering}, {@link GatherScatterLowering}, {@link ReductionLowering},
+ * {@link MatMulLowering}, {@link SoftmaxLowering}.
  *
  * <p>A scan becomes a {@link Instr.Loop}. Each carry lives in a slot buffer for the whole loop and
  * its next value is copied there at the end of the step (unless it is the old value unchanged);
@@ -114,7 +101,7 @@ public final class Lowering {
         return new Program(l.buffers, top.code, l.feeds, results);
     }
 
-    private Buffer newBuffer(DType dtype, int[] shape, String name, dev.spool.graph.Tensor constant, boolean feed) {
+    private Buffer newBuffer(DType dtype, int[] shape, String name, Tensor constant, boolean feed) {
         long volume = 1;
         for (int s : shape) {
             volume *= s;
@@ -132,7 +119,7 @@ public final class Lowering {
     }
 
     /** Instructions of one graph (the top level or a scan body) at a loop depth. */
-    private final class Scope {
+    private final class Scope implements LoweringContext {
         final int depth;
         final Map<Key, View> env = new HashMap<>();
         /** Destinations fixed before the producer is lowered: stacked output rows, carry slots. */
@@ -169,8 +156,8 @@ public final class Lowering {
             }
         }
 
-        /** Where the producer of v should write: its homes, or a fresh buffer. */
-        List<View> destinations(Value v) {
+        @Override
+        public List<View> destinations(Value v) {
             List<View> h = homes.get(Key.Orig.of(v));
             if (h != null && !h.isEmpty()) {
                 return h;
@@ -180,18 +167,18 @@ public final class Lowering {
             return List.of(View.contiguous(b.id(), shape));
         }
 
-        /** The first destination of v, contiguous (a fresh buffer when the home is strided). */
-        View contiguousDestination(Value v) {
+        @Override
+        public View contiguousDestination(Value v) {
             View d = destinations(v).get(0);
             if (d.isContiguous()) {
                 return d;
             }
             int[] shape = v.shape().sizes();
-            return View.contiguous(newBuffer(v.dtype(), shape, "%" + v.node(), null, false).id(), shape);
+            return fresh(v.dtype(), shape, "%" + v.node());
         }
 
-        /** Records v's view and copies it to every home it is not already in. */
-        void place(Value v, View at) {
+        @Override
+        public void place(Value v, View at) {
             env.put(Key.Orig.of(v), at);
             List<View> h = homes.get(Key.Orig.of(v));
             if (h != null) {
@@ -203,354 +190,33 @@ public final class Lowering {
             }
         }
 
-        View contiguous(View x, DType dtype) {
+        @Override
+        public void record(Value v, View at) {
+            env.put(Key.Orig.of(v), at);
+        }
+
+        @Override
+        public View fresh(DType dtype, int[] shape, String name) {
+            return View.contiguous(newBuffer(dtype, shape, name, null, false).id(), shape);
+        }
+
+        @Override
+        public void emit(Instr instr) {
+            code.add(instr);
+        }
+
+        @Override
+        public View contiguous(View x, DType dtype) {
             if (x.isContiguous()) {
                 return x;
             }
-            View c = View.contiguous(newBuffer(dtype, x.shape(), "contiguous", null, false).id(), x.shape());
+            View c = fresh(dtype, x.shape(), "contiguous");
             code.add(new Instr.Copy(x, c));
             return c;
         }
 
         private void lowerPrimitive(Node n, Primitive p) {
-            Value out = n.output(0);
-            int[] outShape = out.shape().sizes();
-            List<View> ins = n.inputs().stream().map(this::view).toList();
-            switch (p.code()) {
-                case UNARY, BINARY, COMPARE, WHERE, CAST, FUSED -> lowerKernel(n, p, ins);
-                case MATMUL -> lowerMatMul(n, (MatMul) p, ins);
-                case TRANSPOSE -> place(out, ins.get(0).transpose(((Transpose) p).perm().stream().mapToInt(Integer::intValue).toArray()));
-                case RESHAPE -> place(out, contiguous(ins.get(0), out.dtype()).reshape(outShape));
-                case SLICE -> {
-                    Slice s = (Slice) p;
-                    place(out, ins.get(0).slice(Math.floorMod(s.axis(), ins.get(0).rank()), s.start(), s.end()));
-                }
-                case INDEX -> {
-                    Index ix = (Index) p;
-                    place(out, ins.get(0).index(Math.floorMod(ix.axis(), ins.get(0).rank()), ix.index()));
-                }
-                case CONCAT -> {
-                    int axis = Math.floorMod(((Concat) p).axis(), outShape.length);
-                    View dst = destinations(out).get(0);
-                    int at = 0;
-                    for (View part : ins) {
-                        code.add(new Instr.Copy(part, dst.slice(axis, at, at + part.dim(axis))));
-                        at += part.dim(axis);
-                    }
-                    place(out, dst);
-                }
-                case STACK -> {
-                    int axis = Math.floorMod(((Stack) p).axis(), outShape.length);
-                    View dst = destinations(out).get(0);
-                    for (int i = 0; i < ins.size(); i++) {
-                        code.add(new Instr.Copy(ins.get(i), dst.index(axis, i)));
-                    }
-                    place(out, dst);
-                }
-                case PAD -> {
-                    Pad pad = (Pad) p;
-                    int axis = Math.floorMod(pad.axis(), outShape.length);
-                    View dst = destinations(out).get(0);
-                    code.add(new Instr.Fill(dst, 0));
-                    code.add(new Instr.Copy(ins.get(0), dst.slice(axis, pad.before(), pad.before() + ins.get(0).dim(axis))));
-                    place(out, dst);
-                }
-                case GATHER -> {
-                    View table = contiguous(ins.get(0), n.inputs().get(0).dtype());
-                    int rows = table.dim(0);
-                    View dst = contiguousDestination(out);
-                    int idx = ins.get(1).size();
-                    code.add(new Instr.Gather(table.reshape(new int[] {rows, table.size() / Math.max(1, rows)}), flat(ins.get(1), n.inputs().get(1).dtype()),
-                            dst.reshape(new int[] {idx, dst.size() / Math.max(1, idx)})));
-                    place(out, dst);
-                }
-                case SCATTER_ADD -> {
-                    View idx = flat(ins.get(0), n.inputs().get(0).dtype());
-                    View upd = contiguous(ins.get(1), n.inputs().get(1).dtype());
-                    View dst = contiguousDestination(out);
-                    int rows = outShape[0];
-                    code.add(new Instr.ScatterAdd(idx, upd.reshape(new int[] {idx.size(), upd.size() / Math.max(1, idx.size())}),
-                            dst.reshape(new int[] {rows, dst.size() / Math.max(1, rows)})));
-                    place(out, dst);
-                }
-                case ONE_HOT -> {
-                    View idx = flat(ins.get(0), n.inputs().get(0).dtype());
-                    View dst = contiguousDestination(out);
-                    code.add(new Instr.OneHot(idx, dst.reshape(new int[] {idx.size(), outShape[outShape.length - 1]})));
-                    place(out, dst);
-                }
-                case REDUCE -> {
-                    Reduce r = (Reduce) p;
-                    View dst = destinations(out).get(0);
-                    int[] axes = r.axesFor(ins.get(0).rank()).stream().mapToInt(Integer::intValue).toArray();
-                    code.add(new Instr.Reduce(r.fn(), ins.get(0), dst, axes));
-                    place(out, dst);
-                }
-                case SOFTMAX -> {
-                    Softmax s = (Softmax) p;
-                    View dst = destinations(out).get(0);
-                    code.add(new Instr.Softmax(ins.get(0), dst, Math.floorMod(s.axis(), outShape.length), s.log()));
-                    place(out, dst);
-                }
-                case CROSS_ENTROPY -> {
-                    View logits = contiguous(ins.get(0), n.inputs().get(0).dtype());
-                    int classes = logits.dim(logits.rank() - 1);
-                    View dst = destinations(out).get(0);
-                    code.add(new Instr.CrossEntropy(logits.reshape(new int[] {logits.size() / Math.max(1, classes), classes}),
-                            flat(ins.get(1), n.inputs().get(1).dtype()), dst));
-                    place(out, dst);
-                }
-                case CROSS_ENTROPY_GRAD -> {
-                    View logits = contiguous(ins.get(0), n.inputs().get(0).dtype());
-                    int classes = logits.dim(logits.rank() - 1);
-                    int rows = logits.size() / Math.max(1, classes);
-                    View dst = contiguousDestination(out);
-                    code.add(new Instr.CrossEntropyGrad(logits.reshape(new int[] {rows, classes}), flat(ins.get(1), n.inputs().get(1).dtype()),
-                            ins.get(2), dst.reshape(new int[] {rows, classes}), null));
-                    place(out, dst);
-                }
-                case FILL -> {
-                    View dst = destinations(out).get(0);
-                    code.add(new Instr.Fill(dst, ((Fill) p).value()));
-                    place(out, dst);
-                }
-                case CHECK_LENGTHS -> {
-                    code.add(new Instr.CheckLengths(flat(ins.get(0), out.dtype()), ((CheckLengths) p).steps().size(), ((CheckLengths) p).label()));
-                    place(out, ins.get(0));
-                }
-                case IOTA -> {
-                    View dst = destinations(out).get(0);
-                    code.add(new Instr.Iota(dst, ((Iota) p).axis()));
-                    place(out, dst);
-                }
-            }
-        }
-
-        /** A 1-D contiguous view of x's elements. */
-        private View flat(View x, DType dtype) {
-            return contiguous(x, dtype).reshape(new int[] {x.size()});
-        }
-
-        private void lowerKernel(Node n, Primitive p, List<View> ins) {
-            Graph expr = p instanceof Fused f ? f.body() : singleOpExpression(n);
-            int[] shape = n.outputs().get(0).shape().sizes();
-            Map<Value, View> at = new HashMap<>();
-            for (int i = 0; i < ins.size(); i++) {
-                at.put(expr.params().get(i), ins.get(i).broadcastTo(shape));
-            }
-            // Each group output goes to every destination of the node's output; the first is read back if needed.
-            Map<Value, List<View>> dests = new HashMap<>();
-            for (int i = 0; i < n.outputs().size(); i++) {
-                dests.computeIfAbsent(expr.results().get(i), v -> new ArrayList<>()).addAll(destinations(n.output(i)));
-            }
-            for (KernelSplit.Part part : KernelSplit.parts(expr, Integer.MAX_VALUE)) {
-                List<View> inputs = part.inputs().stream().map(at::get).toList();
-                List<View> outputs = new ArrayList<>();
-                List<Value> written = new ArrayList<>();
-                for (Value v : part.outputs()) {
-                    List<View> d = dests.get(v);
-                    if (d == null) {
-                        int[] sh = shape;
-                        d = List.of(View.contiguous(newBuffer(v.dtype(), sh, "%" + n.id() + " part", null, false).id(), sh));
-                    }
-                    for (View view : d) {
-                        outputs.add(view);
-                        written.add(v);
-                    }
-                    at.put(v, d.get(0));
-                }
-                code.add(new Instr.Kernel(part.expression(written), inputs, outputs, shape));
-            }
-            for (int i = 0; i < n.outputs().size(); i++) {
-                env.put(new Key.Orig(n.id(), i), at.get(expr.results().get(i)));
-            }
-        }
-
-        private void lowerMatMul(Node n, MatMul mm, List<View> ins) {
-            Value out = n.output(0);
-            DType dt = out.dtype();
-            View a = ins.get(0);
-            View b = ins.get(1);
-            View dst = destinations(out).get(0);
-            if (!dst.isContiguous() && dst.strides()[dst.rank() - 1] != 1) {
-                dst = contiguousDestination(out);
-            }
-            int ra = a.rank();
-            int rb = b.rank();
-            int m = a.dim(ra - (mm.transA() ? 1 : 2));
-            int k = a.dim(ra - (mm.transA() ? 2 : 1));
-            int nn = b.dim(rb - (mm.transB() ? 2 : 1));
-            View a2 = rb == 2 && !mm.transA() ? foldRows(a) : null;
-            View c2 = a2 != null ? foldRows(dst) : null;
-            if (a2 != null && c2 != null) {
-                // (..., M, K) x (K, N): the batch folds into M, one GEMM (e.g. all time steps at once).
-                gemm(dt, a2, b, c2, false, mm.transB(), a2.dim(0), nn, k);
-            } else if (!batchedGemm(dt, a, b, dst, mm, m, nn, k)) {
-                int[] batch = Arrays.copyOf(dst.shape(), dst.rank() - 2);
-                int count = 1;
-                for (int s : batch) {
-                    count *= s;
-                }
-                int[] pos = new int[batch.length];
-                for (int i = 0; i < count; i++) {
-                    gemm(dt, matrixAt(a, pos), matrixAt(b, pos), matrixAt(dst, pos), mm.transA(), mm.transB(), m, nn, k);
-                    for (int ax = batch.length - 1; ax >= 0; ax--) {
-                        if (++pos[ax] < batch[ax]) {
-                            break;
-                        }
-                        pos[ax] = 0;
-                    }
-                }
-            }
-            place(out, dst);
-        }
-
-        /** The 2-D matrix of a batched view at batch position pos (right-aligned, broadcasting size-1 axes). */
-        /**
-         * (..., M, K) x (..., K, N) as one strided-batched GEMM (e.g. the input projection of a
-         * batch-first sequence, whose time steps do not fold into rows), when every operand's batch
-         * axes collapse onto one stride and its matrices need no copy; false otherwise. One
-         * instruction whatever the batch, so the program's shape does not depend on the sizes.
-         */
-        private boolean batchedGemm(DType dt, View a, View b, View dst, MatMul mm, int m, int nn, int k) {
-            int lead = dst.rank() - 2;
-            if (lead < 1) {
-                return false;
-            }
-            int[] batch = Arrays.copyOf(dst.shape(), lead);
-            int count = 1;
-            for (int s : batch) {
-                count *= s;
-            }
-            if (count == 0) {
-                return true;   // an empty batch computes nothing
-            }
-            Integer sa = batchStride(a, batch);
-            Integer sb = batchStride(b, batch);
-            Integer sc = batchStride(dst, batch);
-            if (sa == null || sb == null || sc == null) {
-                return false;
-            }
-            int[] zero = new int[lead];
-            Operand oa = directOperand(matrixAt(a, zero), mm.transA());
-            Operand ob = directOperand(matrixAt(b, zero), mm.transB());
-            View c0 = rowMajorOrNull(matrixAt(dst, zero));
-            if (oa == null || ob == null || c0 == null) {
-                return false;
-            }
-            code.add(new Instr.Gemm(dt, oa.matrix(), ob.matrix(), c0, oa.transposed(), ob.transposed(), m, nn, k, 0, count, sa, sb, sc));
-            return true;
-        }
-
-        /** The element stride between consecutive batch entries of x (0 without batch axes), or null when its batch axes do not collapse onto one. */
-        private Integer batchStride(View x, int[] batch) {
-            int lead = x.rank() - 2;
-            if (lead == 0) {
-                return 0;
-            }
-            if (lead != batch.length) {
-                return null;
-            }
-            int stride = -1;
-            long expect = 0;
-            for (int i = lead - 1; i >= 0; i--) {
-                if (x.dim(i) != batch[i]) {
-                    return null;
-                }
-                if (batch[i] == 1) {
-                    continue;
-                }
-                if (stride < 0) {
-                    stride = x.strides()[i];
-                    expect = (long) stride * batch[i];
-                } else if (x.strides()[i] != expect) {
-                    return null;
-                } else {
-                    expect *= batch[i];
-                }
-            }
-            return Math.max(stride, 0);
-        }
-
-        /** x as a BLAS operand without copying (possibly transposed), or null when it would need a copy. */
-        private Operand directOperand(View x, boolean trans) {
-            View rm = rowMajorOrNull(x);
-            if (rm != null) {
-                return new Operand(rm, trans);
-            }
-            View cm = rowMajorOrNull(x.transpose(new int[] {1, 0}));
-            return cm != null ? new Operand(cm, !trans) : null;
-        }
-
-        private View matrixAt(View x, int[] pos) {
-            View v = x;
-            int lead = x.rank() - 2;
-            for (int ax = lead - 1; ax >= 0; ax--) {
-                int p = pos[pos.length - lead + ax];
-                v = v.index(ax, v.dim(ax) == 1 ? 0 : p);
-            }
-            return v;
-        }
-
-        /** x (..., R, C) as (N·R, C) when its leading axes collapse onto one row stride, else null. */
-        private View foldRows(View x) {
-            int r = x.rank();
-            if (x.strides()[r - 1] != 1 && x.dim(r - 1) != 1) {
-                return null;
-            }
-            for (int i = r - 3; i >= 0; i--) {
-                if (x.dim(i) != 1 && x.strides()[i] != x.strides()[i + 1] * x.dim(i + 1)) {
-                    return null;
-                }
-            }
-            int rows = x.size() / Math.max(1, x.dim(r - 1));
-            return new View(x.buffer(), x.offset(), new int[] {rows, x.dim(r - 1)}, new int[] {x.strides()[r - 2], 1}, x.loopStrides());
-        }
-
-        /** A GEMM operand: a row-major matrix view, read transposed or not. */
-        private record Operand(View matrix, boolean transposed) {
-        }
-
-        /**
-         * Emits one GEMM with β = 0 ({@link GemmBiasEpilogue} turns a following bias add into β = 1);
-         * a column-major operand view is its transpose in row-major, so it flips the flag.
-         */
-        private void gemm(DType dt, View a, View b, View c, boolean ta, boolean tb, int m, int n, int k) {
-            Operand oa = operand(a, ta, dt);
-            Operand ob = operand(b, tb, dt);
-            View cc = rowMajorOrNull(c);
-            if (cc == null) {
-                cc = View.contiguous(newBuffer(dt, c.shape(), "gemm-out", null, false).id(), c.shape());
-            }
-            code.add(new Instr.Gemm(dt, oa.matrix(), ob.matrix(), cc, oa.transposed(), ob.transposed(), m, n, k, 0, 1, 0, 0, 0));
-            if (!cc.equals(c)) {
-                code.add(new Instr.Copy(cc, c));
-            }
-        }
-
-        private Operand operand(View x, boolean trans, DType dt) {
-            Operand direct = directOperand(x, trans);
-            return direct != null ? direct : new Operand(contiguous(x, dt), trans);
-        }
-
-        /**
-         * x with a unit column stride and a leading dimension >= its columns, as BLAS requires, or
-         * null when x is not laid out that way (size-1 axes may carry any stride, so they are fixed up).
-         */
-        private View rowMajorOrNull(View x) {
-            int rows = x.dim(0);
-            int cols = x.dim(1);
-            int[] st = x.strides().clone();
-            if (cols == 1) {
-                st[1] = 1;
-            }
-            if (rows == 1) {
-                st[0] = Math.max(1, cols);
-            }
-            if (st[1] != 1 || st[0] < Math.max(1, cols)) {
-                return null;
-            }
-            return new View(x.buffer(), x.offset(), x.shape(), st, x.loopStrides());
+            LoweringRules.of(p.code()).lower(n, p, n.inputs().stream().map(this::view).toList(), this);
         }
 
         private void lowerScan(Node n) {
@@ -570,7 +236,7 @@ public final class Lowering {
             for (int i = 0; i < nc; i++) {
                 Value init = n.inputs().get(i);
                 int[] shape = init.shape().sizes();
-                View slot = View.contiguous(newBuffer(init.dtype(), shape, n.label() + " carry " + scan.carryName(i), null, false).id(), shape);
+                View slot = fresh(init.dtype(), shape, n.label() + " carry " + scan.carryName(i));
                 code.add(new Instr.Copy(ops.get(i), slot));
                 slots.add(slot);
             }
@@ -632,8 +298,7 @@ public final class Lowering {
             for (int i = 0; i < nc; i++) {
                 int buffer = next.get(i).buffer();
                 if (!coalesced.contains(i) && slots.stream().anyMatch(slot -> slot.buffer() == buffer)) {
-                    View tmp = View.contiguous(newBuffer(body.results().get(i).dtype(), next.get(i).shape(), "carry-save", null, false).id(),
-                            next.get(i).shape());
+                    View tmp = fresh(body.results().get(i).dtype(), next.get(i).shape(), "carry-save");
                     inner.code.add(new Instr.Copy(next.get(i), tmp));
                     next.set(i, tmp);
                 }
@@ -667,17 +332,5 @@ public final class Lowering {
     private static Graph withoutConstants(Graph body) {
         List<Node> rest = body.nodes().stream().filter(m -> !(m.op() instanceof Constant)).toList();
         return new Graph(rest, body.params(), body.results(), body.resultNames());
-    }
-
-    /** A one-node expression graph for a single elementwise op. */
-    private static Graph singleOpExpression(Node n) {
-        Builder b = new Builder();
-        List<Value> params = new ArrayList<>();
-        for (int i = 0; i < n.inputs().size(); i++) {
-            TensorType t = n.inputs().get(i).type();
-            params.add(b.input("in" + i, t.dtype(), t.shape().dims().toArray()));
-        }
-        Value r = b.apply1(n.op(), params.toArray(Value[]::new));
-        return b.build("out0", r);
     }
 }

@@ -20,7 +20,7 @@ import java.util.OptionalDouble;
 /**
  * Algebraic identities that drop or merge ops. A neutral operand (0 for add and sub, 1 for mul
  * and div) is a fill or a uniform constant, and the op goes only when its result has exactly
- * x's type: {@code x(B,1) + fill0(B,4)} broadcasts, so it stays. With {@link FoldRules} they clean
+ * x's type: {@code x(B,1) + fill0(B,4)} broadcasts, so it stays. With {@link FoldingRules} they clean
  * up autodiff's {@code Grads.broadcastTo}: {@code mul(add(fill0, reshape(fill1)), g)} folds to
  * {@code mul(fill1, g)}, then to {@code g}. Exact in IEEE arithmetic except that {@code -0.0 + 0}
  * keeps its sign.

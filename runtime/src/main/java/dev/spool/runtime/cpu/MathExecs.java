@@ -157,15 +157,7 @@ final class MathExecs {
             for (int r = 0; r < walk.inner(); r++) {
                 int p = at[0] + r * si;
                 int q = at[1] + r * so;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < n; j++) {
-                    max = Math.max(max, Elements.get(m, dtype, p + j * inStride));
-                }
-                double s = 0;
-                for (int j = 0; j < n; j++) {
-                    s += Math.exp(Elements.get(m, dtype, p + j * inStride) - max);
-                }
-                double lse = max + Math.log(s);
+                double lse = logSumExp(m, dtype, p, n, inStride);
                 for (int j = 0; j < n; j++) {
                     double v = Elements.get(m, dtype, p + j * inStride) - lse;
                     Elements.put(m, dtype, q + j * outStride, log ? v : Math.exp(v));
@@ -204,13 +196,7 @@ final class MathExecs {
             int l = logits.at(loop);
             int t = targets.at(loop);
             int es = dtype.byteSize();
-            for (int r = 0; r < rows; r++) {
-                long c = Elements.getLong(m, targetType, t + r * targetType.byteSize());
-                if (c < 0 || c >= classes) {
-                    throw new IndexOutOfBoundsException("cross_entropy: target " + c + " at row " + r + " is outside [0, " + classes + ")");
-                }
-                target[r] = (int) c;
-            }
+            readTargets(m, targetType, t, classes, target);
             if (dtype == DType.F32 && VectorSupport.floatLanes() > 0) {
                 double total = VectorRows.crossEntropy(m, l, rows, classes, target, sums);
                 Elements.put(m, dtype, out.at(loop), rows == 0 ? Double.NaN : total / rows);
@@ -219,15 +205,7 @@ final class MathExecs {
             double total = 0;
             for (int r = 0; r < rows; r++) {
                 int row = l + r * classes * es;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < classes; j++) {
-                    max = Math.max(max, Elements.get(m, dtype, row + j * es));
-                }
-                double s = 0;
-                for (int j = 0; j < classes; j++) {
-                    s += Math.exp(Elements.get(m, dtype, row + j * es) - max);
-                }
-                total += max + Math.log(s) - Elements.get(m, dtype, row + target[r] * es);
+                total += logSumExp(m, dtype, row, classes, es) - Elements.get(m, dtype, row + target[r] * es);
             }
             Elements.put(m, dtype, out.at(loop), rows == 0 ? Double.NaN : total / rows);
         }
@@ -269,13 +247,7 @@ final class MathExecs {
             int t = targets.at(loop);
             int o = out.at(loop);
             double k = Elements.get(m, dtype, scale.at(loop));
-            for (int r = 0; r < rows; r++) {
-                long c = Elements.getLong(m, targetType, t + r * targetType.byteSize());
-                if (c < 0 || c >= classes) {
-                    throw new IndexOutOfBoundsException("cross_entropy: target " + c + " at row " + r + " is outside [0, " + classes + ")");
-                }
-                target[r] = (int) c;
-            }
+            readTargets(m, targetType, t, classes, target);
             if (dtype == DType.F32 && VectorSupport.floatLanes() > 0) {
                 double total = VectorRows.crossEntropyGrad(m, l, o, rows, classes, target, (float) k, loss != null, sums);
                 if (loss != null) {
@@ -288,15 +260,7 @@ final class MathExecs {
             for (int r = 0; r < rows; r++) {
                 int row = l + r * classes * es;
                 int dst = o + r * classes * es;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < classes; j++) {
-                    max = Math.max(max, Elements.get(m, dtype, row + j * es));
-                }
-                double s = 0;
-                for (int j = 0; j < classes; j++) {
-                    s += Math.exp(Elements.get(m, dtype, row + j * es) - max);
-                }
-                double lse = max + Math.log(s);
+                double lse = logSumExp(m, dtype, row, classes, es);
                 total += lse - Elements.get(m, dtype, row + target[r] * es);
                 for (int j = 0; j < classes; j++) {
                     double p = Math.exp(Elements.get(m, dtype, row + j * es) - lse);
@@ -306,6 +270,35 @@ final class MathExecs {
             if (loss != null) {
                 Elements.put(m, dtype, loss.at(loop), rows == 0 ? Double.NaN : total / rows);
             }
+        }
+    }
+
+    /*
+     * The scalar path's softmax and cross-entropy math, shared by the three execs above (the F32
+     * vector path is VectorRows'; the reference interpreter has its own, on tensors).
+     */
+
+    /** log Σ exp over the n elements at byte address p, p + stride, ... (the max subtracted first), in double. */
+    private static double logSumExp(ByteBuffer m, DType dtype, int p, int n, int stride) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            max = Math.max(max, Elements.get(m, dtype, p + j * stride));
+        }
+        double s = 0;
+        for (int j = 0; j < n; j++) {
+            s += Math.exp(Elements.get(m, dtype, p + j * stride) - max);
+        }
+        return max + Math.log(s);
+    }
+
+    /** Reads one target class per row (target.length rows) from byte address t, refusing one outside [0, classes). */
+    private static void readTargets(ByteBuffer m, DType targetType, int t, int classes, int[] target) {
+        for (int r = 0; r < target.length; r++) {
+            long c = Elements.getLong(m, targetType, t + r * targetType.byteSize());
+            if (c < 0 || c >= classes) {
+                throw new IndexOutOfBoundsException("cross_entropy: target " + c + " at row " + r + " is outside [0, " + classes + ")");
+            }
+            target[r] = (int) c;
         }
     }
 }

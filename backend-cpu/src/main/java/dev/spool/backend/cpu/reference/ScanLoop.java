@@ -1,4 +1,4 @@
-package dev.spool.backend.cpu;
+package dev.spool.backend.cpu.reference;
 
 import dev.spool.graph.Dim;
 import dev.spool.graph.InputException;

@@ -1,4 +1,4 @@
-package dev.spool.backend.cpu;
+package dev.spool.backend.cpu.codegen;
 
 import dev.spool.runtime.cpu.FloatMath;
 import dev.spool.runtime.cpu.KernelLayout;
@@ -8,14 +8,9 @@ import dev.spool.graph.Graph;
 import dev.spool.graph.Node;
 import dev.spool.graph.Source;
 import dev.spool.graph.Value;
-import dev.spool.ops.Binary;
-import dev.spool.ops.BinaryFn;
-import dev.spool.ops.Cast;
 import dev.spool.ops.Compare;
 import dev.spool.ops.Fill;
 import dev.spool.ops.Primitive;
-import dev.spool.ops.Unary;
-import dev.spool.ops.UnaryFn;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,8 +37,11 @@ import java.util.Set;
  * FloatMath#exact}), and a body of more than {@link #SEGMENT_OPERATIONS} operations becomes segment
  * methods run in turn over chunks of {@link #CHUNK} elements, the values crossing segments kept in
  * per-thread scratch slots (exact float copies, so the bits do not change).
+ *
+ * <p>This class is the kernel's frame (loops, loads, stores, segments, scratch); each op's own code
+ * comes from its template ({@link KernelTemplates}, {@link ElementwiseTemplate}).
  */
-final class KernelSource {
+public final class KernelSource {
     /** The name of the one top-level class of every generated kernel (each lives in a class loader of its own). */
     static final String CLASS_NAME = "SpoolKernel";
     private final Graph expr;
@@ -69,7 +67,7 @@ final class KernelSource {
      */
     static final int SEGMENT_OPERATIONS = 32;
     /** Elements per chunk of a segmented row: each spilled value has a chunk-sized scratch slot (1 KiB in F32, L1-resident). */
-    static final int CHUNK = 256;
+    public static final int CHUNK = 256;
 
     /**
      * @param lanes vector lanes for the innermost loop, or 0 for scalar code
@@ -103,7 +101,8 @@ final class KernelSource {
         List<Node> current = new ArrayList<>();
         int cost = 0;
         for (Node n : operations(expr)) {
-            int c = n.op() instanceof Unary u && floatMathName(u.fn()) != null ? FloatMath.vectorOperations(floatMathName(u.fn())) : 1;
+            String f = ElementwiseTemplate.floatMathFunction(n.op());
+            int c = f != null ? FloatMath.vectorOperations(f) : 1;
             if (!current.isEmpty() && cost + c > SEGMENT_OPERATIONS) {
                 result.add(current);
                 current = new ArrayList<>();
@@ -160,11 +159,11 @@ final class KernelSource {
     }
 
     /** Generated source and the vector width its innermost loop uses (0 for scalar code). */
-    record Code(String source, int lanes) {
+    public record Code(String source, int lanes) {
     }
 
     /** The kernel for expr over layout, vectorised when possible and {@code maxFloatLanes} (F32 lanes) > 0. */
-    static Code generate(Graph expr, KernelLayout layout, int maxFloatLanes) {
+    public static Code generate(Graph expr, KernelLayout layout, int maxFloatLanes) {
         int lanes = 0;
         DType ft = vectorType(expr, layout);
         if (ft != null && maxFloatLanes > 0) {
@@ -194,18 +193,14 @@ final class KernelSource {
             }
         }
         for (Node n : expr.nodes()) {
-            if (n.op() instanceof Cast c && c.to() != n.inputs().get(0).dtype()) {
-                return null;
-            }
-            if (n.op() instanceof Unary u && !hasTierIndependentVectorForm(u.fn(), ft) || n.op() instanceof Binary b && b.fn() == BinaryFn.POW) {
-                return null;
-            }
             for (var t : n.outputs()) {
                 if (t.dtype() != ft && !(n.op() instanceof Compare)) {
                     return null;
                 }
             }
-            if (n.op() instanceof Compare && n.inputs().get(0).dtype() != ft) {
+        }
+        for (Node n : operations(expr)) {
+            if (!KernelTemplates.of(((Primitive) n.op()).code()).hasVectorForm(n, ft)) {
                 return null;
             }
         }
@@ -219,42 +214,17 @@ final class KernelSource {
     }
 
     /**
-     * Whether a vector loop computes fn exactly as the scalar code does, in every JIT tier: the
-     * exact IEEE operations do, and so does {@link FloatMath}'s vector form of F32 exp, tanh and
-     * sigmoid (the same operations in the same order). The Vector API's own transcendentals do not
-     * (SVML under C2, Math per lane before), so F64 exp/tanh/sigmoid and every log run as scalar loops
-     * (F64 through Math, whose intrinsics all tiers share).
-     */
-    private static boolean hasTierIndependentVectorForm(UnaryFn fn, DType t) {
-        return switch (fn) {
-            case NEG, RELU, SQRT, ABS, SQUARE, RECIPROCAL -> true;
-            case EXP, TANH, SIGMOID -> VECTOR_FLOAT_MATH && t == DType.F32;
-            case LOG -> false;
-        };
-    }
-
-    /**
      * Whether F32 exp/tanh/sigmoid kernels use FloatMath's vector form (the default; {@code
      * -Dspool.vectorFloatMath=false} runs them as scalar loops, same bits, 2-3x slower).
      */
-    static final boolean VECTOR_FLOAT_MATH = !"false".equals(System.getProperty("spool.vectorFloatMath"));
+    public static final boolean VECTOR_FLOAT_MATH = !"false".equals(System.getProperty("spool.vectorFloatMath"));
 
     /** Whether the expression needs {@link FloatMath}'s vector constants. */
     private boolean usesFloatMath() {
-        return expr.nodes().stream().anyMatch(n -> n.op() instanceof Unary u && floatMathName(u.fn()) != null);
+        return expr.nodes().stream().anyMatch(n -> ElementwiseTemplate.floatMathFunction(n.op()) != null);
     }
 
-    /** The {@link FloatMath} function of fn, or null. */
-    private static String floatMathName(UnaryFn fn) {
-        return switch (fn) {
-            case EXP -> "exp";
-            case TANH -> "tanh";
-            case SIGMOID -> "sigmoid";
-            default -> null;
-        };
-    }
-
-    private static String javaType(DType t) {
+    static String javaType(DType t) {
         return switch (t) {
             case F32 -> "float";
             case F64 -> "double";
@@ -397,7 +367,7 @@ final class KernelSource {
         return null;
     }
 
-    private static String literal(double v, DType t) {
+    static String literal(double v, DType t) {
         return switch (t) {
             case F32 -> Float.isNaN((float) v) ? "Float.NaN" : Float.isInfinite((float) v) ? (v > 0 ? "Float.POSITIVE_INFINITY" : "Float.NEGATIVE_INFINITY")
                     : Float.toString((float) v) + "f";
@@ -596,14 +566,16 @@ final class KernelSource {
         String name = (vec ? "v" : "x") + node.id();
         List<String> args = node.inputs().stream().map(local::get).toList();
         Primitive p = (Primitive) node.op();
-        if (vec && p instanceof Unary u && floatMathName(u.fn()) != null) {
-            sb.append(FloatMath.vectorStatements(floatMathName(u.fn()), name, args.get(0), indent));
+        ElementwiseTemplate template = KernelTemplates.of(p.code());
+        String floatMath = ElementwiseTemplate.floatMathFunction(p);
+        if (vec && floatMath != null) {
+            sb.append(FloatMath.vectorStatements(floatMath, name, args.get(0), indent));
         } else if (vec) {
             String type = p instanceof Compare ? "VectorMask" : vectorClass();
-            sb.append(indent).append("final ").append(type).append(' ').append(name).append(" = ").append(vectorOp(p, args)).append(";\n");
+            sb.append(indent).append("final ").append(type).append(' ').append(name).append(" = ").append(template.vector(p, args, this::exact)).append(";\n");
         } else {
             sb.append(indent).append("final ").append(javaType(v.dtype())).append(' ').append(name).append(" = ")
-                    .append(scalarOp(p, node, args)).append(";\n");
+                    .append(template.scalar(p, node.inputs().get(0).dtype(), v.dtype(), args)).append(";\n");
         }
         local.put(v, name);
     }
@@ -620,120 +592,5 @@ final class KernelSource {
     /** A vector-valued call cast to the kernel's exact vector class; see {@code FloatMath.exact}. */
     private String exact(String call) {
         return "((" + vectorClass() + ") VT.cast(" + call + "))";
-    }
-
-    /**
-     * The vector expression of one op. Every operation is written as a direct call of
-     * {@code lanewise(VectorOperators.X, ...)}, {@code compare} or {@code blend}: the methods each
-     * vector shape overrides, so the call site lives in this kernel and its type profile sees only
-     * this kernel's shape. The convenience methods ({@code add}, {@code mul}, {@code neg}, {@code
-     * max}, ...) call {@code lanewise} from inside {@code FloatVector}, one call site shared by every
-     * caller in the JVM; once kernels (or VectorRows) of two widths have run, C2 inlines it
-     * bimorphically, the vector's exact type is lost, the store intrinsic fails, and every vector op
-     * allocates its box: per scan step, in steady state.
-     */
-    private String vectorOp(Primitive p, List<String> a) {
-        String x = a.get(0);
-        return switch (p.code()) {
-            case UNARY -> switch (((Unary) p).fn()) {
-                case NEG -> unaryOp("NEG", x);
-                case EXP, LOG, TANH, SIGMOID -> throw new IllegalStateException("no tier-independent vector form: " + ((Unary) p).fn());
-                case RELU -> binaryOp("MAX", x, "ZERO");
-                case SQRT -> unaryOp("SQRT", x);
-                case ABS -> unaryOp("ABS", x);
-                case SQUARE -> binaryOp("MUL", x, x);
-                case RECIPROCAL -> binaryOp("DIV", "ONE", x);
-            };
-            case BINARY -> switch (((Binary) p).fn()) {
-                case ADD -> binaryOp("ADD", x, a.get(1));
-                case SUB -> binaryOp("SUB", x, a.get(1));
-                case MUL -> binaryOp("MUL", x, a.get(1));
-                case DIV -> binaryOp("DIV", x, a.get(1));
-                case MAX -> binaryOp("MAX", x, a.get(1));
-                case MIN -> binaryOp("MIN", x, a.get(1));
-                case POW -> binaryOp("POW", x, a.get(1));
-            };
-            case COMPARE -> x + ".compare(VectorOperators." + ((Compare) p).fn().name() + ", " + a.get(1) + ")";
-            case WHERE -> exact(a.get(2) + ".blend(" + a.get(1) + ", " + x + ")");
-            case CAST -> x;
-            default -> throw new IllegalStateException("not elementwise: " + p.name());
-        };
-    }
-
-    private String unaryOp(String op, String x) {
-        return exact(x + ".lanewise(VectorOperators." + op + ")");
-    }
-
-    private String binaryOp(String op, String x, String y) {
-        return exact(x + ".lanewise(VectorOperators." + op + ", " + y + ")");
-    }
-
-    private String scalarOp(Primitive p, Node node, List<String> a) {
-        String x = a.get(0);
-        DType in = node.inputs().get(0).dtype();
-        DType out = node.outputs().get(0).dtype();
-        return switch (p.code()) {
-            case UNARY -> unary((Unary) p, x, out);
-            case BINARY -> binary((Binary) p, x, a.get(1), out);
-            case COMPARE -> "(" + x + " " + ((Compare) p).fn().symbol() + " " + a.get(1) + ")";
-            case WHERE -> "(" + x + " ? " + a.get(1) + " : " + a.get(2) + ")";
-            case CAST -> cast(x, in, out);
-            default -> throw new IllegalStateException("not elementwise: " + p.name());
-        };
-    }
-
-    private static String unary(Unary u, String x, DType t) {
-        String cast = t == DType.F32 ? "(float) " : "";
-        if (!t.isFloat()) {
-            String jt = javaType(t);
-            return "(" + jt + ") (" + switch (u.fn()) {
-                case NEG -> "-" + x;
-                case RELU -> "Math.max(" + x + ", 0)";
-                case ABS -> "Math.abs(" + x + ")";
-                case SQUARE -> x + " * " + x;
-                default -> throw new IllegalStateException(u.fn() + " on " + t);
-            } + ")";
-        }
-        return switch (u.fn()) {
-            case NEG -> "(-" + x + ")";
-            case EXP -> t == DType.F32 ? "dev.spool.runtime.cpu.FloatMath.exp(" + x + ")" : "Math.exp(" + x + ")";
-            case LOG -> cast + "Math.log(" + x + ")";
-            case TANH -> t == DType.F32 ? "dev.spool.runtime.cpu.FloatMath.tanh(" + x + ")" : "Math.tanh(" + x + ")";
-            case SIGMOID -> t == DType.F32 ? "dev.spool.runtime.cpu.FloatMath.sigmoid(" + x + ")" : "dev.spool.ops.UnaryFn.SIGMOID.apply(" + x + ")";
-            case RELU -> "(" + x + " > 0 ? " + x + " : 0)";
-            case SQRT -> cast + "Math.sqrt(" + x + ")";
-            case ABS -> "Math.abs(" + x + ")";
-            case SQUARE -> "(" + x + " * " + x + ")";
-            case RECIPROCAL -> "(1 / " + x + ")";
-        };
-    }
-
-    private static String binary(Binary b, String x, String y, DType t) {
-        String jt = javaType(t);
-        return "(" + jt + ") (" + switch (b.fn()) {
-            case ADD -> x + " + " + y;
-            case SUB -> x + " - " + y;
-            case MUL -> x + " * " + y;
-            case DIV -> x + " / " + y;
-            case MAX -> "Math.max(" + x + ", " + y + ")";
-            case MIN -> "Math.min(" + x + ", " + y + ")";
-            case POW -> t.isFloat() ? "Math.pow(" + x + ", " + y + ")" : "(long) Math.pow(" + x + ", " + y + ")";
-        } + ")";
-    }
-
-    private static String cast(String x, DType from, DType to) {
-        if (from == to) {
-            return x;
-        }
-        if (from == DType.BOOL) {
-            return "(" + x + " ? " + literal(1, to) + " : " + literal(0, to) + ")";
-        }
-        if (to == DType.BOOL) {
-            return "(" + x + " != 0)";
-        }
-        if (to == DType.F32 && !from.isFloat()) {
-            return "(float) (double) " + x; // as the reference: through double
-        }
-        return "(" + javaType(to) + ") " + x;
     }
 }

@@ -1,5 +1,6 @@
-package dev.spool.backend.cpu;
+package dev.spool.backend.cpu.reference;
 
+import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
 
 import java.util.List;
@@ -106,7 +107,7 @@ final class LayoutKernels {
         return out;
     }
 
-    static Tensor oneHot(Tensor indices, int depth, dev.spool.graph.DType dtype, int[] outShape) {
+    static Tensor oneHot(Tensor indices, int depth, DType dtype, int[] outShape) {
         Tensor out = Tensor.zeros(dtype, outShape);
         for (int i = 0; i < indices.size(); i++) {
             long ix = indices.getLong(i);

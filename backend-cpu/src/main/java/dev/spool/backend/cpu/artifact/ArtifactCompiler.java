@@ -1,5 +1,8 @@
-package dev.spool.backend.cpu;
+package dev.spool.backend.cpu.artifact;
 
+import dev.spool.backend.cpu.CpuBackend;
+import dev.spool.backend.cpu.codegen.KernelCompiler;
+import dev.spool.backend.cpu.codegen.KernelSource;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.spool.compiler.Pipeline;

@@ -1,4 +1,4 @@
-package dev.spool.backend.cpu;
+package dev.spool.backend.cpu.reference;
 
 /**
  * Scalar math that generated kernels and the reference kernels share: the scalar tails of vector

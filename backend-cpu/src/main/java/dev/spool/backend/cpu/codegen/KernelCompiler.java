@@ -1,4 +1,4 @@
-package dev.spool.backend.cpu;
+package dev.spool.backend.cpu.codegen;
 
 import dev.spool.program.Instr;
 import dev.spool.runtime.cpu.CpuKernel;
@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
  * length), then warms it up ({@link KernelWarmup}). An artifact writer takes the class bytes of the
  * same compilation ({@link #classBytes}), so an artifact runs exactly the code the backend runs.
  */
-final class KernelCompiler implements KernelProvider {
+public final class KernelCompiler implements KernelProvider {
     /** The one instance: the cache is per JVM. */
-    static final KernelCompiler INSTANCE = new KernelCompiler();
+    public static final KernelCompiler INSTANCE = new KernelCompiler();
     private static final ConcurrentHashMap<String, CpuKernel> CACHE = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<String, byte[]> CLASS_FILES = new ConcurrentHashMap<>();
     /** Time spent in Janino and in warm-up, for the compile-stage timings of the scan-vs-unroll study. */
@@ -70,7 +70,7 @@ final class KernelCompiler implements KernelProvider {
     }
 
     /** The class file Janino makes of a generated kernel's source (for artifacts), once per source per JVM. */
-    static byte[] classBytes(String source) {
+    public static byte[] classBytes(String source) {
         return CLASS_FILES.computeIfAbsent(source, s -> {
             ClassFile[] files = janino(s).getClassFiles();
             if (files.length != 1) {
@@ -92,13 +92,18 @@ final class KernelCompiler implements KernelProvider {
     }
 
     /** Distinct kernels compiled so far (for reports). */
-    static int compiled() {
+    public static int compiled() {
         return CACHE.size();
     }
 
-    /** Kernels in the cache and the total time spent compiling (Janino) and warming kernels up. */
-    static CpuBackend.KernelStats stats() {
-        return new CpuBackend.KernelStats(CACHE.size(), COOK_NANOS.sum(), WARM_NANOS.sum());
+    /** Total time spent compiling kernels with Janino, in nanoseconds. */
+    public static long compileNanos() {
+        return COOK_NANOS.sum();
+    }
+
+    /** Total time spent warming compiled kernels up, in nanoseconds. */
+    public static long warmupNanos() {
+        return WARM_NANOS.sum();
     }
 
     /**
@@ -106,7 +111,7 @@ final class KernelCompiler implements KernelProvider {
      * the end: every distinct kernel it needs is compiled once, as in a fresh JVM, while the shared
      * cache's kernels stay hot for other programs.
      */
-    static void uncached(Runnable prepare) {
+    public static void uncached(Runnable prepare) {
         PRIVATE.set(new HashMap<>());
         try {
             prepare.run();
