@@ -1,10 +1,10 @@
 package dev.spool.compiler;
 
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
-import dev.spool.graph.Source;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Source;
 import dev.spool.ops.Binary;
 import dev.spool.ops.BinaryFn;
 import dev.spool.ops.MatMul;

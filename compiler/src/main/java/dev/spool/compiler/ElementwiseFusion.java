@@ -1,10 +1,10 @@
 package dev.spool.compiler;
 
-import dev.spool.graph.Constant;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
 import dev.spool.graph.Shape;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.Node;
 import dev.spool.ops.Builder;
 import dev.spool.ops.Fill;
 import dev.spool.ops.Fused;

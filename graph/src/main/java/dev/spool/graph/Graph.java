@@ -1,5 +1,11 @@
 package dev.spool.graph;
 
+import dev.spool.graph.internal.GraphPrinter;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Op;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Source;
+
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.Maps;
 
@@ -125,19 +131,15 @@ public final class Graph {
         for (Node n : nodes) {
             Op op = n.op().mapDims(f);
             List<Value> ins = n.inputs().stream().map(v -> mapValue(v, f)).toList();
-            List<TensorType> outs = n.outputs().stream().map(t -> mapType(t, f)).toList();
+            List<TensorType> outs = n.outputs().stream().map(t -> t.mapDims(f)).toList();
             out.add(new Node(n.id(), op, ins, outs));
         }
         return new Graph(out, params.stream().map(v -> mapValue(v, f)).toList(),
                 results.stream().map(v -> mapValue(v, f)).toList(), resultNames);
     }
 
-    static TensorType mapType(TensorType t, UnaryOperator<Dim> f) {
-        return new TensorType(t.dtype(), t.shape().map(f));
-    }
-
     private static Value mapValue(Value v, UnaryOperator<Dim> f) {
-        return new Value(v.node(), v.index(), mapType(v.type(), f));
+        return new Value(v.node(), v.index(), v.type().mapDims(f));
     }
 
     @Override

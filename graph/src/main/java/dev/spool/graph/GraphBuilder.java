@@ -1,5 +1,12 @@
 package dev.spool.graph;
 
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.DimUnifier;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Op;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Source;
+
 import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,8 +1,8 @@
 package dev.spool.ops;
 
-import dev.spool.graph.DimUnifier;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.DimUnifier;
 
 import java.util.List;
 import java.util.Locale;

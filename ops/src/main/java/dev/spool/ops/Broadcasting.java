@@ -1,9 +1,9 @@
 package dev.spool.ops;
 
 import dev.spool.graph.Dim;
-import dev.spool.graph.DimUnifier;
 import dev.spool.graph.Shape;
 import dev.spool.graph.ShapeException;
+import dev.spool.graph.internal.DimUnifier;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,10 +1,10 @@
 package dev.spool.ops;
 
 import dev.spool.graph.Dim;
-import dev.spool.graph.DimUnifier;
 import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.DimUnifier;
 
 import java.util.List;
 

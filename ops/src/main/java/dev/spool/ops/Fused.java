@@ -1,13 +1,13 @@
 package dev.spool.ops;
 
 import dev.spool.graph.Dim;
-import dev.spool.graph.DimUnifier;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
 import dev.spool.graph.ShapeException;
-import dev.spool.graph.Source;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.DimUnifier;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Source;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +30,7 @@ public record Fused(Graph body) implements Primitive {
             throw new IllegalArgumentException("a fused group needs at least one result");
         }
         for (Node n : body.nodes()) {
-            boolean ok = n.op() instanceof Source || n.op() instanceof dev.spool.graph.Constant
+            boolean ok = n.op() instanceof Source || n.op() instanceof dev.spool.graph.internal.Constant
                     || n.op() instanceof Primitive p && (p.kind() == OpKind.ELEMENTWISE || p.code() == OpCode.FILL);
             if (!ok || n.op() instanceof Fused) {
                 throw new IllegalArgumentException("a fused group holds only elementwise ops, constants and fills, not " + n.label());
@@ -80,7 +80,7 @@ public record Fused(Graph body) implements Primitive {
         if (n.op() instanceof Source s) {
             return s.label();
         }
-        if (n.op() instanceof dev.spool.graph.Constant c) {
+        if (n.op() instanceof dev.spool.graph.internal.Constant c) {
             return c.value().size() == 1 ? Double.toString(c.value().getDouble(0)) : "const";
         }
         if (n.op() instanceof Fill f) {

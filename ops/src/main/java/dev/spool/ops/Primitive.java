@@ -1,7 +1,7 @@
 package dev.spool.ops;
 
-import dev.spool.graph.Op;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Op;
 
 import java.util.List;
 

@@ -1,15 +1,15 @@
 package dev.spool.program;
 
-import dev.spool.graph.Constant;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.Op;
 import dev.spool.graph.Shape;
-import dev.spool.graph.Source;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Op;
+import dev.spool.graph.internal.Source;
 import dev.spool.ops.Binary;
 import dev.spool.ops.BinaryFn;
 import dev.spool.ops.Builder;

@@ -1,12 +1,13 @@
 package dev.spool.runtime;
 
+import dev.spool.graph.DType;
+import dev.spool.graph.internal.AtomicWrite;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.spool.graph.DType;
-import dev.spool.graph.io.AtomicWrite;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

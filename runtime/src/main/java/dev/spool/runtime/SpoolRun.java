@@ -1,7 +1,7 @@
 package dev.spool.runtime;
 
 import dev.spool.graph.Tensor;
-import dev.spool.graph.io.AtomicWrite;
+import dev.spool.graph.internal.AtomicWrite;
 import dev.spool.graph.io.SafeTensors;
 
 import java.nio.file.Path;

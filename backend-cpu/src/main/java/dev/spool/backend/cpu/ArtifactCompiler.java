@@ -1,16 +1,14 @@
 package dev.spool.backend.cpu;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.spool.compiler.Pipeline;
 import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.InputException;
 import dev.spool.graph.Shape;
-import dev.spool.graph.Source;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
-import dev.spool.graph.io.AtomicWrite;
+import dev.spool.graph.internal.AtomicWrite;
+import dev.spool.graph.internal.Source;
 import dev.spool.graph.io.SafeTensors;
 import dev.spool.program.Instr;
 import dev.spool.program.MemoryPlanner;
@@ -24,6 +22,9 @@ import dev.spool.runtime.cpu.KernelKey;
 import dev.spool.runtime.cpu.KernelLayout;
 import dev.spool.runtime.cpu.KernelProvider;
 import dev.spool.runtime.cpu.VectorSupport;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

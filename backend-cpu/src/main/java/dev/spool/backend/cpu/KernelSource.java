@@ -1,13 +1,11 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.runtime.cpu.FloatMath;
-import dev.spool.runtime.cpu.KernelLayout;
-import dev.spool.graph.Constant;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.Source;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Source;
 import dev.spool.ops.Binary;
 import dev.spool.ops.BinaryFn;
 import dev.spool.ops.Cast;
@@ -16,6 +14,8 @@ import dev.spool.ops.Fill;
 import dev.spool.ops.Primitive;
 import dev.spool.ops.Unary;
 import dev.spool.ops.UnaryFn;
+import dev.spool.runtime.cpu.FloatMath;
+import dev.spool.runtime.cpu.KernelLayout;
 
 import java.util.ArrayList;
 import java.util.HashMap;

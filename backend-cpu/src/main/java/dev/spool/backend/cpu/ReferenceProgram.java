@@ -1,15 +1,14 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.graph.Constant;
 import dev.spool.graph.Graph;
 import dev.spool.graph.InputException;
-import dev.spool.graph.Node;
-import dev.spool.graph.Op;
-import dev.spool.graph.ScanOp;
 import dev.spool.graph.Shape;
-import dev.spool.graph.Source;
 import dev.spool.graph.Tensor;
-import dev.spool.graph.TensorType;
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Op;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Source;
 import dev.spool.ops.Binary;
 import dev.spool.ops.Cast;
 import dev.spool.ops.CheckLengths;

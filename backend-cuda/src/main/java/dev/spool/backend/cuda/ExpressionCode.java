@@ -1,11 +1,11 @@
 package dev.spool.backend.cuda;
 
-import dev.spool.graph.Constant;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.Source;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Source;
 import dev.spool.ops.Binary;
 import dev.spool.ops.Cast;
 import dev.spool.ops.Compare;

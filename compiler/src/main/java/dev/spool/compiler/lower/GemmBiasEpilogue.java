@@ -1,8 +1,8 @@
 package dev.spool.compiler.lower;
 
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.Source;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Source;
 import dev.spool.ops.Binary;
 import dev.spool.ops.BinaryFn;
 import dev.spool.program.Instr;

@@ -1,16 +1,16 @@
 package dev.spool.compiler.lower;
 
-import dev.spool.graph.Constant;
 import dev.spool.graph.DType;
 import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.InputException;
-import dev.spool.graph.Node;
 import dev.spool.graph.ResourceLimitException;
-import dev.spool.graph.ScanOp;
-import dev.spool.graph.Source;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Source;
 import dev.spool.ops.Builder;
 import dev.spool.ops.CheckLengths;
 import dev.spool.ops.Concat;

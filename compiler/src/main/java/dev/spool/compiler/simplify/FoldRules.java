@@ -1,10 +1,10 @@
 package dev.spool.compiler.simplify;
 
-import dev.spool.graph.Constant;
 import dev.spool.graph.Shape;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Constant;
 import dev.spool.ops.Fill;
 import dev.spool.ops.OpCode;
 import dev.spool.ops.OpKind;

@@ -1,8 +1,8 @@
 package dev.spool.compiler.lower;
 
 import dev.spool.compiler.Pipeline;
-import dev.spool.compiler.TestPrograms;
 import dev.spool.compiler.TestPrograms.Cell;
+import dev.spool.compiler.TestPrograms;
 import dev.spool.compiler.VerifyPass;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
@@ -12,6 +12,7 @@ import dev.spool.program.Instr;
 import dev.spool.program.InvalidProgramException;
 import dev.spool.program.Program;
 import dev.spool.program.View;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ class ProgramStageTest {
         Graph g = TestPrograms.cellScan(Cell.RNN);
         Pipeline unrolling = Pipeline.unrolling(0);
         Graph stage1 = unrolling.run(g);
-        assertTrue(stage1.nodes().stream().anyMatch(n -> n.op() instanceof dev.spool.graph.ScanOp), "the graph stage keeps the scan");
+        assertTrue(stage1.nodes().stream().anyMatch(n -> n.op() instanceof dev.spool.graph.internal.ScanOp), "the graph stage keeps the scan");
         Program p = unrolling.compile(stage1, Map.of());
         assertTrue(p.code().stream().noneMatch(i -> i instanceof Instr.Loop), "unrolled: no loop left\n" + p);
     }

@@ -1,17 +1,17 @@
 package dev.spool.ops.autodiff;
 
-import dev.spool.graph.Constant;
 import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.GraphBuilder.ScanOptions;
 import dev.spool.graph.GraphBuilder.ScanResult;
 import dev.spool.graph.GraphBuilder.Step;
 import dev.spool.graph.GraphException;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
-import dev.spool.graph.Source;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Source;
 import dev.spool.ops.Builder;
 import dev.spool.ops.Forward;
 import dev.spool.ops.Primitive;

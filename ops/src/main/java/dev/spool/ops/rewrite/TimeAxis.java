@@ -1,11 +1,11 @@
 package dev.spool.ops.rewrite;
 
 import dev.spool.graph.Dim;
-import dev.spool.graph.ScanOp;
 import dev.spool.graph.Shape;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.ScanOp;
 import dev.spool.ops.Builder;
 import dev.spool.ops.CheckLengths;
 import dev.spool.ops.CompareFn;

@@ -1,4 +1,8 @@
-package dev.spool.graph;
+package dev.spool.graph.internal;
+
+import dev.spool.graph.Graph;
+import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.List;
 import java.util.stream.Collectors;

@@ -1,4 +1,9 @@
-package dev.spool.graph;
+package dev.spool.graph.internal;
+
+import dev.spool.graph.Dim;
+import dev.spool.graph.Shape;
+import dev.spool.graph.ShapeException;
+import dev.spool.graph.TensorType;
 
 import java.util.HashMap;
 import java.util.Map;

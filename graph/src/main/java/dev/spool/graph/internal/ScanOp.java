@@ -1,4 +1,11 @@
-package dev.spool.graph;
+package dev.spool.graph.internal;
+
+import dev.spool.graph.DType;
+import dev.spool.graph.Dim;
+import dev.spool.graph.Graph;
+import dev.spool.graph.ShapeException;
+import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,6 @@
-package dev.spool.graph.io;
+package dev.spool.graph.internal;
+
+import dev.spool.graph.io.FileWriteException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

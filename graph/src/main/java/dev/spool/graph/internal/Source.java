@@ -1,4 +1,7 @@
-package dev.spool.graph;
+package dev.spool.graph.internal;
+
+import dev.spool.graph.Dim;
+import dev.spool.graph.TensorType;
 
 import java.util.List;
 
@@ -23,7 +26,7 @@ public record Source(Kind kind, String label, TensorType type) implements Op {
 
     @Override
     public Source mapDims(java.util.function.UnaryOperator<Dim> f) {
-        return new Source(kind, label, Graph.mapType(type, f));
+        return new Source(kind, label, type.mapDims(f));
     }
 
     @Override

@@ -1,4 +1,8 @@
-package dev.spool.graph;
+package dev.spool.graph.internal;
+
+import dev.spool.graph.Shape;
+import dev.spool.graph.Tensor;
+import dev.spool.graph.TensorType;
 
 import java.util.List;
 

@@ -1,4 +1,8 @@
-package dev.spool.graph;
+package dev.spool.graph.internal;
+
+import dev.spool.graph.Dim;
+import dev.spool.graph.Shape;
+import dev.spool.graph.ShapeException;
 
 import org.junit.jupiter.api.Test;
 

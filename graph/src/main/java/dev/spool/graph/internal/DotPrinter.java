@@ -1,5 +1,8 @@
-package dev.spool.graph;
+package dev.spool.graph.internal;
 
+import dev.spool.graph.Graph;
+import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 /**
  * Renders a graph as Graphviz DOT: one box per node labelled with its op and output types, edges
  * from producers to consumers, and each nested body (a scan's, a fused group's) as a cluster next to its node.

@@ -1,4 +1,10 @@
-package dev.spool.graph;
+package dev.spool.graph.internal;
+
+import dev.spool.graph.Graph;
+import dev.spool.graph.GraphException;
+import dev.spool.graph.ShapeException;
+import dev.spool.graph.TensorType;
+import dev.spool.graph.Value;
 
 import java.util.HashSet;
 import java.util.List;
