@@ -15,7 +15,7 @@ import dev.spool.nn.CellType;
 import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.RecurrentLayer;
-import dev.spool.ops.Fused;
+import dev.spool.ops.internal.Fused;
 import dev.spool.program.Instr;
 import dev.spool.program.MemoryPlanner;
 import dev.spool.program.Program;

@@ -13,11 +13,11 @@ import dev.spool.graph.internal.Node;
 import dev.spool.graph.internal.ScanOp;
 import dev.spool.graph.internal.Source;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Fill;
-import dev.spool.ops.Reshape;
-import dev.spool.ops.ScatterAdd;
-import dev.spool.ops.rewrite.Key;
-import dev.spool.ops.rewrite.Replay;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.Reshape;
+import dev.spool.ops.internal.ScatterAdd;
+import dev.spool.ops.internal.rewrite.Key;
+import dev.spool.ops.internal.rewrite.Replay;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -6,7 +6,7 @@ import dev.spool.graph.Value;
 import dev.spool.graph.internal.Node;
 import dev.spool.graph.internal.ScanOp;
 import dev.spool.graph.internal.Source;
-import dev.spool.ops.rewrite.Key;
+import dev.spool.ops.internal.rewrite.Key;
 
 import java.util.ArrayList;
 import java.util.HashMap;

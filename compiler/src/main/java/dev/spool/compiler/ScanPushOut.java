@@ -9,12 +9,12 @@ import dev.spool.graph.internal.Node;
 import dev.spool.graph.internal.ScanOp;
 import dev.spool.graph.internal.Source;
 import dev.spool.ops.Builder;
-import dev.spool.ops.MatMul;
-import dev.spool.ops.OpCode;
-import dev.spool.ops.OpKind;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.rewrite.Key;
-import dev.spool.ops.rewrite.Replay;
+import dev.spool.ops.internal.MatMul;
+import dev.spool.ops.internal.OpCode;
+import dev.spool.ops.internal.OpKind;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.rewrite.Key;
+import dev.spool.ops.internal.rewrite.Replay;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -12,10 +12,10 @@ import dev.spool.graph.Value;
 import dev.spool.graph.internal.Node;
 import dev.spool.graph.internal.ScanOp;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Reshape;
-import dev.spool.ops.rewrite.Key;
-import dev.spool.ops.rewrite.Replay;
-import dev.spool.ops.rewrite.TimeAxis;
+import dev.spool.ops.internal.Reshape;
+import dev.spool.ops.internal.rewrite.Key;
+import dev.spool.ops.internal.rewrite.Replay;
+import dev.spool.ops.internal.rewrite.TimeAxis;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -5,7 +5,7 @@ import dev.spool.graph.Value;
 import dev.spool.graph.internal.GraphPrinter;
 import dev.spool.graph.internal.Node;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Fused;
+import dev.spool.ops.internal.Fused;
 
 import org.junit.jupiter.api.Test;
 

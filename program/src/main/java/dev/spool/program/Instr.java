@@ -3,7 +3,7 @@ package dev.spool.program;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.internal.Node;
-import dev.spool.ops.ReduceFn;
+import dev.spool.ops.internal.ReduceFn;
 
 import java.util.List;
 

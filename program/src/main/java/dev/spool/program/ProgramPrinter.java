@@ -1,6 +1,6 @@
 package dev.spool.program;
 
-import dev.spool.ops.Fused;
+import dev.spool.ops.internal.Fused;
 
 import java.util.List;
 import java.util.stream.Collectors;

@@ -9,24 +9,24 @@ import dev.spool.graph.internal.Node;
 import dev.spool.graph.internal.Op;
 import dev.spool.graph.internal.ScanOp;
 import dev.spool.graph.internal.Source;
-import dev.spool.ops.Binary;
-import dev.spool.ops.Cast;
-import dev.spool.ops.CheckLengths;
-import dev.spool.ops.Compare;
-import dev.spool.ops.Concat;
-import dev.spool.ops.Fill;
-import dev.spool.ops.Index;
-import dev.spool.ops.Iota;
-import dev.spool.ops.MatMul;
-import dev.spool.ops.OneHot;
-import dev.spool.ops.Pad;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.Reduce;
-import dev.spool.ops.Slice;
-import dev.spool.ops.Softmax;
-import dev.spool.ops.Stack;
-import dev.spool.ops.Transpose;
-import dev.spool.ops.Unary;
+import dev.spool.ops.internal.Binary;
+import dev.spool.ops.internal.Cast;
+import dev.spool.ops.internal.CheckLengths;
+import dev.spool.ops.internal.Compare;
+import dev.spool.ops.internal.Concat;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.Index;
+import dev.spool.ops.internal.Iota;
+import dev.spool.ops.internal.MatMul;
+import dev.spool.ops.internal.OneHot;
+import dev.spool.ops.internal.Pad;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.Reduce;
+import dev.spool.ops.internal.Slice;
+import dev.spool.ops.internal.Softmax;
+import dev.spool.ops.internal.Stack;
+import dev.spool.ops.internal.Transpose;
+import dev.spool.ops.internal.Unary;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -141,7 +141,7 @@ public final class ReferenceProgram {
                 }
             };
         }
-        if (op instanceof dev.spool.ops.Fused f) {
+        if (op instanceof dev.spool.ops.internal.Fused f) {
             ReferenceProgram group = new ReferenceProgram(f.body());
             return (s, d) -> {
                 Tensor[] args = new Tensor[in.length];

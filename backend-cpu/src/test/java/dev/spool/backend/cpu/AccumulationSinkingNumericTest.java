@@ -14,7 +14,7 @@ import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
 import dev.spool.graph.internal.ScanOp;
 import dev.spool.ops.Builder;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
 
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;

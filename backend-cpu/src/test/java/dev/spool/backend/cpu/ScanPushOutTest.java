@@ -13,8 +13,8 @@ import dev.spool.graph.internal.Node;
 import dev.spool.graph.internal.ScanOp;
 import dev.spool.graph.internal.Verifier;
 import dev.spool.ops.Builder;
-import dev.spool.ops.MatMul;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
+import dev.spool.ops.internal.MatMul;
 
 import org.junit.jupiter.api.Test;
 

@@ -13,8 +13,8 @@ import dev.spool.graph.Value;
 import dev.spool.graph.internal.Node;
 import dev.spool.graph.internal.ScanOp;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Pad;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
+import dev.spool.ops.internal.Pad;
 
 import org.junit.jupiter.api.Test;
 

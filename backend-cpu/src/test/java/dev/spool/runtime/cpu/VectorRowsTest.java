@@ -383,7 +383,7 @@ class VectorRowsTest {
                 var sm = b.softmax(x, 1);
                 var ls = b.logSoftmax(b.mul(x, mid), 1);
                 var loss = b.crossEntropy(b.add(x, before), ids);
-                var g = dev.spool.ops.autodiff.Grad.of(b.build("before", before, "mid", mid, "sm", sm, "ls", ls, "loss", loss), "loss", java.util.List.of("x"));
+                var g = dev.spool.ops.Grad.of(b.build("before", before, "mid", mid, "sm", sm, "ls", ls, "loss", loss), "loss", java.util.List.of("x"));
                 Random rnd = new Random(classes * 100L + batch);
                 dev.spool.graph.Tensor xt = dev.spool.graph.Tensor.zeros(dev.spool.graph.DType.F32, batch, classes);
                 for (int i = 0; i < xt.size(); i++) {

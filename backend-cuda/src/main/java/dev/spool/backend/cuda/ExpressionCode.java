@@ -6,12 +6,12 @@ import dev.spool.graph.Value;
 import dev.spool.graph.internal.Constant;
 import dev.spool.graph.internal.Node;
 import dev.spool.graph.internal.Source;
-import dev.spool.ops.Binary;
-import dev.spool.ops.Cast;
-import dev.spool.ops.Compare;
-import dev.spool.ops.Fill;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.Unary;
+import dev.spool.ops.internal.Binary;
+import dev.spool.ops.internal.Cast;
+import dev.spool.ops.internal.Compare;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.Unary;
 
 import java.util.HashMap;
 import java.util.List;

@@ -2,11 +2,11 @@ package dev.spool.compiler.simplify;
 
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
-import dev.spool.ops.Binary;
-import dev.spool.ops.Cast;
-import dev.spool.ops.Compare;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.Unary;
+import dev.spool.ops.internal.Binary;
+import dev.spool.ops.internal.Cast;
+import dev.spool.ops.internal.Compare;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.Unary;
 
 import java.util.List;
 

@@ -5,10 +5,10 @@ import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
 import dev.spool.graph.internal.Constant;
-import dev.spool.ops.Fill;
-import dev.spool.ops.OpCode;
-import dev.spool.ops.OpKind;
-import dev.spool.ops.Primitive;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.OpCode;
+import dev.spool.ops.internal.OpKind;
+import dev.spool.ops.internal.Primitive;
 
 import java.util.ArrayList;
 import java.util.EnumSet;

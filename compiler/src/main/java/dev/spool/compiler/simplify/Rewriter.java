@@ -13,11 +13,11 @@ import dev.spool.graph.internal.Op;
 import dev.spool.graph.internal.ScanOp;
 import dev.spool.graph.internal.Source;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Fill;
-import dev.spool.ops.OpCode;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.rewrite.Key;
-import dev.spool.ops.rewrite.Replay;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.OpCode;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.rewrite.Key;
+import dev.spool.ops.internal.rewrite.Replay;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

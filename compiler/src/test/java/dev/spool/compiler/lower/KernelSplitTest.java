@@ -9,8 +9,8 @@ import dev.spool.graph.internal.Constant;
 import dev.spool.graph.internal.Node;
 import dev.spool.graph.internal.Source;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Fill;
-import dev.spool.ops.Fused;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.Fused;
 
 import org.junit.jupiter.api.Test;
 

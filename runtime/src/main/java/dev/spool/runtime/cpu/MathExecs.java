@@ -1,7 +1,7 @@
 package dev.spool.runtime.cpu;
 
 import dev.spool.graph.DType;
-import dev.spool.ops.ReduceFn;
+import dev.spool.ops.internal.ReduceFn;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
