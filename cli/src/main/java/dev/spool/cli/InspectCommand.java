@@ -16,10 +16,10 @@ import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.RecurrentLayer;
 import dev.spool.ops.internal.Fused;
-import dev.spool.program.Instr;
-import dev.spool.program.MemoryPlanner;
-import dev.spool.program.Program;
-import dev.spool.program.ProgramPrinter;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.MemoryPlanner;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.ProgramPrinter;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

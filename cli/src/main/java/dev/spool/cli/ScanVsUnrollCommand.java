@@ -14,9 +14,9 @@ import dev.spool.nn.CellType;
 import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.train.Initializer;
-import dev.spool.program.Instr;
-import dev.spool.program.MemoryPlanner;
-import dev.spool.program.Program;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.MemoryPlanner;
+import dev.spool.program.internal.Program;
 import dev.spool.runtime.cpu.CpuExecutable;
 
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;

@@ -1,6 +1,6 @@
 package dev.spool.runtime;
 
-import dev.spool.program.Instr;
+import dev.spool.program.internal.Instr;
 import dev.spool.runtime.cpu.Blas;
 import dev.spool.runtime.cpu.CpuKernel;
 import dev.spool.runtime.cpu.KernelKey;

@@ -1,19 +1,20 @@
 package dev.spool.runtime;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import dev.spool.graph.InputException;
 import dev.spool.graph.Shape;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.io.SafeTensors;
 import dev.spool.graph.io.SafeTensorsException;
-import dev.spool.program.InvalidProgramException;
-import dev.spool.program.MemoryPlanner;
-import dev.spool.program.Program;
-import dev.spool.program.ProgramText;
-import dev.spool.program.ProgramVerifier;
+import dev.spool.program.internal.InvalidProgramException;
+import dev.spool.program.internal.MemoryPlanner;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.ProgramText;
+import dev.spool.program.internal.ProgramVerifier;
 import dev.spool.runtime.cpu.CpuExecutable;
 import dev.spool.runtime.cpu.VectorSupport;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

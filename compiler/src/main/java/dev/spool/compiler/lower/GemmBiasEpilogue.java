@@ -5,9 +5,9 @@ import dev.spool.graph.internal.Node;
 import dev.spool.graph.internal.Source;
 import dev.spool.ops.BinaryFn;
 import dev.spool.ops.internal.Binary;
-import dev.spool.program.Instr;
-import dev.spool.program.Program;
-import dev.spool.program.View;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -27,10 +27,10 @@ import dev.spool.ops.internal.Softmax;
 import dev.spool.ops.internal.Stack;
 import dev.spool.ops.internal.Transpose;
 import dev.spool.ops.internal.rewrite.Key;
-import dev.spool.program.Buffer;
-import dev.spool.program.Instr;
-import dev.spool.program.Program;
-import dev.spool.program.View;
+import dev.spool.program.internal.Buffer;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -8,10 +8,10 @@ import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.InputException;
 import dev.spool.ops.Builder;
-import dev.spool.program.Instr;
-import dev.spool.program.InvalidProgramException;
-import dev.spool.program.Program;
-import dev.spool.program.View;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.InvalidProgramException;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
 
 import org.junit.jupiter.api.Test;
 
@@ -55,8 +55,8 @@ class ProgramStageTest {
 
             public Program run(Program p, Target target) {
                 // Reads a fresh, never written buffer first thing.
-                List<dev.spool.program.Buffer> buffers = new ArrayList<>(p.buffers());
-                buffers.add(new dev.spool.program.Buffer(buffers.size(), DType.F32, 6, "garbage", null, false));
+                List<dev.spool.program.internal.Buffer> buffers = new ArrayList<>(p.buffers());
+                buffers.add(new dev.spool.program.internal.Buffer(buffers.size(), DType.F32, 6, "garbage", null, false));
                 List<Instr> code = new ArrayList<>(p.code());
                 View out = p.results().get(0).view();
                 code.add(0, new Instr.Copy(View.contiguous(buffers.size() - 1, out.shape()), out));

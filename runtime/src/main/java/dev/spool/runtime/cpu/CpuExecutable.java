@@ -3,7 +3,7 @@ package dev.spool.runtime.cpu;
 import dev.spool.graph.InputException;
 import dev.spool.graph.Shape;
 import dev.spool.graph.Tensor;
-import dev.spool.program.Program;
+import dev.spool.program.internal.Program;
 
 import java.util.Arrays;
 import java.util.List;

@@ -1,7 +1,6 @@
 package dev.spool.runtime.cpu;
 
-import dev.spool.program.View;
-
+import dev.spool.program.internal.View;
 /**
  * One prepared instruction of a {@link CompiledPlan}: addresses resolved to byte offsets in the
  * arena, kernels compiled, scratch preallocated, so running it allocates nothing. {@code loop}

@@ -1,9 +1,9 @@
 package dev.spool.runtime.cpu;
 
 import dev.spool.graph.DType;
-import dev.spool.program.Instr;
-import dev.spool.program.Program;
-import dev.spool.program.View;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

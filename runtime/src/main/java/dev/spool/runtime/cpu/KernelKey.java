@@ -1,8 +1,7 @@
 package dev.spool.runtime.cpu;
 
-import dev.spool.program.Instr;
-import dev.spool.program.ProgramText;
-
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.ProgramText;
 /**
  * What a generated kernel's code depends on, as a string: its expression (without operand shapes,
  * which the code does not depend on), the rank of its collapsed iteration space, how each operand

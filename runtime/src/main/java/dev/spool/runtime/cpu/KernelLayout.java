@@ -1,6 +1,6 @@
 package dev.spool.runtime.cpu;
 
-import dev.spool.program.View;
+import dev.spool.program.internal.View;
 
 import java.util.ArrayList;
 import java.util.List;

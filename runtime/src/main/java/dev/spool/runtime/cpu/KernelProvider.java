@@ -1,7 +1,6 @@
 package dev.spool.runtime.cpu;
 
-import dev.spool.program.Instr;
-
+import dev.spool.program.internal.Instr;
 /**
  * Where the executor gets the compiled code of an elementwise {@link Instr.Kernel}: the CPU
  * backend generates Java source and compiles it with Janino; a loaded artifact defines the class

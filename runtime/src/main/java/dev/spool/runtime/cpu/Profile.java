@@ -1,7 +1,7 @@
 package dev.spool.runtime.cpu;
 
-import dev.spool.program.Instr;
-import dev.spool.program.ProgramPrinter;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.ProgramPrinter;
 
 import java.util.ArrayList;
 import java.util.Comparator;

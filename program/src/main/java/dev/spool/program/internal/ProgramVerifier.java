@@ -1,4 +1,4 @@
-package dev.spool.program;
+package dev.spool.program.internal;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.spool.program;
+package dev.spool.program.internal;
 
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;

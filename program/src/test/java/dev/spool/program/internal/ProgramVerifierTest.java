@@ -1,6 +1,7 @@
-package dev.spool.program;
+package dev.spool.program.internal;
 
 import dev.spool.graph.DType;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

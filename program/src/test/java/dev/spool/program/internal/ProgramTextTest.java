@@ -1,10 +1,11 @@
-package dev.spool.program;
+package dev.spool.program.internal;
 
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,8 +1,7 @@
-package dev.spool.program;
+package dev.spool.program.internal;
 
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
-
 /**
  * A logical buffer of a lowered {@link Program}: {@code elements} values of one dtype. The memory
  * planner maps buffers to offsets in one arena, sharing memory between buffers whose lifetimes do

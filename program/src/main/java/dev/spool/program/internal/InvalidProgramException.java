@@ -1,4 +1,4 @@
-package dev.spool.program;
+package dev.spool.program.internal;
 
 /**
  * A {@link Program} that breaks one of the rules {@link ProgramVerifier} checks: a compiler bug
