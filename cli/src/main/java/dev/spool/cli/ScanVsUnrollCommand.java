@@ -17,7 +17,7 @@ import dev.spool.nn.train.Initializer;
 import dev.spool.program.internal.Instr;
 import dev.spool.program.internal.MemoryPlanner;
 import dev.spool.program.internal.Program;
-import dev.spool.runtime.cpu.CpuExecutable;
+import dev.spool.runtime.internal.cpu.CpuExecutable;
 
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;

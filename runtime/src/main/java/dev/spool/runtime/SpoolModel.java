@@ -10,8 +10,11 @@ import dev.spool.program.internal.MemoryPlanner;
 import dev.spool.program.internal.Program;
 import dev.spool.program.internal.ProgramText;
 import dev.spool.program.internal.ProgramVerifier;
-import dev.spool.runtime.cpu.CpuExecutable;
-import dev.spool.runtime.cpu.VectorSupport;
+import dev.spool.runtime.internal.Artifact;
+import dev.spool.runtime.internal.ArtifactKernels;
+import dev.spool.runtime.internal.ProgramTemplate;
+import dev.spool.runtime.internal.cpu.CpuExecutable;
+import dev.spool.runtime.internal.cpu.VectorSupport;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

@@ -5,7 +5,7 @@ import dev.spool.compiler.lower.Target;
 import dev.spool.graph.Graph;
 import dev.spool.program.internal.Program;
 import dev.spool.program.internal.ProgramVerifier;
-import dev.spool.runtime.cpu.CpuExecutable;
+import dev.spool.runtime.internal.cpu.CpuExecutable;
 /**
  * Entry point of the CPU backend: {@link #compile} runs the pipeline's graph stage and returns a
  * program that runs its Program stage per binding of the dims; {@link #reference} interprets the

@@ -4,8 +4,8 @@ import dev.spool.compiler.Pipeline;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.program.internal.Program;
-import dev.spool.runtime.cpu.CpuExecutable;
-import dev.spool.runtime.cpu.Profile;
+import dev.spool.runtime.internal.cpu.CpuExecutable;
+import dev.spool.runtime.internal.cpu.Profile;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;

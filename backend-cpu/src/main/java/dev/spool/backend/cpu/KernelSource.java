@@ -14,8 +14,8 @@ import dev.spool.ops.internal.Compare;
 import dev.spool.ops.internal.Fill;
 import dev.spool.ops.internal.Primitive;
 import dev.spool.ops.internal.Unary;
-import dev.spool.runtime.cpu.FloatMath;
-import dev.spool.runtime.cpu.KernelLayout;
+import dev.spool.runtime.internal.cpu.FloatMath;
+import dev.spool.runtime.internal.cpu.KernelLayout;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -281,7 +281,7 @@ final class KernelSource {
         if (lanes > 0) {
             sb.append("import jdk.incubator.vector.*;\n");
         }
-        sb.append("public final class ").append(CLASS_NAME).append(" implements dev.spool.runtime.cpu.CpuKernel {\n");
+        sb.append("public final class ").append(CLASS_NAME).append(" implements dev.spool.runtime.internal.cpu.CpuKernel {\n");
         if (lanes > 0) {
             int bits = lanes * (operandTypes.get(operandTypes.size() - 1) == DType.F32 ? 32 : 64);
             sb.append("    private static final VectorSpecies S = ").append(vectorClass()).append(".SPECIES_").append(bits).append(";\n");
@@ -696,10 +696,10 @@ final class KernelSource {
         }
         return switch (u.fn()) {
             case NEG -> "(-" + x + ")";
-            case EXP -> t == DType.F32 ? "dev.spool.runtime.cpu.FloatMath.exp(" + x + ")" : "Math.exp(" + x + ")";
+            case EXP -> t == DType.F32 ? "dev.spool.runtime.internal.cpu.FloatMath.exp(" + x + ")" : "Math.exp(" + x + ")";
             case LOG -> cast + "Math.log(" + x + ")";
-            case TANH -> t == DType.F32 ? "dev.spool.runtime.cpu.FloatMath.tanh(" + x + ")" : "Math.tanh(" + x + ")";
-            case SIGMOID -> t == DType.F32 ? "dev.spool.runtime.cpu.FloatMath.sigmoid(" + x + ")" : "dev.spool.ops.UnaryFn.SIGMOID.apply(" + x + ")";
+            case TANH -> t == DType.F32 ? "dev.spool.runtime.internal.cpu.FloatMath.tanh(" + x + ")" : "Math.tanh(" + x + ")";
+            case SIGMOID -> t == DType.F32 ? "dev.spool.runtime.internal.cpu.FloatMath.sigmoid(" + x + ")" : "dev.spool.ops.UnaryFn.SIGMOID.apply(" + x + ")";
             case RELU -> "(" + x + " > 0 ? " + x + " : 0)";
             case SQRT -> cast + "Math.sqrt(" + x + ")";
             case ABS -> "Math.abs(" + x + ")";

@@ -1,7 +1,5 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.runtime.cpu.FloatMath;
-import dev.spool.runtime.cpu.VectorSupport;
 import dev.spool.backend.cpu.RecurrentGraphs.Cell;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
@@ -11,6 +9,9 @@ import dev.spool.ops.BinaryFn;
 import dev.spool.ops.Builder;
 import dev.spool.ops.CompareFn;
 import dev.spool.ops.UnaryFn;
+import dev.spool.runtime.internal.cpu.FloatMath;
+import dev.spool.runtime.internal.cpu.VectorSupport;
+
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;

@@ -8,7 +8,7 @@ import dev.spool.graph.Tensor;
 import dev.spool.program.internal.Program;
 import dev.spool.program.internal.ProgramText;
 import dev.spool.program.internal.ProgramVerifier;
-import dev.spool.runtime.cpu.CpuExecutable;
+import dev.spool.runtime.internal.cpu.CpuExecutable;
 
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;

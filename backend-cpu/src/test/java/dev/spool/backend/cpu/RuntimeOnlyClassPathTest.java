@@ -7,6 +7,7 @@ import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.io.SafeTensors;
 import dev.spool.runtime.SpoolModel;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,7 +67,7 @@ class RuntimeOnlyClassPathTest {
 
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process p = new ProcessBuilder(java.toString(), "--add-modules", "jdk.incubator.vector", "-cp", cp,
-                "dev.spool.runtime.SpoolRun", artifact.toString(), x.toString(), y.toString()).redirectErrorStream(true).start();
+                "dev.spool.runtime.internal.SpoolRun", artifact.toString(), x.toString(), y.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
