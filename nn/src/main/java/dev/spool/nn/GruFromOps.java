@@ -36,7 +36,11 @@ import java.util.Map;
 public record GruFromOps(int vocab, int hidden, DType dtype) {
     private static final String[] GATES = {"r", "z", "n"};
 
-    /** Every parameter with its type: W_x{r,z,n} (V, H), W_h{r,z,n} (H, H), biases, then the linear head. */
+    /**
+     * Every parameter with its type: W_x{r,z,n} (V, H), W_h{r,z,n} (H, H), biases, then the linear head.
+     *
+     * <pre>{@code new GruFromOps(28, 32, DType.F32).parameterTypes().get("W_hr")   // F32(32, 32)}</pre>
+     */
     public Map<String, TensorType> parameterTypes() {
         Map<String, TensorType> m = new LinkedHashMap<>();
         for (String g : GATES) {

@@ -27,11 +27,12 @@ import java.util.function.Function;
  */
 public record LanguageModel(RecurrentConfig rnn) {
 
+    /** The vocabulary size, which is the recurrent layer's input size (tokens go in one-hot): {@code lm.vocab() == 28}. */
     public int vocab() {
         return rnn.inputSize();
     }
 
-    /** Every parameter with its type, layer weights first. */
+    /** Every parameter with its type, layer weights first: {@code lm.parameterTypes().get("linear.bias")} is {@code F32(28)}. */
     public Map<String, TensorType> parameterTypes() {
         Map<String, TensorType> m = new LinkedHashMap<>(rnn.weightTypes());
         m.put("linear.weight", TensorType.of(rnn.dtype(), vocab(), rnn.hiddenSize() * rnn.directions()));
@@ -70,12 +71,16 @@ public record LanguageModel(RecurrentConfig rnn) {
         return b.build(results);
     }
 
-    /** Inputs {@code tokens}, {@code targets} (T, B) I64; result {@code loss}, the mean cross-entropy. */
+    /**
+     * Inputs {@code tokens}, {@code targets} (T, B) I64; result {@code loss}, the mean cross-entropy.
+     *
+     * <pre>{@code Graph g = lm.lossGraph();   // then Grad.of(g, "loss", ...) or lm.trainingGraph()}</pre>
+     */
     public Graph lossGraph() {
         return lossGraph("T");
     }
 
-    /** As {@link #lossGraph()} with the time dim given: a size (checkpointing needs one) or a symbol. */
+    /** As {@link #lossGraph()} with the time dim given: a size (checkpointing needs one) or a symbol: {@code lm.lossGraph(35)}. */
     public Graph lossGraph(Object steps) {
         Builder b = new Builder();
         Value tokens = b.input("tokens", DType.I64, steps, "B");

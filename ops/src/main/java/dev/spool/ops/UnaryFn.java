@@ -1,14 +1,20 @@
 package dev.spool.ops;
 
-/** Pointwise functions of one operand, with their reference semantics in double precision. */
+/**
+ * Pointwise functions of one operand, with their reference semantics in double precision, for
+ * {@link Builder#unary}; each has its own method too ({@code neg}, {@code exp}, {@code tanh}, ...).
+ *
+ * <pre>{@code Value y = b.unary(UnaryFn.TANH, x);   // same as b.tanh(x)}</pre>
+ */
 public enum UnaryFn {
     NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, ABS, SQUARE, RECIPROCAL;
 
-    /** Whether the function is defined for integer tensors (computed exactly in longs). */
+    /** Whether the function is defined for integer tensors (computed exactly in longs): {@code UnaryFn.ABS.integerSafe() == true}, {@code EXP}'s is false. */
     public boolean integerSafe() {
         return this == NEG || this == RELU || this == ABS || this == SQUARE;
     }
 
+    /** The reference semantics in double precision: {@code UnaryFn.SIGMOID.apply(0) == 0.5}. */
     public double apply(double x) {
         return switch (this) {
             case NEG -> -x;
@@ -25,6 +31,11 @@ public enum UnaryFn {
         };
     }
 
+    /**
+     * The exact integer semantics of an {@link #integerSafe()} function: {@code UnaryFn.SQUARE.applyLong(-3) == 9}.
+     *
+     * @throws IllegalStateException for a function not defined on integers
+     */
     public long applyLong(long x) {
         return switch (this) {
             case NEG -> -x;

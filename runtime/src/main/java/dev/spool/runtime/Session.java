@@ -89,12 +89,12 @@ public final class Session {
         return result;
     }
 
-    /** {@link #step(Map)} for a model whose only non-state input is the sequence. */
+    /** {@link #step(Map)} for a model whose only non-state input is the sequence: {@code session.step(xt).get("output")}. */
     public Map<String, Tensor> step(Tensor x) {
         return step(Map.of(sequence.name(), x));
     }
 
-    /** Forgets the state: the next step starts from zeros, as a new sequence. */
+    /** Forgets the state: the next step starts from zeros, as a new sequence: {@code session.reset();}. */
     public void reset() {
         state.clear();
     }

@@ -31,7 +31,11 @@ public record Signature(List<Spec> inputs, List<Spec> outputs, List<State> state
         state = List.copyOf(state);
     }
 
-    /** One named tensor: dims are Integer sizes or String symbols. */
+    /**
+     * One named tensor: dims are Integer sizes or String symbols.
+     *
+     * <pre>{@code new Signature.Spec("input", DType.F32, List.of("T", "B", 28))   // prints input F32[T, B, 28]}</pre>
+     */
     public record Spec(String name, DType dtype, List<Object> dims) {
         public Spec {
             dims = List.copyOf(dims);
@@ -61,16 +65,20 @@ public record Signature(List<Spec> inputs, List<Spec> outputs, List<State> state
         }
     }
 
-    /** An input fed from an output by each step of a session. */
+    /**
+     * An input fed from an output by each step of a session.
+     *
+     * <pre>{@code new Signature.State("h0", "h_n")   // h0 ← h_n}</pre>
+     */
     public record State(String input, String output) {
     }
 
-    /** The input of this name, or null. */
+    /** The input of this name, or null: {@code signature.input("input").dims()}. */
     public Spec input(String name) {
         return inputs.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
     }
 
-    /** The output of this name, or null. */
+    /** The output of this name, or null: {@code signature.output("output").dtype()}. */
     public Spec output(String name) {
         return outputs.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
     }

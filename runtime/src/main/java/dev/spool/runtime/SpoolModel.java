@@ -94,7 +94,7 @@ public final class SpoolModel {
         return new SpoolModel(Artifact.read(artifact));
     }
 
-    /** What the model takes and gives. */
+    /** What the model takes and gives: {@code model.signature().inputs()}. */
     public Signature signature() {
         return signature;
     }
@@ -108,7 +108,10 @@ public final class SpoolModel {
         return m != null && m.has(key) ? m.get(key).getAsString() : null;
     }
 
-    /** The artifact this model was loaded from (manifest, entries). */
+    /**
+     * The artifact this model was loaded from (manifest, entries), for tools such as
+     * {@code spool inspect}: {@code model.artifact().manifest()}. Its type is internal and may change.
+     */
     public Artifact artifact() {
         return artifact;
     }

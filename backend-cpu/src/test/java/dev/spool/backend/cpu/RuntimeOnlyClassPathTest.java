@@ -67,7 +67,7 @@ class RuntimeOnlyClassPathTest {
 
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process p = new ProcessBuilder(java.toString(), "--add-modules", "jdk.incubator.vector", "-cp", cp,
-                "dev.spool.runtime.internal.SpoolRun", artifact.toString(), x.toString(), y.toString()).redirectErrorStream(true).start();
+                "dev.spool.runtime.SpoolRun", artifact.toString(), x.toString(), y.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);

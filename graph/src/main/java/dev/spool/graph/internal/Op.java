@@ -2,6 +2,7 @@ package dev.spool.graph.internal;
 
 import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
+import dev.spool.graph.ShapeException;
 import dev.spool.graph.TensorType;
 
 import java.util.List;

@@ -13,11 +13,12 @@ import java.util.TreeSet;
  * <pre>{@code Vocab v = Vocab.of(List.of("b", "a")); v.index("a") == 1  // ["<unk>", "a", "b"]}</pre>
  */
 public final class Vocab {
+    /** The token of every unknown input, part of every vocabulary. */
     public static final String UNK = "<unk>";
     private final List<String> tokens;
     private final Map<String, Integer> index = new HashMap<>();
 
-    /** A vocabulary with exactly these tokens in this order (e.g. read back from a saved model). */
+    /** A vocabulary with exactly these tokens in this order (e.g. read back from a saved model): {@code new Vocab(List.of("<unk>", "a"))}. */
     public Vocab(List<String> tokens) {
         this.tokens = List.copyOf(tokens);
         for (int i = 0; i < this.tokens.size(); i++) {

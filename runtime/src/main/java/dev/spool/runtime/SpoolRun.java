@@ -1,17 +1,15 @@
-package dev.spool.runtime.internal;
+package dev.spool.runtime;
 
 import dev.spool.graph.Tensor;
 import dev.spool.graph.internal.AtomicWrite;
 import dev.spool.graph.io.SafeTensors;
-import dev.spool.runtime.ArtifactException;
-import dev.spool.runtime.SpoolModel;
 
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
  * The smallest way to run an artifact, with nothing but the runtime on the class path:
- * {@code java --add-modules jdk.incubator.vector -cp 'spool-runtime.jar:lib/*' dev.spool.runtime.internal.SpoolRun
+ * {@code java --add-modules jdk.incubator.vector -cp 'spool-runtime.jar:lib/*' dev.spool.runtime.SpoolRun
  * M.spool X.safetensors Y.safetensors}. Reads the inputs, runs once, writes the outputs, and prints
  * the load time and the first run's latency. Exit 2 with one line on a bad artifact or input.
  */
