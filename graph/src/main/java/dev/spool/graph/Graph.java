@@ -19,6 +19,9 @@ import java.util.function.UnaryOperator;
  * outside (a top-level graph's inputs and parameters; a scan body's carries, slices and invariants,
  * in that order) and {@code results} the values it returns, each with a name. Build one with
  * {@code dev.spool.ops.Builder}; {@code toString()} prints it, scan bodies nested under their scan.
+ * The node types ({@link Node}, its op, {@link Source}) are the internal IR of
+ * {@code dev.spool.graph.internal}: compiler passes read and make them, users need them only to
+ * inspect a graph.
  *
  * <pre>{@code
  * Graph g = b.build("y", y);
@@ -50,7 +53,7 @@ public final class Graph {
         this.byId = Maps.uniqueIndex(this.nodes, Node::id);
     }
 
-    /** The nodes in topological order: {@code g.nodes().size()}. */
+    /** The nodes in topological order (internal IR types): {@code g.nodes().size()}. */
     public List<Node> nodes() {
         return nodes;
     }
