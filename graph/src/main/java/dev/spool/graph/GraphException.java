@@ -22,7 +22,7 @@ public class GraphException extends RuntimeException {
         this.path = path;
     }
 
-    /** Where in the graph, e.g. {@code "scan#2/body/matmul#5"}; empty when the error concerns the whole graph. */
+    /** Where in the graph: {@code e.path()} is e.g. {@code "scan#2/body/matmul#5"}; empty when the error concerns the whole graph. */
     public String path() {
         return path;
     }

@@ -97,7 +97,7 @@ public record GruFromOps(int vocab, int hidden, DType dtype) {
         return t;
     }
 
-    /** Inputs {@code tokens} (T, B) I64; result {@code logits} (T, B, V). */
+    /** Inputs {@code tokens} (steps, B) I64; result {@code logits} (steps, B, V): {@code gru.logitsGraph("T")} or {@code gru.logitsGraph(35)}. */
     public Graph logitsGraph(Object steps) {
         Builder b = new Builder();
         return b.build("logits", logits(b, b.input("tokens", DType.I64, steps, "B"), parameters(b)));

@@ -40,7 +40,7 @@ public record LanguageModel(RecurrentConfig rnn) {
         return m;
     }
 
-    /** Inputs {@code tokens} (T, B) I64; result {@code logits} (T, B, V). */
+    /** Inputs {@code tokens} (T, B) I64; result {@code logits} (T, B, V): {@code CpuBackend.compile(lm.logitsGraph())}. */
     public Graph logitsGraph() {
         Builder b = new Builder();
         return b.build("logits", logits(b, b.input("tokens", DType.I64, "T", "B"), parameters(b)));
@@ -96,6 +96,8 @@ public record LanguageModel(RecurrentConfig rnn) {
     /**
      * The training graph for sequences of {@code steps}, with gradient checkpointing every
      * {@code checkpointEvery} steps when that is above 1 (it must divide steps).
+     *
+     * <pre>{@code Graph train = lm.trainingGraph(32, 8);   // 32 steps, recomputed in chunks of 8}</pre>
      */
     public Graph trainingGraph(int steps, int checkpointEvery) {
         return Grad.of(lossGraph(steps), "loss", new ArrayList<>(parameterTypes().keySet()), checkpointEvery);
@@ -117,6 +119,8 @@ public record LanguageModel(RecurrentConfig rnn) {
      * Continues {@code prefix} (token ids) by {@code n} tokens: greedy (argmax, as d2l's
      * {@code predict}) when {@code temperature} is 0, else sampled from softmax(logits / temperature).
      * {@code run} evaluates {@link #logitsGraph()} on feeds (parameters plus {@code tokens}).
+     *
+     * <pre>{@code int[] next = lm.continueTokens(CpuBackend.compile(lm.logitsGraph())::run, params, prefix, 20, 0, rnd);}</pre>
      */
     public int[] continueTokens(Function<Map<String, Tensor>, Map<String, Tensor>> run, Map<String, Tensor> params,
                                 int[] prefix, int n, double temperature, SplittableRandom rnd) {

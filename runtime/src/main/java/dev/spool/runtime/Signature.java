@@ -83,7 +83,7 @@ public record Signature(List<Spec> inputs, List<Spec> outputs, List<State> state
         return outputs.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
     }
 
-    /** Whether {@code name} is the input side of a state pair (optional in a run: zeros when absent). */
+    /** Whether {@code input} is the input side of a state pair (optional in a run: zeros when absent): {@code signature.isState("h0")}. */
     public boolean isState(String input) {
         return state.stream().anyMatch(s -> s.input().equals(input));
     }

@@ -87,6 +87,8 @@ public final class SpoolModel {
     /**
      * Loads an artifact written by {@code spool compile}.
      *
+     * <pre>{@code SpoolModel model = SpoolModel.load(Path.of("lstm.spool"));}</pre>
+     *
      * @throws ArtifactException when the file is missing, truncated, damaged, of another format
      *                           version, or incomplete (one line naming the file and the problem)
      */

@@ -65,7 +65,7 @@ public final class SpoolSpark {
             return new Options(n, output);
         }
 
-        /** These options reading the output {@code name} (e.g. {@code "h_n"}). */
+        /** These options reading the output {@code name}: {@code Options.defaults().withOutput("h_n")}. */
         public Options withOutput(String name) {
             return new Options(batchSize, name);
         }

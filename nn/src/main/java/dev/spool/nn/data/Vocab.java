@@ -29,19 +29,19 @@ public final class Vocab {
         }
     }
 
-    /** The sorted set of {@code tokens} plus {@code <unk>}. */
+    /** The sorted set of {@code tokens} plus {@code <unk>}: {@code Vocab.of(List.of("b", "a"))} is [&lt;unk&gt;, a, b]. */
     public static Vocab of(List<String> tokens) {
         TreeSet<String> set = new TreeSet<>(tokens);
         set.add(UNK);
         return new Vocab(new ArrayList<>(set));
     }
 
-    /** Number of tokens, {@code <unk>} included (28 for the Time Machine). */
+    /** Number of tokens, {@code <unk>} included (28 for the Time Machine): {@code vocab.size()}. */
     public int size() {
         return tokens.size();
     }
 
-    /** The index of a token; unknown tokens map to {@code <unk>}. */
+    /** The index of a token; unknown tokens map to {@code <unk>}: {@code vocab.index("a")}. */
     public int index(String token) {
         return index.getOrDefault(token, index.get(UNK));
     }
