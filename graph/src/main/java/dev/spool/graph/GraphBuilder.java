@@ -327,6 +327,7 @@ public class GraphBuilder {
         /** A forward scan without masking, its length taken from the first sequence. */
         public static final ScanOptions DEFAULT = new ScanOptions(false, null, null, null, List.of(), List.of());
 
+        /** All options: {@code new ScanOptions(true, lengths, null, null, List.of("h"), List.of("y"))}. */
         public ScanOptions {
             carryNames = List.copyOf(carryNames);
             outputNames = List.copyOf(outputNames);

@@ -7,7 +7,20 @@ package dev.spool.ops;
  * <pre>{@code Value y = b.binary(BinaryFn.POW, x, b.scalar(2, F32));   // same as b.pow(x, ...)}</pre>
  */
 public enum BinaryFn {
-    ADD, SUB, MUL, DIV, MAX, MIN, POW;
+    /** {@code a + b}: {@code b.add(x, y)}. */
+    ADD,
+    /** {@code a - b}: {@code b.sub(x, y)}. */
+    SUB,
+    /** {@code a * b}: {@code b.mul(x, y)}. */
+    MUL,
+    /** {@code a / b}, truncating for integers: {@code b.div(x, y)}. */
+    DIV,
+    /** The larger of the two: {@code b.maximum(x, y)}. */
+    MAX,
+    /** The smaller of the two: {@code b.minimum(x, y)}. */
+    MIN,
+    /** {@code a} to the power {@code b}: {@code b.pow(x, y)}. */
+    POW;
 
     /** The reference semantics in double precision: {@code BinaryFn.POW.apply(2, 3) == 8.0}. */
     public double apply(double a, double b) {

@@ -7,7 +7,26 @@ package dev.spool.ops;
  * <pre>{@code Value y = b.unary(UnaryFn.TANH, x);   // same as b.tanh(x)}</pre>
  */
 public enum UnaryFn {
-    NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, ABS, SQUARE, RECIPROCAL;
+    /** {@code -x}: {@code b.neg(x)}. */
+    NEG,
+    /** {@code e^x}: {@code b.exp(x)}. */
+    EXP,
+    /** Natural logarithm: {@code b.log(x)}. */
+    LOG,
+    /** Hyperbolic tangent: {@code b.tanh(x)}. */
+    TANH,
+    /** {@code 1 / (1 + e^-x)}: {@code b.sigmoid(x)}. */
+    SIGMOID,
+    /** {@code max(x, 0)}: {@code b.relu(x)}. */
+    RELU,
+    /** Square root: {@code b.sqrt(x)}. */
+    SQRT,
+    /** Absolute value: {@code b.abs(x)}. */
+    ABS,
+    /** {@code x * x}: {@code b.square(x)}. */
+    SQUARE,
+    /** {@code 1 / x}: {@code b.reciprocal(x)}. */
+    RECIPROCAL;
 
     /** Whether the function is defined for integer tensors (computed exactly in longs): {@code UnaryFn.ABS.integerSafe() == true}, {@code EXP}'s is false. */
     public boolean integerSafe() {
