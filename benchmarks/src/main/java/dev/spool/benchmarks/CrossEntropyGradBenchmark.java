@@ -1,6 +1,6 @@
 package dev.spool.benchmarks;
 
-import dev.spool.runtime.cpu.VectorRows;
+import dev.spool.runtime.internal.cpu.VectorRows;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

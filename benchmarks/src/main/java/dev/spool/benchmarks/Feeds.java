@@ -1,10 +1,10 @@
 package dev.spool.benchmarks;
 
 import dev.spool.graph.Graph;
-import dev.spool.graph.Source;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Source;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

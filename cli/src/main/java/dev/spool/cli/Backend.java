@@ -1,13 +1,13 @@
 package dev.spool.cli;
 
 import dev.spool.backend.cpu.CpuBackend;
-import dev.spool.runtime.cpu.Profile;
 import dev.spool.backend.cuda.CudaBackend;
 import dev.spool.backend.cuda.CudaTraining;
 import dev.spool.backend.cuda.NoCudaDeviceException;
 import dev.spool.compiler.Pipeline;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
+import dev.spool.runtime.internal.cpu.Profile;
 
 import java.util.Map;
 

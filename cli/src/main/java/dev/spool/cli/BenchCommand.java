@@ -1,8 +1,5 @@
 package dev.spool.cli;
 
-import com.google.gson.GsonBuilder;
-import dev.spool.runtime.cpu.GemmRate;
-import dev.spool.runtime.cpu.Profile;
 import dev.spool.backend.cuda.CudaBackend;
 import dev.spool.backend.cuda.CudaTraining;
 import dev.spool.graph.DType;
@@ -15,6 +12,10 @@ import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.train.Initializer;
 import dev.spool.nn.train.Sgd;
 import dev.spool.nn.train.TrainingStep;
+import dev.spool.runtime.internal.cpu.GemmRate;
+import dev.spool.runtime.internal.cpu.Profile;
+
+import com.google.gson.GsonBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

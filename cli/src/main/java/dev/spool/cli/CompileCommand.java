@@ -5,13 +5,14 @@ import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
-import dev.spool.graph.io.AtomicWrite;
+import dev.spool.graph.internal.AtomicWrite;
 import dev.spool.graph.io.SafeTensors;
 import dev.spool.nn.CellType;
 import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.RecurrentLayer;
 import dev.spool.runtime.Signature;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

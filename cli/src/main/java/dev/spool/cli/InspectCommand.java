@@ -1,25 +1,26 @@
 package dev.spool.cli;
 
 import dev.spool.backend.cpu.CpuBackend;
-import dev.spool.compiler.Unroll;
 import dev.spool.compiler.Pass;
 import dev.spool.compiler.Pipeline;
+import dev.spool.compiler.Unroll;
 import dev.spool.compiler.lower.Lowering;
-import dev.spool.program.MemoryPlanner;
 import dev.spool.graph.DType;
-import dev.spool.graph.DotPrinter;
 import dev.spool.graph.Graph;
 import dev.spool.graph.GraphException;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
+import dev.spool.graph.internal.DotPrinter;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
 import dev.spool.nn.CellType;
 import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.RecurrentLayer;
-import dev.spool.ops.Fused;
-import dev.spool.program.Instr;
-import dev.spool.program.Program;
-import dev.spool.program.ProgramPrinter;
+import dev.spool.ops.internal.Fused;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.MemoryPlanner;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.ProgramPrinter;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,6 +1,6 @@
 package dev.spool.cli;
 
-import dev.spool.graph.io.AtomicWrite;
+import dev.spool.graph.internal.AtomicWrite;
 import dev.spool.graph.io.FileWriteException;
 
 import java.io.IOException;

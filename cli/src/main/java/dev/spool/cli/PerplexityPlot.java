@@ -1,6 +1,7 @@
 package dev.spool.cli;
 
-import dev.spool.graph.io.AtomicWrite;
+import dev.spool.graph.internal.AtomicWrite;
+
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;

@@ -1,23 +1,24 @@
 package dev.spool.cli;
 
 import dev.spool.backend.cpu.CpuBackend;
-import dev.spool.runtime.cpu.CpuExecutable;
 import dev.spool.compiler.LoopStrategy;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.ScanMemory;
 import dev.spool.compiler.UnrollEstimate;
-import dev.spool.program.MemoryPlanner;
-import dev.spool.program.Instr;
-import dev.spool.program.Program;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
 import dev.spool.graph.Tensor;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
 import dev.spool.nn.CellType;
 import dev.spool.nn.LanguageModel;
 import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.train.Initializer;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.MemoryPlanner;
+import dev.spool.program.internal.Program;
+import dev.spool.runtime.internal.cpu.CpuExecutable;
+
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;

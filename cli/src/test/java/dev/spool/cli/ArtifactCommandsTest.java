@@ -157,9 +157,9 @@ class ArtifactCommandsTest {
         }), "missing.spool is missing entry 'weights.safetensors'");
         assertRefused(rewrite(m, "future.spool", e -> {
             e.put("manifest.json", new String(e.get("manifest.json"), StandardCharsets.UTF_8)
-                    .replace("\"formatVersion\": 1", "\"formatVersion\": 99").getBytes(StandardCharsets.UTF_8));
+                    .replace("\"formatVersion\": 2", "\"formatVersion\": 99").getBytes(StandardCharsets.UTF_8));
             return e;
-        }), "format version 99", "reads version 1");
+        }), "format version 99", "reads version 2");
         Path notZip = EvalCommandTest.fixture("lstm-l1-uni-tm-nolen-f32").resolve("weights.safetensors");
         assertRefused(notZip, "weights.safetensors", "not a");
         assertRefused(tmp.resolve("absent.spool"), "absent.spool");

@@ -74,7 +74,7 @@ class InspectCommandTest {
         assertTrue(program.contains("loop scan#") && program.contains("gemm") && program.contains("kernel"), program);
         String memory = out.substring(out.indexOf("== memory plan"), out.indexOf("generated kernels"));
         assertTrue(memory.contains("arena") && memory.contains("bytes of buffers without reuse"), memory);
-        assertTrue(out.contains("class SpoolKernel implements dev.spool.runtime.cpu.CpuKernel"), out);
+        assertTrue(out.contains("class SpoolKernel implements dev.spool.runtime.internal.cpu.CpuKernel"), out);
     }
 
     @Test

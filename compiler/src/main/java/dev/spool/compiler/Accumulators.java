@@ -1,17 +1,17 @@
 package dev.spool.compiler;
 
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
-import dev.spool.graph.Source;
 import dev.spool.graph.Value;
-import dev.spool.ops.Binary;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Source;
 import dev.spool.ops.BinaryFn;
-import dev.spool.ops.MatMul;
-import dev.spool.ops.Reduce;
-import dev.spool.ops.ReduceFn;
-import dev.spool.ops.ScatterAdd;
-import dev.spool.ops.Transpose;
+import dev.spool.ops.internal.Binary;
+import dev.spool.ops.internal.MatMul;
+import dev.spool.ops.internal.Reduce;
+import dev.spool.ops.internal.ReduceFn;
+import dev.spool.ops.internal.ScatterAdd;
+import dev.spool.ops.internal.Transpose;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,12 +1,12 @@
 package dev.spool.compiler;
 
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
-import dev.spool.graph.Source;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
-import dev.spool.ops.rewrite.Key;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Source;
+import dev.spool.ops.internal.rewrite.Key;
 
 import java.util.ArrayList;
 import java.util.HashMap;

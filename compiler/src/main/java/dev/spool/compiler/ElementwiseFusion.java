@@ -1,19 +1,19 @@
 package dev.spool.compiler;
 
-import dev.spool.graph.Constant;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
 import dev.spool.graph.Shape;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.Node;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Fill;
-import dev.spool.ops.Fused;
-import dev.spool.ops.OpCode;
-import dev.spool.ops.OpKind;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.Slice;
-import dev.spool.ops.rewrite.Key;
-import dev.spool.ops.rewrite.Replay;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.Fused;
+import dev.spool.ops.internal.OpCode;
+import dev.spool.ops.internal.OpKind;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.Slice;
+import dev.spool.ops.internal.rewrite.Key;
+import dev.spool.ops.internal.rewrite.Replay;
 
 import java.util.ArrayList;
 import java.util.BitSet;

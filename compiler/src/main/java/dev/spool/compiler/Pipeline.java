@@ -9,8 +9,8 @@ import dev.spool.compiler.lower.ProgramPass;
 import dev.spool.compiler.lower.SplitKernels;
 import dev.spool.compiler.lower.Target;
 import dev.spool.graph.Graph;
-import dev.spool.program.Program;
-import dev.spool.program.ProgramVerifier;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.ProgramVerifier;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

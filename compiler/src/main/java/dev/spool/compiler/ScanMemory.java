@@ -1,10 +1,10 @@
 package dev.spool.compiler;
 
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
 import dev.spool.graph.Shape;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
 
 import java.util.Map;
 

@@ -3,10 +3,9 @@ package dev.spool.compiler;
 import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.GraphException;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
-import dev.spool.graph.Source;
-
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Source;
 /**
  * How big a graph gets when {@link Unroll} applies a {@link LoopStrategy}, computed from the
  * graph without unrolling it, so that a request that would take hours or run out of memory (a

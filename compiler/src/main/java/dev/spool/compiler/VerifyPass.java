@@ -1,8 +1,7 @@
 package dev.spool.compiler;
 
 import dev.spool.graph.Graph;
-import dev.spool.graph.Verifier;
-
+import dev.spool.graph.internal.Verifier;
 /**
  * Checks the graph's invariants without changing it (see {@link Verifier}); run first so later
  * passes and the backends can assume a well-typed graph, and between passes in tests.

@@ -1,11 +1,12 @@
 package dev.spool.compiler;
 
 import dev.spool.graph.Graph;
-import dev.spool.graph.GraphPrinter;
-import dev.spool.graph.Node;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.GraphPrinter;
+import dev.spool.graph.internal.Node;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Fused;
+import dev.spool.ops.internal.Fused;
+
 import org.junit.jupiter.api.Test;
 
 import static dev.spool.graph.DType.F64;

@@ -1,19 +1,20 @@
 package dev.spool.compiler;
 
 import dev.spool.compiler.TestPrograms.Cell;
-import dev.spool.graph.Constant;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
 import dev.spool.graph.Value;
-import dev.spool.graph.Verifier;
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Verifier;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Fill;
-import dev.spool.ops.Fused;
-import dev.spool.ops.OpCode;
-import dev.spool.ops.OpKind;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.Fused;
+import dev.spool.ops.internal.OpCode;
+import dev.spool.ops.internal.OpKind;
+import dev.spool.ops.internal.Primitive;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

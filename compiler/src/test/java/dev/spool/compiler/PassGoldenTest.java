@@ -13,9 +13,10 @@ import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
-import dev.spool.ops.autodiff.Grad;
-import dev.spool.program.Program;
-import dev.spool.program.ProgramVerifier;
+import dev.spool.ops.Grad;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.ProgramVerifier;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -7,13 +7,14 @@ import dev.spool.graph.GraphBuilder.ScanResult;
 import dev.spool.graph.GraphBuilder.Step;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
-import dev.spool.graph.Verifier;
+import dev.spool.graph.internal.Verifier;
 import dev.spool.ops.Builder;
-import dev.spool.ops.OpCode;
-import dev.spool.ops.Pad;
-import dev.spool.ops.Unary;
+import dev.spool.ops.Grad;
 import dev.spool.ops.UnaryFn;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.internal.OpCode;
+import dev.spool.ops.internal.Pad;
+import dev.spool.ops.internal.Unary;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -4,11 +4,11 @@ import dev.spool.graph.Graph;
 import dev.spool.graph.GraphBuilder.ScanOptions;
 import dev.spool.graph.GraphBuilder.ScanResult;
 import dev.spool.graph.GraphBuilder.Step;
-import dev.spool.graph.Node;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Node;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Fused;
-import dev.spool.ops.Primitive;
+import dev.spool.ops.internal.Fused;
+import dev.spool.ops.internal.Primitive;
 
 import java.util.ArrayList;
 import java.util.List;

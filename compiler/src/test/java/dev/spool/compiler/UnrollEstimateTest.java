@@ -4,10 +4,11 @@ import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.GraphBuilder.Step;
 import dev.spool.graph.GraphException;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
 import dev.spool.ops.Builder;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -4,12 +4,13 @@ import dev.spool.graph.Graph;
 import dev.spool.graph.GraphBuilder.ScanOptions;
 import dev.spool.graph.GraphBuilder.Step;
 import dev.spool.graph.GraphException;
-import dev.spool.graph.GraphPrinter;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
 import dev.spool.graph.Value;
-import dev.spool.graph.Verifier;
+import dev.spool.graph.internal.GraphPrinter;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Verifier;
 import dev.spool.ops.Builder;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -10,7 +10,7 @@ import dev.spool.graph.Value;
 import dev.spool.nn.train.Sgd;
 import dev.spool.nn.train.TrainingStep;
 import dev.spool.ops.Builder;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -6,7 +6,16 @@ package dev.spool.graph;
  * <pre>{@code DType.fromSafetensors("F32") == DType.F32}</pre>
  */
 public enum DType {
-    F32(4), F64(8), I32(4), I64(8), BOOL(1);
+    /** 32-bit IEEE float, the type of weights and activations: {@code Tensor.of(new float[] {1, 2}, 2)}. */
+    F32(4),
+    /** 64-bit IEEE float, for reference computations and finite differences: {@code Tensor.of(new double[] {1}, 1)}. */
+    F64(8),
+    /** 32-bit signed integer: {@code Tensor.of(new int[] {3}, 1)}. */
+    I32(4),
+    /** 64-bit signed integer, the type of token ids and lengths: {@code Tensor.of(new long[] {3, 7}, 2)}. */
+    I64(8),
+    /** Boolean, the result of comparisons, one byte per element: {@code b.less(x, y)}. */
+    BOOL(1);
 
     private final int byteSize;
 

@@ -19,6 +19,7 @@ public sealed interface Dim permits Dim.Fixed, Dim.Sym, Dim.Prod {
 
     /** A dimension of known size: {@code Dim.of(28)}. */
     record Fixed(int size) implements Dim {
+        /** {@code new Dim.Fixed(28)}, as {@code Dim.of(28)}; a negative size is an {@link IllegalArgumentException}. */
         public Fixed {
             if (size < 0) {
                 throw new IllegalArgumentException("dimension size must be >= 0, got " + size);
@@ -33,6 +34,7 @@ public sealed interface Dim permits Dim.Fixed, Dim.Sym, Dim.Prod {
 
     /** A symbolic dimension, equal to every other {@code Sym} of the same name: {@code Dim.of("B")}. */
     record Sym(String name) implements Dim {
+        /** {@code new Dim.Sym("B")}, as {@code Dim.of("B")}; an empty name is an {@link IllegalArgumentException}. */
         public Sym {
             if (name == null || name.isEmpty()) {
                 throw new IllegalArgumentException("symbolic dimension needs a name");
@@ -51,6 +53,7 @@ public sealed interface Dim permits Dim.Fixed, Dim.Sym, Dim.Prod {
      * size or symbol where the product is one: {@code Dim.product(Dim.of(2), Dim.of("B"))} is {@code 2*B}.
      */
     record Prod(int coefficient, List<Sym> symbols) implements Dim {
+        /** Checks the canonical form; build products with {@code Dim.product(Dim.of("T"), Dim.of("B"))} instead. */
         public Prod {
             symbols = List.copyOf(symbols);
             if (coefficient < 1 || symbols.isEmpty() || (coefficient == 1 && symbols.size() == 1)) {

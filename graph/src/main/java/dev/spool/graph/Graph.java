@@ -1,5 +1,11 @@
 package dev.spool.graph;
 
+import dev.spool.graph.internal.GraphPrinter;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Op;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Source;
+
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.Maps;
 
@@ -13,6 +19,9 @@ import java.util.function.UnaryOperator;
  * outside (a top-level graph's inputs and parameters; a scan body's carries, slices and invariants,
  * in that order) and {@code results} the values it returns, each with a name. Build one with
  * {@code dev.spool.ops.Builder}; {@code toString()} prints it, scan bodies nested under their scan.
+ * The node types ({@link Node}, its op, {@link Source}) are the internal IR of
+ * {@code dev.spool.graph.internal}: compiler passes read and make them, users need them only to
+ * inspect a graph.
  *
  * <pre>{@code
  * Graph g = b.build("y", y);
@@ -44,7 +53,7 @@ public final class Graph {
         this.byId = Maps.uniqueIndex(this.nodes, Node::id);
     }
 
-    /** The nodes in topological order: {@code g.nodes().size()}. */
+    /** The nodes in topological order (internal IR types): {@code g.nodes().size()}. */
     public List<Node> nodes() {
         return nodes;
     }
@@ -125,19 +134,15 @@ public final class Graph {
         for (Node n : nodes) {
             Op op = n.op().mapDims(f);
             List<Value> ins = n.inputs().stream().map(v -> mapValue(v, f)).toList();
-            List<TensorType> outs = n.outputs().stream().map(t -> mapType(t, f)).toList();
+            List<TensorType> outs = n.outputs().stream().map(t -> t.mapDims(f)).toList();
             out.add(new Node(n.id(), op, ins, outs));
         }
         return new Graph(out, params.stream().map(v -> mapValue(v, f)).toList(),
                 results.stream().map(v -> mapValue(v, f)).toList(), resultNames);
     }
 
-    static TensorType mapType(TensorType t, UnaryOperator<Dim> f) {
-        return new TensorType(t.dtype(), t.shape().map(f));
-    }
-
     private static Value mapValue(Value v, UnaryOperator<Dim> f) {
-        return new Value(v.node(), v.index(), mapType(v.type(), f));
+        return new Value(v.node(), v.index(), v.type().mapDims(f));
     }
 
     @Override

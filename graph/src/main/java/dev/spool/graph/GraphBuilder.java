@@ -1,5 +1,12 @@
 package dev.spool.graph;
 
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.DimUnifier;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Op;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Source;
+
 import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -320,6 +327,7 @@ public class GraphBuilder {
         /** A forward scan without masking, its length taken from the first sequence. */
         public static final ScanOptions DEFAULT = new ScanOptions(false, null, null, null, List.of(), List.of());
 
+        /** All options: {@code new ScanOptions(true, lengths, null, null, List.of("h"), List.of("y"))}. */
         public ScanOptions {
             carryNames = List.copyOf(carryNames);
             outputNames = List.copyOf(outputNames);

@@ -17,6 +17,11 @@ public record TensorType(DType dtype, Shape shape) {
         return shape.rank();
     }
 
+    /** The same type with every dim rewritten by {@code f}: {@code TensorType.of(F32, "B", 4).mapDims(d -> d)}. */
+    public TensorType mapDims(java.util.function.UnaryOperator<Dim> f) {
+        return new TensorType(dtype, shape.map(f));
+    }
+
     @Override
     public String toString() {
         return dtype + shape.toString();

@@ -8,7 +8,7 @@ import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,7 +36,11 @@ import java.util.Map;
 public record GruFromOps(int vocab, int hidden, DType dtype) {
     private static final String[] GATES = {"r", "z", "n"};
 
-    /** Every parameter with its type: W_x{r,z,n} (V, H), W_h{r,z,n} (H, H), biases, then the linear head. */
+    /**
+     * Every parameter with its type: W_x{r,z,n} (V, H), W_h{r,z,n} (H, H), biases, then the linear head.
+     *
+     * <pre>{@code new GruFromOps(28, 32, DType.F32).parameterTypes().get("W_hr")   // F32(32, 32)}</pre>
+     */
     public Map<String, TensorType> parameterTypes() {
         Map<String, TensorType> m = new LinkedHashMap<>();
         for (String g : GATES) {
@@ -93,7 +97,7 @@ public record GruFromOps(int vocab, int hidden, DType dtype) {
         return t;
     }
 
-    /** Inputs {@code tokens} (T, B) I64; result {@code logits} (T, B, V). */
+    /** Inputs {@code tokens} (steps, B) I64; result {@code logits} (steps, B, V): {@code gru.logitsGraph("T")} or {@code gru.logitsGraph(35)}. */
     public Graph logitsGraph(Object steps) {
         Builder b = new Builder();
         return b.build("logits", logits(b, b.input("tokens", DType.I64, steps, "B"), parameters(b)));

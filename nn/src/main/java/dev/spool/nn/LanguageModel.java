@@ -6,7 +6,7 @@ import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,11 +27,12 @@ import java.util.function.Function;
  */
 public record LanguageModel(RecurrentConfig rnn) {
 
+    /** The vocabulary size, which is the recurrent layer's input size (tokens go in one-hot): {@code lm.vocab() == 28}. */
     public int vocab() {
         return rnn.inputSize();
     }
 
-    /** Every parameter with its type, layer weights first. */
+    /** Every parameter with its type, layer weights first: {@code lm.parameterTypes().get("linear.bias")} is {@code F32(28)}. */
     public Map<String, TensorType> parameterTypes() {
         Map<String, TensorType> m = new LinkedHashMap<>(rnn.weightTypes());
         m.put("linear.weight", TensorType.of(rnn.dtype(), vocab(), rnn.hiddenSize() * rnn.directions()));
@@ -39,7 +40,7 @@ public record LanguageModel(RecurrentConfig rnn) {
         return m;
     }
 
-    /** Inputs {@code tokens} (T, B) I64; result {@code logits} (T, B, V). */
+    /** Inputs {@code tokens} (T, B) I64; result {@code logits} (T, B, V): {@code CpuBackend.compile(lm.logitsGraph())}. */
     public Graph logitsGraph() {
         Builder b = new Builder();
         return b.build("logits", logits(b, b.input("tokens", DType.I64, "T", "B"), parameters(b)));
@@ -70,12 +71,16 @@ public record LanguageModel(RecurrentConfig rnn) {
         return b.build(results);
     }
 
-    /** Inputs {@code tokens}, {@code targets} (T, B) I64; result {@code loss}, the mean cross-entropy. */
+    /**
+     * Inputs {@code tokens}, {@code targets} (T, B) I64; result {@code loss}, the mean cross-entropy.
+     *
+     * <pre>{@code Graph g = lm.lossGraph();   // then Grad.of(g, "loss", ...) or lm.trainingGraph()}</pre>
+     */
     public Graph lossGraph() {
         return lossGraph("T");
     }
 
-    /** As {@link #lossGraph()} with the time dim given: a size (checkpointing needs one) or a symbol. */
+    /** As {@link #lossGraph()} with the time dim given: a size (checkpointing needs one) or a symbol: {@code lm.lossGraph(35)}. */
     public Graph lossGraph(Object steps) {
         Builder b = new Builder();
         Value tokens = b.input("tokens", DType.I64, steps, "B");
@@ -91,6 +96,8 @@ public record LanguageModel(RecurrentConfig rnn) {
     /**
      * The training graph for sequences of {@code steps}, with gradient checkpointing every
      * {@code checkpointEvery} steps when that is above 1 (it must divide steps).
+     *
+     * <pre>{@code Graph train = lm.trainingGraph(32, 8);   // 32 steps, recomputed in chunks of 8}</pre>
      */
     public Graph trainingGraph(int steps, int checkpointEvery) {
         return Grad.of(lossGraph(steps), "loss", new ArrayList<>(parameterTypes().keySet()), checkpointEvery);
@@ -112,6 +119,8 @@ public record LanguageModel(RecurrentConfig rnn) {
      * Continues {@code prefix} (token ids) by {@code n} tokens: greedy (argmax, as d2l's
      * {@code predict}) when {@code temperature} is 0, else sampled from softmax(logits / temperature).
      * {@code run} evaluates {@link #logitsGraph()} on feeds (parameters plus {@code tokens}).
+     *
+     * <pre>{@code int[] next = lm.continueTokens(CpuBackend.compile(lm.logitsGraph())::run, params, prefix, 20, 0, rnd);}</pre>
      */
     public int[] continueTokens(Function<Map<String, Tensor>, Map<String, Tensor>> run, Map<String, Tensor> params,
                                 int[] prefix, int n, double temperature, SplittableRandom rnd) {

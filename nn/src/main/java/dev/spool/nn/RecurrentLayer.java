@@ -10,7 +10,7 @@ import dev.spool.graph.Shape;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

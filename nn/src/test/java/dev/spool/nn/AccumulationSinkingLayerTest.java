@@ -7,11 +7,12 @@ import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.VerifyPass;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
+
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 

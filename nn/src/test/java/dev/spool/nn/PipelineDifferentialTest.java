@@ -5,8 +5,9 @@ import dev.spool.backend.cpu.CpuProgram;
 import dev.spool.compiler.Pipeline;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
-import dev.spool.program.Program;
-import dev.spool.program.ProgramText;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.ProgramText;
+
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 

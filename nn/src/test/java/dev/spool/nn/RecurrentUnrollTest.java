@@ -9,11 +9,12 @@ import dev.spool.graph.DType;
 import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.GraphException;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
-import dev.spool.graph.Verifier;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Verifier;
+
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;

@@ -7,14 +7,15 @@ import dev.spool.compiler.Simplify;
 import dev.spool.compiler.VerifyPass;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
-import dev.spool.ops.MatMul;
-import dev.spool.ops.OneHot;
-import dev.spool.ops.Pad;
-import dev.spool.ops.Reshape;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.ops.internal.MatMul;
+import dev.spool.ops.internal.OneHot;
+import dev.spool.ops.internal.Pad;
+import dev.spool.ops.internal.Reshape;
+
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 

@@ -1,9 +1,28 @@
 package dev.spool.ops;
 
-/** Pointwise functions of two operands. */
+/**
+ * Pointwise functions of two operands, for {@link Builder#binary}; each has its own method too
+ * ({@code add}, {@code sub}, {@code mul}, {@code div}, {@code maximum}, {@code minimum}, {@code pow}).
+ *
+ * <pre>{@code Value y = b.binary(BinaryFn.POW, x, b.scalar(2, F32));   // same as b.pow(x, ...)}</pre>
+ */
 public enum BinaryFn {
-    ADD, SUB, MUL, DIV, MAX, MIN, POW;
+    /** {@code a + b}: {@code b.add(x, y)}. */
+    ADD,
+    /** {@code a - b}: {@code b.sub(x, y)}. */
+    SUB,
+    /** {@code a * b}: {@code b.mul(x, y)}. */
+    MUL,
+    /** {@code a / b}, truncating for integers: {@code b.div(x, y)}. */
+    DIV,
+    /** The larger of the two: {@code b.maximum(x, y)}. */
+    MAX,
+    /** The smaller of the two: {@code b.minimum(x, y)}. */
+    MIN,
+    /** {@code a} to the power {@code b}: {@code b.pow(x, y)}. */
+    POW;
 
+    /** The reference semantics in double precision: {@code BinaryFn.POW.apply(2, 3) == 8.0}. */
     public double apply(double a, double b) {
         return switch (this) {
             case ADD -> a + b;
@@ -16,7 +35,7 @@ public enum BinaryFn {
         };
     }
 
-    /** Integer semantics; DIV truncates toward zero like Java (and C). */
+    /** Integer semantics; DIV truncates toward zero like Java (and C): {@code BinaryFn.DIV.applyLong(-7, 2) == -3}. */
     public long applyLong(long a, long b) {
         return switch (this) {
             case ADD -> a + b;

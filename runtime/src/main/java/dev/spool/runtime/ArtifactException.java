@@ -10,10 +10,12 @@ package dev.spool.runtime;
  * }</pre>
  */
 public class ArtifactException extends RuntimeException {
+    /** {@code new ArtifactException("m.spool: entry weights.safetensors is damaged (SHA-256 differs)")}. */
     public ArtifactException(String message) {
         super(message);
     }
 
+    /** As {@link #ArtifactException(String)}, keeping the cause: {@code new ArtifactException("m.spool: not a zip", e)}. */
     public ArtifactException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -34,6 +34,8 @@ public final class Session {
      * A session over any runner of the signature (a loaded artifact's {@code run}, or a compiled
      * graph's).
      *
+     * <pre>{@code var session = new Session(model.signature(), model::run);   // as model.session()}</pre>
+     *
      * @throws UnsupportedOperationException when the signature has no state pairs, no sequence
      *                                       input, or a fixed sequence length
      */
@@ -55,6 +57,8 @@ public final class Session {
     /**
      * Runs one step: {@code inputs} holds the sequence input without its time axis (and any other
      * non-state input); returns every output, those with a time axis without it.
+     *
+     * <pre>{@code Tensor logits = session.step(Map.of("tokens", Tensor.of(new long[] {3, 7}, 2))).get("logits");}</pre>
      *
      * @throws InputException when the step input is missing or of the wrong rank
      */
@@ -89,12 +93,12 @@ public final class Session {
         return result;
     }
 
-    /** {@link #step(Map)} for a model whose only non-state input is the sequence. */
+    /** {@link #step(Map)} for a model whose only non-state input is the sequence: {@code session.step(xt).get("output")}. */
     public Map<String, Tensor> step(Tensor x) {
         return step(Map.of(sequence.name(), x));
     }
 
-    /** Forgets the state: the next step starts from zeros, as a new sequence. */
+    /** Forgets the state: the next step starts from zeros, as a new sequence: {@code session.reset();}. */
     public void reset() {
         state.clear();
     }

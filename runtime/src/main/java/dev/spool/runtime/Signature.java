@@ -4,8 +4,8 @@ import dev.spool.graph.DType;
 import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Shape;
-import dev.spool.graph.Source;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Source;
 
 import java.util.ArrayList;
 
@@ -31,7 +31,11 @@ public record Signature(List<Spec> inputs, List<Spec> outputs, List<State> state
         state = List.copyOf(state);
     }
 
-    /** One named tensor: dims are Integer sizes or String symbols. */
+    /**
+     * One named tensor: dims are Integer sizes or String symbols.
+     *
+     * <pre>{@code new Signature.Spec("input", DType.F32, List.of("T", "B", 28))   // prints input F32[T, B, 28]}</pre>
+     */
     public record Spec(String name, DType dtype, List<Object> dims) {
         public Spec {
             dims = List.copyOf(dims);
@@ -61,21 +65,25 @@ public record Signature(List<Spec> inputs, List<Spec> outputs, List<State> state
         }
     }
 
-    /** An input fed from an output by each step of a session. */
+    /**
+     * An input fed from an output by each step of a session.
+     *
+     * <pre>{@code new Signature.State("h0", "h_n")   // h0 ← h_n}</pre>
+     */
     public record State(String input, String output) {
     }
 
-    /** The input of this name, or null. */
+    /** The input of this name, or null: {@code signature.input("input").dims()}. */
     public Spec input(String name) {
         return inputs.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
     }
 
-    /** The output of this name, or null. */
+    /** The output of this name, or null: {@code signature.output("output").dtype()}. */
     public Spec output(String name) {
         return outputs.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
     }
 
-    /** Whether {@code name} is the input side of a state pair (optional in a run: zeros when absent). */
+    /** Whether {@code input} is the input side of a state pair (optional in a run: zeros when absent): {@code signature.isState("h0")}. */
     public boolean isState(String input) {
         return state.stream().anyMatch(s -> s.input().equals(input));
     }

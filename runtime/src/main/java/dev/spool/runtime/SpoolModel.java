@@ -1,19 +1,23 @@
 package dev.spool.runtime;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import dev.spool.graph.InputException;
 import dev.spool.graph.Shape;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.io.SafeTensors;
 import dev.spool.graph.io.SafeTensorsException;
-import dev.spool.program.InvalidProgramException;
-import dev.spool.program.MemoryPlanner;
-import dev.spool.program.Program;
-import dev.spool.program.ProgramText;
-import dev.spool.program.ProgramVerifier;
-import dev.spool.runtime.cpu.CpuExecutable;
-import dev.spool.runtime.cpu.VectorSupport;
+import dev.spool.program.internal.InvalidProgramException;
+import dev.spool.program.internal.MemoryPlanner;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.ProgramText;
+import dev.spool.program.internal.ProgramVerifier;
+import dev.spool.runtime.internal.Artifact;
+import dev.spool.runtime.internal.ArtifactKernels;
+import dev.spool.runtime.internal.ProgramTemplate;
+import dev.spool.runtime.internal.cpu.CpuExecutable;
+import dev.spool.runtime.internal.cpu.VectorSupport;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,6 +87,8 @@ public final class SpoolModel {
     /**
      * Loads an artifact written by {@code spool compile}.
      *
+     * <pre>{@code SpoolModel model = SpoolModel.load(Path.of("lstm.spool"));}</pre>
+     *
      * @throws ArtifactException when the file is missing, truncated, damaged, of another format
      *                           version, or incomplete (one line naming the file and the problem)
      */
@@ -90,7 +96,7 @@ public final class SpoolModel {
         return new SpoolModel(Artifact.read(artifact));
     }
 
-    /** What the model takes and gives. */
+    /** What the model takes and gives: {@code model.signature().inputs()}. */
     public Signature signature() {
         return signature;
     }
@@ -104,7 +110,10 @@ public final class SpoolModel {
         return m != null && m.has(key) ? m.get(key).getAsString() : null;
     }
 
-    /** The artifact this model was loaded from (manifest, entries). */
+    /**
+     * The artifact this model was loaded from (manifest, entries), for tools such as
+     * {@code spool inspect}: {@code model.artifact().manifest()}. Its type is internal and may change.
+     */
     public Artifact artifact() {
         return artifact;
     }

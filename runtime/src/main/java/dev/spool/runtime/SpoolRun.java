@@ -1,7 +1,7 @@
 package dev.spool.runtime;
 
 import dev.spool.graph.Tensor;
-import dev.spool.graph.io.AtomicWrite;
+import dev.spool.graph.internal.AtomicWrite;
 import dev.spool.graph.io.SafeTensors;
 
 import java.nio.file.Path;
@@ -17,6 +17,10 @@ public final class SpoolRun {
     private SpoolRun() {
     }
 
+    /**
+     * Runs {@code args[0]} (an artifact) on the tensors of {@code args[1]} and writes its outputs to
+     * {@code args[2]}: {@code SpoolRun.main(new String[] {"m.spool", "x.safetensors", "y.safetensors"})}.
+     */
     public static void main(String[] args) throws Exception {
         if (args.length != 3) {
             System.err.println("usage: SpoolRun M.spool X.safetensors Y.safetensors");

@@ -40,6 +40,8 @@ public final class SpoolSpark {
     /**
      * How rows are run.
      *
+     * <pre>{@code SpoolSpark.Options.defaults().withBatchSize(128).withOutput("h_n")}</pre>
+     *
      * @param batchSize rows per run of the artifact (padded to the longest in the batch)
      * @param output the artifact's output to read, or null for its first output
      */
@@ -53,23 +55,23 @@ public final class SpoolSpark {
             }
         }
 
-        /** Batches of {@value #DEFAULT_BATCH_SIZE} rows, the artifact's first output. */
+        /** Batches of {@value #DEFAULT_BATCH_SIZE} rows, the artifact's first output: {@code SpoolSpark.Options.defaults()}. */
         public static Options defaults() {
             return new Options(DEFAULT_BATCH_SIZE, null);
         }
 
-        /** These options with {@code n} rows per run. */
+        /** These options with {@code n} rows per run: {@code Options.defaults().withBatchSize(128)}. */
         public Options withBatchSize(int n) {
             return new Options(n, output);
         }
 
-        /** These options reading the output {@code name} (e.g. {@code "h_n"}). */
+        /** These options reading the output {@code name}: {@code Options.defaults().withOutput("h_n")}. */
         public Options withOutput(String name) {
             return new Options(batchSize, name);
         }
     }
 
-    /** {@link #predict(Dataset, String, String, String, Options)} with the default options. */
+    /** {@link #predict(Dataset, String, String, String, Options)} with the default options: {@code SpoolSpark.predict(rows, "m.spool", "features", "output")}. */
     public static Dataset<Row> predict(Dataset<Row> rows, String artifactPath, String inputColumn, String outputColumn) {
         return predict(rows, artifactPath, inputColumn, outputColumn, Options.defaults());
     }
@@ -93,7 +95,7 @@ public final class SpoolSpark {
         return append(rows, artifactPath, inputColumn, outputColumn, options, new RowOutput.Slice());
     }
 
-    /** {@link #logLikelihood(Dataset, String, String, String, Options)} with the default options. */
+    /** {@link #logLikelihood(Dataset, String, String, String, Options)} with the default options: {@code SpoolSpark.logLikelihood(rows, "lm.spool", "tokens", "ll")}. */
     public static Dataset<Row> logLikelihood(Dataset<Row> rows, String artifactPath, String tokensColumn, String outputColumn) {
         return logLikelihood(rows, artifactPath, tokensColumn, outputColumn, Options.defaults());
     }

@@ -3,12 +3,12 @@ package dev.spool.backend.cpu;
 import dev.spool.compiler.VerifyPass;
 import dev.spool.backend.cpu.codegen.KernelCompiler;
 import dev.spool.backend.cpu.reference.ReferenceProgram;
-import dev.spool.runtime.cpu.CpuExecutable;
+import dev.spool.runtime.internal.cpu.CpuExecutable;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.lower.Target;
 import dev.spool.graph.Graph;
-import dev.spool.program.Program;
-import dev.spool.program.ProgramVerifier;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.ProgramVerifier;
 
 /**
  * Entry point of the CPU backend: {@link #compile} runs the pipeline's graph stage and returns a
@@ -47,7 +47,7 @@ public final class CpuBackend {
      * A compiled program (say, read back with {@code ProgramText.read}) made runnable; it is
      * verified first.
      *
-     * @throws dev.spool.program.InvalidProgramException when the program breaks a rule of {@link ProgramVerifier}
+     * @throws dev.spool.program.internal.InvalidProgramException when the program breaks a rule of {@link ProgramVerifier}
      */
     public static CpuExecutable load(Program program) {
         ProgramVerifier.verify(program, "load");

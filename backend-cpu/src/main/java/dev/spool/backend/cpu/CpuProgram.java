@@ -1,12 +1,12 @@
 package dev.spool.backend.cpu;
 
 import dev.spool.backend.cpu.codegen.KernelCompiler;
-import dev.spool.runtime.cpu.CpuExecutable;
-import dev.spool.runtime.cpu.Profile;
+import dev.spool.runtime.internal.cpu.CpuExecutable;
+import dev.spool.runtime.internal.cpu.Profile;
 import dev.spool.compiler.Pipeline;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
-import dev.spool.program.Program;
+import dev.spool.program.internal.Program;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;

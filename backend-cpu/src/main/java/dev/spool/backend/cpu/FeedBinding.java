@@ -4,9 +4,9 @@ import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.InputException;
 import dev.spool.graph.Shape;
-import dev.spool.graph.Source;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
+import dev.spool.graph.internal.Source;
 
 import java.util.Map;
 

@@ -10,11 +10,12 @@ import dev.spool.graph.Graph;
 import dev.spool.graph.GraphBuilder.ScanOptions;
 import dev.spool.graph.GraphBuilder.ScanResult;
 import dev.spool.graph.GraphBuilder.Step;
-import dev.spool.graph.ScanOp;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.ScanOp;
 import dev.spool.ops.Builder;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
+
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;

@@ -1,8 +1,8 @@
 package dev.spool.backend.cpu;
 
 import dev.spool.backend.cpu.codegen.KernelSource;
-import dev.spool.runtime.cpu.FloatMath;
-import dev.spool.runtime.cpu.VectorSupport;
+import dev.spool.runtime.internal.cpu.FloatMath;
+import dev.spool.runtime.internal.cpu.VectorSupport;
 import dev.spool.backend.cpu.RecurrentGraphs.Cell;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;

@@ -7,7 +7,8 @@ import dev.spool.graph.GraphBuilder.Step;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
+
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;

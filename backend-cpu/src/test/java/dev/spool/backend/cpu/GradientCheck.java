@@ -3,7 +3,7 @@ package dev.spool.backend.cpu;
 import dev.spool.compiler.Pipeline;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
 
 import java.util.HashMap;
 import java.util.List;

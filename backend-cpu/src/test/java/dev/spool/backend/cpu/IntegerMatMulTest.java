@@ -4,7 +4,8 @@ import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.ops.Builder;
-import dev.spool.program.Instr;
+import dev.spool.program.internal.Instr;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;

@@ -1,6 +1,5 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.runtime.cpu.VectorRows;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.ops.OpCode;
+import dev.spool.ops.internal.OpCode;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

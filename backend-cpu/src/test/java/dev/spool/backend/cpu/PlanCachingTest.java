@@ -2,12 +2,13 @@ package dev.spool.backend.cpu;
 
 import dev.spool.backend.cpu.codegen.KernelCompiler;
 import dev.spool.backend.cpu.RecurrentGraphs.Cell;
-import dev.spool.program.Program;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
+import dev.spool.program.internal.Program;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

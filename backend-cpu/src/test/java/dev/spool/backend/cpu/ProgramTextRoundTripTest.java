@@ -1,15 +1,15 @@
 package dev.spool.backend.cpu;
 
 import dev.spool.backend.cpu.codegen.KernelCompiler;
-import dev.spool.runtime.cpu.CpuExecutable;
+import dev.spool.runtime.internal.cpu.CpuExecutable;
 import dev.spool.backend.cpu.RecurrentGraphs.Cell;
 import dev.spool.compiler.Pipeline;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
-import dev.spool.program.Program;
-import dev.spool.program.ProgramText;
-import dev.spool.program.ProgramVerifier;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.ProgramText;
+import dev.spool.program.internal.ProgramVerifier;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 

@@ -1,9 +1,9 @@
 package dev.spool.backend.cpu;
 
 import dev.spool.compiler.Pipeline;
-import dev.spool.graph.Graph;
-import dev.spool.graph.GraphPrinter;
 import dev.spool.graph.Tensor;
+import dev.spool.graph.internal.GraphPrinter;
+
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 

@@ -1,6 +1,5 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.graph.DType;
 import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.GraphBuilder.ScanOptions;
@@ -10,8 +9,8 @@ import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
 import dev.spool.ops.BinaryFn;
 import dev.spool.ops.Builder;
+import dev.spool.ops.Grad;
 import dev.spool.ops.UnaryFn;
-import dev.spool.ops.autodiff.Grad;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -8,6 +8,7 @@ import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.io.SafeTensors;
 import dev.spool.runtime.SpoolModel;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

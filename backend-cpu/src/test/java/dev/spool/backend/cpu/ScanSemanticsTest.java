@@ -7,6 +7,7 @@ import dev.spool.graph.InputException;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -98,7 +99,7 @@ class ScanSemanticsTest {
             return Step.of(List.of(next), List.of(next));
         });
         Graph g = b.build("loss", b.sum(r.outputs().get(0)));
-        Graph grad = dev.spool.ops.autodiff.Grad.of(g, "loss", List.of("x"));
+        Graph grad = dev.spool.ops.Grad.of(g, "loss", List.of("x"));
         Map<String, Tensor> bad = Map.of("x", X, "lengths", Tensor.ofLongs(new int[] {2}, 4, 1));
         List<org.junit.jupiter.api.function.Executable> runs = List.of(
                 () -> CpuBackend.reference(grad).run(bad),

@@ -8,13 +8,14 @@ import dev.spool.graph.Graph;
 import dev.spool.graph.GraphBuilder.ScanOptions;
 import dev.spool.graph.GraphBuilder.ScanResult;
 import dev.spool.graph.GraphBuilder.Step;
-import dev.spool.graph.Node;
-import dev.spool.graph.ScanOp;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.ScanOp;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Pad;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
+import dev.spool.ops.internal.Pad;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;

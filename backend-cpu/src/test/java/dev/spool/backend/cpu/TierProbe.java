@@ -1,10 +1,10 @@
 package dev.spool.backend.cpu;
 
-import dev.spool.runtime.cpu.VectorRows;
-import dev.spool.runtime.cpu.VectorSupport;
 import dev.spool.backend.cpu.RecurrentGraphs.Cell;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
+import dev.spool.runtime.internal.cpu.VectorRows;
+import dev.spool.runtime.internal.cpu.VectorSupport;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

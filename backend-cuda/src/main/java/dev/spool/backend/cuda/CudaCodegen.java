@@ -1,11 +1,11 @@
 package dev.spool.backend.cuda;
 
-import dev.spool.program.Instr;
-import dev.spool.program.Program;
-import dev.spool.program.View;
 import dev.spool.graph.DType;
 import dev.spool.graph.InputException;
-import dev.spool.ops.ReduceFn;
+import dev.spool.ops.internal.ReduceFn;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
 
 import java.util.ArrayList;
 import java.util.Arrays;

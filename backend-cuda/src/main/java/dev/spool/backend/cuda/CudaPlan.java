@@ -1,12 +1,13 @@
 package dev.spool.backend.cuda;
 
-import dev.spool.program.Buffer;
-import dev.spool.program.Instr;
-import dev.spool.program.MemoryPlanner;
-import dev.spool.program.Program;
-import dev.spool.program.View;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
+import dev.spool.program.internal.Buffer;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.MemoryPlanner;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
+
 import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUgraphExec_st;
 import org.bytedeco.cuda.cudart.CUmod_st;

@@ -3,10 +3,10 @@ package dev.spool.backend.cuda;
 import dev.spool.backend.cpu.FeedBinding;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.lower.Target;
-import dev.spool.program.MemoryPlanner;
-import dev.spool.program.Program;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
+import dev.spool.program.internal.MemoryPlanner;
+import dev.spool.program.internal.Program;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;

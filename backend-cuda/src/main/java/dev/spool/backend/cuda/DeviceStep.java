@@ -1,6 +1,6 @@
 package dev.spool.backend.cuda;
 
-import dev.spool.program.Instr;
+import dev.spool.program.internal.Instr;
 
 import java.util.List;
 

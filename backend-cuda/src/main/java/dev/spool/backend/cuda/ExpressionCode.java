@@ -1,17 +1,17 @@
 package dev.spool.backend.cuda;
 
-import dev.spool.graph.Constant;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.Source;
 import dev.spool.graph.Value;
-import dev.spool.ops.Binary;
-import dev.spool.ops.Cast;
-import dev.spool.ops.Compare;
-import dev.spool.ops.Fill;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.Unary;
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Source;
+import dev.spool.ops.internal.Binary;
+import dev.spool.ops.internal.Cast;
+import dev.spool.ops.internal.Compare;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.Unary;
 
 import java.util.HashMap;
 import java.util.List;

@@ -1,7 +1,6 @@
 package dev.spool.backend.cuda;
 
-import dev.spool.program.Instr;
-
+import dev.spool.program.internal.Instr;
 /**
  * A row-major GEMM as the column-major call cuBLAS takes. A row-major matrix read column-major is
  * its transpose, so {@code C = op(A)·op(B)} (row-major, m×n) is computed as

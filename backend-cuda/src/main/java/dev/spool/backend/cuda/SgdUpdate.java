@@ -1,9 +1,9 @@
 package dev.spool.backend.cuda;
 
-import dev.spool.program.MemoryPlanner;
-import dev.spool.program.Program;
-import dev.spool.program.View;
 import dev.spool.graph.DType;
+import dev.spool.program.internal.MemoryPlanner;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
 
 import java.util.ArrayList;
 import java.util.Arrays;

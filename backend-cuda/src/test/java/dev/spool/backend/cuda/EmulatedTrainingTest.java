@@ -3,10 +3,11 @@ package dev.spool.backend.cuda;
 import dev.spool.backend.cpu.CpuBackend;
 import dev.spool.backend.cpu.CpuProgram;
 import dev.spool.backend.cpu.FeedBinding;
-import dev.spool.program.MemoryPlanner;
 import dev.spool.graph.Tensor;
 import dev.spool.nn.train.GradientClipping;
 import dev.spool.nn.train.Sgd;
+import dev.spool.program.internal.MemoryPlanner;
+
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

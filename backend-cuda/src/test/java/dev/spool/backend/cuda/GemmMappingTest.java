@@ -1,8 +1,9 @@
 package dev.spool.backend.cuda;
 
-import dev.spool.program.Instr;
-import dev.spool.program.View;
 import dev.spool.graph.DType;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.View;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;

@@ -1,11 +1,11 @@
 package dev.spool.backend.cuda;
 
-import dev.spool.program.Buffer;
-import dev.spool.program.MemoryPlanner;
-import dev.spool.program.Program;
-import dev.spool.program.View;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
+import dev.spool.program.internal.Buffer;
+import dev.spool.program.internal.MemoryPlanner;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,8 +1,8 @@
 package dev.spool.compiler.lower;
 
-import dev.spool.program.Instr;
-import dev.spool.program.Program;
-import dev.spool.program.View;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
 
 import java.util.List;
 

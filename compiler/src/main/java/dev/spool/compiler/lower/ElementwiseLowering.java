@@ -1,14 +1,14 @@
 package dev.spool.compiler.lower;
 
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
+import dev.spool.graph.internal.Node;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Fused;
-import dev.spool.ops.Primitive;
-import dev.spool.program.Instr;
-import dev.spool.program.View;
+import dev.spool.ops.internal.Fused;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.View;
 
 import java.util.ArrayList;
 import java.util.HashMap;

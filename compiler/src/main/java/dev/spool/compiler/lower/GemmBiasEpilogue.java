@@ -1,13 +1,13 @@
 package dev.spool.compiler.lower;
 
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.Source;
-import dev.spool.ops.Binary;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Source;
 import dev.spool.ops.BinaryFn;
-import dev.spool.program.Instr;
-import dev.spool.program.Program;
-import dev.spool.program.View;
+import dev.spool.ops.internal.Binary;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
 
 import java.util.ArrayList;
 import java.util.Arrays;

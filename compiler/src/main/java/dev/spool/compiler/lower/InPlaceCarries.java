@@ -2,10 +2,10 @@ package dev.spool.compiler.lower;
 
 import dev.spool.graph.Graph;
 import dev.spool.graph.Value;
-import dev.spool.program.Instr;
-import dev.spool.program.Program;
-import dev.spool.program.ProgramRewrite;
-import dev.spool.program.View;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.ProgramRewrite;
+import dev.spool.program.internal.View;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,14 +1,14 @@
 package dev.spool.compiler.lower;
 
-import dev.spool.graph.Constant;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.Source;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Source;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Fill;
-import dev.spool.ops.Unary;
 import dev.spool.ops.UnaryFn;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.Unary;
 
 import java.util.ArrayList;
 import java.util.HashMap;

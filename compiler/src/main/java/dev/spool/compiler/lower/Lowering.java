@@ -1,22 +1,22 @@
 package dev.spool.compiler.lower;
 
-import dev.spool.graph.Constant;
+import dev.spool.graph.internal.Constant;
 import dev.spool.graph.DType;
 import dev.spool.graph.Dim;
 import dev.spool.graph.Graph;
 import dev.spool.graph.InputException;
-import dev.spool.graph.Node;
+import dev.spool.graph.internal.Node;
 import dev.spool.graph.ResourceLimitException;
-import dev.spool.graph.ScanOp;
-import dev.spool.graph.Source;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Source;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.rewrite.Key;
-import dev.spool.program.Buffer;
-import dev.spool.program.Instr;
-import dev.spool.program.Program;
-import dev.spool.program.View;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.rewrite.Key;
+import dev.spool.program.internal.Buffer;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -2,8 +2,8 @@ package dev.spool.compiler.lower;
 
 import dev.spool.graph.DType;
 import dev.spool.graph.Value;
-import dev.spool.program.Instr;
-import dev.spool.program.View;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.View;
 
 import java.util.List;
 import java.util.function.Function;

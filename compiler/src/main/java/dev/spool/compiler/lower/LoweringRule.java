@@ -1,8 +1,8 @@
 package dev.spool.compiler.lower;
 
-import dev.spool.graph.Node;
-import dev.spool.ops.Primitive;
-import dev.spool.program.View;
+import dev.spool.graph.internal.Node;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.program.internal.View;
 
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package dev.spool.compiler.lower;
 
-import dev.spool.ops.OpCode;
+import dev.spool.ops.internal.OpCode;
 
 /**
  * The lowering stage's rule for every primitive op, one exhaustive switch: a new {@link OpCode}

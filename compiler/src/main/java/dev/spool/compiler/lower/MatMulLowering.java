@@ -1,12 +1,12 @@
 package dev.spool.compiler.lower;
 
 import dev.spool.graph.DType;
-import dev.spool.graph.Node;
+import dev.spool.graph.internal.Node;
 import dev.spool.graph.Value;
-import dev.spool.ops.MatMul;
-import dev.spool.ops.Primitive;
-import dev.spool.program.Instr;
-import dev.spool.program.View;
+import dev.spool.ops.internal.MatMul;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.View;
 
 import java.util.Arrays;
 import java.util.List;

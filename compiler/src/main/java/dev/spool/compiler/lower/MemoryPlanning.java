@@ -1,8 +1,7 @@
 package dev.spool.compiler.lower;
 
-import dev.spool.program.MemoryPlanner;
-import dev.spool.program.Program;
-
+import dev.spool.program.internal.MemoryPlanner;
+import dev.spool.program.internal.Program;
 /**
  * The {@code memplan} pass: places every buffer in one arena with {@link MemoryPlanner} (liveness,
  * in-place reuse, offsets). The algorithm lives with the Program IR because a loaded artifact runs

@@ -1,7 +1,7 @@
 package dev.spool.compiler.lower;
 
-import dev.spool.program.Instr;
-import dev.spool.program.Program;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.Program;
 
 import java.util.ArrayList;
 import java.util.List;

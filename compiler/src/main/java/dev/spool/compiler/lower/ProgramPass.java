@@ -1,11 +1,10 @@
 package dev.spool.compiler.lower;
 
-import dev.spool.program.Program;
-
+import dev.spool.program.internal.Program;
 /**
  * One Program-to-Program rewrite of the second compile stage, after lowering; each has a name so
  * that {@code --passes} and {@code --no-<name>} can list or turn it off, and the compiler verifies
- * its result ({@link dev.spool.program.ProgramVerifier}). With every one off, the program is
+ * its result ({@link dev.spool.program.internal.ProgramVerifier}). With every one off, the program is
  * lowering's reference program.
  */
 public interface ProgramPass {

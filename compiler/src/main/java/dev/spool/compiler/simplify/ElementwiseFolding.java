@@ -1,18 +1,18 @@
 package dev.spool.compiler.simplify;
 
-import dev.spool.graph.Constant;
+import dev.spool.graph.internal.Constant;
 import dev.spool.graph.DType;
 import dev.spool.graph.Shape;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
-import dev.spool.ops.Binary;
-import dev.spool.ops.Cast;
-import dev.spool.ops.Compare;
-import dev.spool.ops.Fill;
-import dev.spool.ops.OpCode;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.Unary;
+import dev.spool.ops.internal.Binary;
+import dev.spool.ops.internal.Cast;
+import dev.spool.ops.internal.Compare;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.OpCode;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.Unary;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.spool.compiler.simplify;
 
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
-import dev.spool.ops.Primitive;
+import dev.spool.ops.internal.Primitive;
 
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package dev.spool.compiler.simplify;
 
-import dev.spool.ops.OpCode;
+import dev.spool.ops.internal.OpCode;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,17 +1,17 @@
 package dev.spool.compiler.simplify;
 
 import dev.spool.graph.Value;
-import dev.spool.ops.Binary;
 import dev.spool.ops.BinaryFn;
-import dev.spool.ops.Cast;
-import dev.spool.ops.OpCode;
-import dev.spool.ops.Pad;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.Reshape;
-import dev.spool.ops.Slice;
-import dev.spool.ops.Transpose;
-import dev.spool.ops.Unary;
 import dev.spool.ops.UnaryFn;
+import dev.spool.ops.internal.Binary;
+import dev.spool.ops.internal.Cast;
+import dev.spool.ops.internal.OpCode;
+import dev.spool.ops.internal.Pad;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.Reshape;
+import dev.spool.ops.internal.Slice;
+import dev.spool.ops.internal.Transpose;
+import dev.spool.ops.internal.Unary;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -2,9 +2,9 @@ package dev.spool.compiler.simplify;
 
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
-import dev.spool.ops.Fill;
-import dev.spool.ops.OpCode;
-import dev.spool.ops.Primitive;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.OpCode;
+import dev.spool.ops.internal.Primitive;
 
 import java.util.List;
 

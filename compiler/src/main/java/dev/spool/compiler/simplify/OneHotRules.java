@@ -3,14 +3,14 @@ package dev.spool.compiler.simplify;
 import dev.spool.graph.Dim;
 import dev.spool.graph.Shape;
 import dev.spool.graph.Value;
-import dev.spool.ops.Gather;
-import dev.spool.ops.MatMul;
-import dev.spool.ops.OneHot;
-import dev.spool.ops.OpCode;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.Reshape;
-import dev.spool.ops.ScatterAdd;
-import dev.spool.ops.Transpose;
+import dev.spool.ops.internal.Gather;
+import dev.spool.ops.internal.MatMul;
+import dev.spool.ops.internal.OneHot;
+import dev.spool.ops.internal.OpCode;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.Reshape;
+import dev.spool.ops.internal.ScatterAdd;
+import dev.spool.ops.internal.Transpose;
 
 import java.util.List;
 

@@ -1,23 +1,23 @@
 package dev.spool.compiler.simplify;
 
-import dev.spool.graph.Constant;
-import dev.spool.graph.DimUnifier;
 import dev.spool.graph.Graph;
 import dev.spool.graph.GraphBuilder.ScanResult;
 import dev.spool.graph.GraphBuilder.Step;
-import dev.spool.graph.Node;
-import dev.spool.graph.Op;
-import dev.spool.graph.ScanOp;
-import dev.spool.graph.Source;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.TensorType;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.DimUnifier;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Op;
+import dev.spool.graph.internal.ScanOp;
+import dev.spool.graph.internal.Source;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Fill;
-import dev.spool.ops.OpCode;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.rewrite.Key;
-import dev.spool.ops.rewrite.Replay;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.OpCode;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.rewrite.Key;
+import dev.spool.ops.internal.rewrite.Replay;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.spool.compiler.simplify;
 
 import dev.spool.graph.Value;
-import dev.spool.ops.OpCode;
-import dev.spool.ops.Primitive;
+import dev.spool.ops.internal.OpCode;
+import dev.spool.ops.internal.Primitive;
 
 import java.util.List;
 

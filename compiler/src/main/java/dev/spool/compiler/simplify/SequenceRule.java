@@ -1,8 +1,7 @@
 package dev.spool.compiler.simplify;
 
 import dev.spool.graph.Value;
-import dev.spool.ops.Primitive;
-
+import dev.spool.ops.internal.Primitive;
 /**
  * A rule on a scan's sequence operand: when the stacked sequence is {@code perStep} applied to a
  * smaller outer value, the scan can read that value instead and apply {@code perStep} to each

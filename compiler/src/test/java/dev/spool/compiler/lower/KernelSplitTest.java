@@ -1,16 +1,17 @@
 package dev.spool.compiler.lower;
 
 import dev.spool.compiler.ElementwiseFusion;
-import dev.spool.compiler.TestPrograms;
 import dev.spool.compiler.TestPrograms.Cell;
-import dev.spool.graph.Constant;
+import dev.spool.compiler.TestPrograms;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.Source;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.Constant;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Source;
 import dev.spool.ops.Builder;
-import dev.spool.ops.Fill;
-import dev.spool.ops.Fused;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.Fused;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;

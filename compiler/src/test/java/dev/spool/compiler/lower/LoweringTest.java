@@ -6,9 +6,10 @@ import dev.spool.compiler.TestPrograms;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
-import dev.spool.ops.autodiff.Grad;
-import dev.spool.program.Instr;
-import dev.spool.program.Program;
+import dev.spool.ops.Grad;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.Program;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

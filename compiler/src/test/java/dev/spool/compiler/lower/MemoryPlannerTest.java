@@ -1,18 +1,18 @@
 package dev.spool.compiler.lower;
 
-import dev.spool.program.MemoryPlanner;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.TestPrograms.Cell;
 import dev.spool.compiler.TestPrograms;
-import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
-import dev.spool.ops.autodiff.Grad;
-import dev.spool.program.Buffer;
-import dev.spool.program.Instr;
-import dev.spool.program.Program;
-import dev.spool.program.View;
+import dev.spool.ops.Grad;
+import dev.spool.program.internal.Buffer;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.MemoryPlanner;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,17 +1,18 @@
 package dev.spool.compiler.lower;
 
 import dev.spool.compiler.Pipeline;
-import dev.spool.compiler.TestPrograms;
 import dev.spool.compiler.TestPrograms.Cell;
+import dev.spool.compiler.TestPrograms;
 import dev.spool.compiler.VerifyPass;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.InputException;
 import dev.spool.ops.Builder;
-import dev.spool.program.Instr;
-import dev.spool.program.InvalidProgramException;
-import dev.spool.program.Program;
-import dev.spool.program.View;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.InvalidProgramException;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ class ProgramStageTest {
         Graph g = TestPrograms.cellScan(Cell.RNN);
         Pipeline unrolling = Pipeline.unrolling(0);
         Graph stage1 = unrolling.run(g);
-        assertTrue(stage1.nodes().stream().anyMatch(n -> n.op() instanceof dev.spool.graph.ScanOp), "the graph stage keeps the scan");
+        assertTrue(stage1.nodes().stream().anyMatch(n -> n.op() instanceof dev.spool.graph.internal.ScanOp), "the graph stage keeps the scan");
         Program p = unrolling.compile(stage1, Map.of());
         assertTrue(p.code().stream().noneMatch(i -> i instanceof Instr.Loop), "unrolled: no loop left\n" + p);
     }
@@ -54,8 +55,8 @@ class ProgramStageTest {
 
             public Program run(Program p, Target target) {
                 // Reads a fresh, never written buffer first thing.
-                List<dev.spool.program.Buffer> buffers = new ArrayList<>(p.buffers());
-                buffers.add(new dev.spool.program.Buffer(buffers.size(), DType.F32, 6, "garbage", null, false));
+                List<dev.spool.program.internal.Buffer> buffers = new ArrayList<>(p.buffers());
+                buffers.add(new dev.spool.program.internal.Buffer(buffers.size(), DType.F32, 6, "garbage", null, false));
                 List<Instr> code = new ArrayList<>(p.code());
                 View out = p.results().get(0).view();
                 code.add(0, new Instr.Copy(View.contiguous(buffers.size() - 1, out.shape()), out));

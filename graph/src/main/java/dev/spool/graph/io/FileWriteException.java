@@ -10,12 +10,13 @@ import java.nio.file.Path;
 public final class FileWriteException extends IOException {
     private final transient Path file;
 
+    /** {@code new FileWriteException(Path.of("/proc/x.spool"), "permission denied", e)}: the message is "cannot write /proc/x.spool: permission denied". */
     public FileWriteException(Path file, String reason, Throwable cause) {
         super("cannot write " + file + ": " + reason, cause);
         this.file = file;
     }
 
-    /** The path as the caller gave it. */
+    /** The path as the caller gave it: {@code e.file()} is {@code /proc/x.spool}, not a temporary file beside it. */
     public Path file() {
         return file;
     }

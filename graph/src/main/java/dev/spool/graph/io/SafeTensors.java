@@ -1,5 +1,9 @@
 package dev.spool.graph.io;
 
+import dev.spool.graph.DType;
+import dev.spool.graph.Tensor;
+import dev.spool.graph.internal.AtomicWrite;
+
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -9,8 +13,6 @@ import com.google.gson.Strictness;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
-import dev.spool.graph.DType;
-import dev.spool.graph.Tensor;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;

@@ -23,7 +23,9 @@ import java.util.SplittableRandom;
  * }</pre>
  */
 public final class TimeMachine {
+    /** Training windows of the default split, as d2l's {@code num_train}. */
     public static final int NUM_TRAIN = 10_000;
+    /** Validation windows of the default split, as d2l's {@code num_val}. */
     public static final int NUM_VAL = 5_000;
     private static final String RESOURCE = "timemachine.txt";
 
@@ -48,7 +50,7 @@ public final class TimeMachine {
         this.numVal = numVal;
     }
 
-    /** d2l's preprocessing: runs of non-letters become one space, then lower case. */
+    /** d2l's preprocessing: runs of non-letters become one space, then lower case: {@code preprocess("The Time-Machine!")} is {@code "the time machine "}. */
     public static String preprocess(String text) {
         return text.replaceAll("[^A-Za-z]+", " ").toLowerCase(Locale.ROOT);
     }
@@ -102,7 +104,7 @@ public final class TimeMachine {
         return load(bundledText(), steps);
     }
 
-    /** The raw bundled text, before preprocessing. */
+    /** The raw bundled text, before preprocessing: {@code TimeMachine.load(TimeMachine.bundledText(), 8)}. */
     public static String bundledText() {
         try (InputStream in = TimeMachine.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
@@ -114,15 +116,17 @@ public final class TimeMachine {
         }
     }
 
+    /** The character vocabulary: {@code tm.vocab().size() == 28}. */
     public Vocab vocab() {
         return vocab;
     }
 
-    /** The token ids of the whole preprocessed text (a copy). */
+    /** The token ids of the whole preprocessed text (a copy): {@code tm.corpus().length}. */
     public int[] corpus() {
         return corpus.clone();
     }
 
+    /** The window length (time steps per sequence): {@code TimeMachine.bundled(32).steps() == 32}. */
     public int steps() {
         return steps;
     }
@@ -132,12 +136,12 @@ public final class TimeMachine {
         return corpus.length - steps;
     }
 
-    /** Training windows per epoch (10,000 by default). */
+    /** Training windows per epoch (10,000 by default): {@code tm.numTrain() / batch} full batches. */
     public int numTrain() {
         return numTrain;
     }
 
-    /** Validation windows (5,000 by default), the ones right after the training windows. */
+    /** Validation windows (5,000 by default), the ones right after the training windows: {@code tm.numValidation()}. */
     public int numValidation() {
         return numVal;
     }
@@ -164,7 +168,7 @@ public final class TimeMachine {
         return batches(order, batchSize);
     }
 
-    /** The validation windows in order, batched as {@link #trainBatches}. */
+    /** The validation windows in order, batched as {@link #trainBatches}: {@code tm.validationBatches(1024).size() == 5}. */
     public List<Batch> validationBatches(int batchSize) {
         checkBatch(batchSize);
         int[] order = new int[numVal];

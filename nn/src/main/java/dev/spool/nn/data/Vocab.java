@@ -13,11 +13,12 @@ import java.util.TreeSet;
  * <pre>{@code Vocab v = Vocab.of(List.of("b", "a")); v.index("a") == 1  // ["<unk>", "a", "b"]}</pre>
  */
 public final class Vocab {
+    /** The token of every unknown input, part of every vocabulary. */
     public static final String UNK = "<unk>";
     private final List<String> tokens;
     private final Map<String, Integer> index = new HashMap<>();
 
-    /** A vocabulary with exactly these tokens in this order (e.g. read back from a saved model). */
+    /** A vocabulary with exactly these tokens in this order (e.g. read back from a saved model): {@code new Vocab(List.of("<unk>", "a"))}. */
     public Vocab(List<String> tokens) {
         this.tokens = List.copyOf(tokens);
         for (int i = 0; i < this.tokens.size(); i++) {
@@ -28,19 +29,19 @@ public final class Vocab {
         }
     }
 
-    /** The sorted set of {@code tokens} plus {@code <unk>}. */
+    /** The sorted set of {@code tokens} plus {@code <unk>}: {@code Vocab.of(List.of("b", "a"))} is [&lt;unk&gt;, a, b]. */
     public static Vocab of(List<String> tokens) {
         TreeSet<String> set = new TreeSet<>(tokens);
         set.add(UNK);
         return new Vocab(new ArrayList<>(set));
     }
 
-    /** Number of tokens, {@code <unk>} included (28 for the Time Machine). */
+    /** Number of tokens, {@code <unk>} included (28 for the Time Machine): {@code vocab.size()}. */
     public int size() {
         return tokens.size();
     }
 
-    /** The index of a token; unknown tokens map to {@code <unk>}. */
+    /** The index of a token; unknown tokens map to {@code <unk>}: {@code vocab.index("a")}. */
     public int index(String token) {
         return index.getOrDefault(token, index.get(UNK));
     }

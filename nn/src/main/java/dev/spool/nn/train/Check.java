@@ -1,7 +1,7 @@
 package dev.spool.nn.train;
 
 import dev.spool.graph.Tensor;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
 
 import java.util.Map;
 

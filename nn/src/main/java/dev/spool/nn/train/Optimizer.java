@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * Updates parameters in place from their gradients. Parameters are keyed by name (PyTorch
  * {@code state_dict} names for the built-in layers); a gradient is found under the parameter's
- * own name or as {@link dev.spool.ops.autodiff.Grad#of Grad.of} names it, {@code grad.<name>}, so
+ * own name or as {@link dev.spool.ops.Grad#of Grad.of} names it, {@code grad.<name>}, so
  * the results of a training graph can be passed as they are. Implementations keep their state
  * (momentum buffers, moments) per name, so the same names must be passed at every step. Parameters
  * and gradients may be F32 or F64 (the same for both) and may be views at an offset; the

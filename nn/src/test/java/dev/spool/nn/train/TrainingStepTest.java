@@ -5,7 +5,8 @@ import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
-import dev.spool.ops.autodiff.Grad;
+import dev.spool.ops.Grad;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;

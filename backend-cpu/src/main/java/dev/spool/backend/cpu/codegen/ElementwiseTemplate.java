@@ -1,16 +1,16 @@
 package dev.spool.backend.cpu.codegen;
 
 import dev.spool.graph.DType;
-import dev.spool.graph.Node;
-import dev.spool.graph.Op;
-import dev.spool.ops.Binary;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Op;
+import dev.spool.ops.internal.Binary;
 import dev.spool.ops.BinaryFn;
-import dev.spool.ops.Cast;
-import dev.spool.ops.Compare;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.Unary;
+import dev.spool.ops.internal.Cast;
+import dev.spool.ops.internal.Compare;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.Unary;
 import dev.spool.ops.UnaryFn;
-import dev.spool.runtime.cpu.FloatMath;
+import dev.spool.runtime.internal.cpu.FloatMath;
 
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -192,10 +192,10 @@ enum ElementwiseTemplate {
         }
         return switch (u.fn()) {
             case NEG -> "(-" + x + ")";
-            case EXP -> t == DType.F32 ? "dev.spool.runtime.cpu.FloatMath.exp(" + x + ")" : "Math.exp(" + x + ")";
+            case EXP -> t == DType.F32 ? "dev.spool.runtime.internal.cpu.FloatMath.exp(" + x + ")" : "Math.exp(" + x + ")";
             case LOG -> cast + "Math.log(" + x + ")";
-            case TANH -> t == DType.F32 ? "dev.spool.runtime.cpu.FloatMath.tanh(" + x + ")" : "Math.tanh(" + x + ")";
-            case SIGMOID -> t == DType.F32 ? "dev.spool.runtime.cpu.FloatMath.sigmoid(" + x + ")" : "dev.spool.ops.UnaryFn.SIGMOID.apply(" + x + ")";
+            case TANH -> t == DType.F32 ? "dev.spool.runtime.internal.cpu.FloatMath.tanh(" + x + ")" : "Math.tanh(" + x + ")";
+            case SIGMOID -> t == DType.F32 ? "dev.spool.runtime.internal.cpu.FloatMath.sigmoid(" + x + ")" : "dev.spool.ops.UnaryFn.SIGMOID.apply(" + x + ")";
             case RELU -> "(" + x + " > 0 ? " + x + " : 0)";
             case SQRT -> cast + "Math.sqrt(" + x + ")";
             case ABS -> "Math.abs(" + x + ")";

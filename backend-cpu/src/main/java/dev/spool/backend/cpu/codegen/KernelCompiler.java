@@ -1,10 +1,11 @@
 package dev.spool.backend.cpu.codegen;
 
-import dev.spool.program.Instr;
-import dev.spool.runtime.cpu.CpuKernel;
-import dev.spool.runtime.cpu.KernelLayout;
-import dev.spool.runtime.cpu.KernelProvider;
-import dev.spool.runtime.cpu.KernelWarmup;
+import dev.spool.program.internal.Instr;
+import dev.spool.runtime.internal.cpu.CpuKernel;
+import dev.spool.runtime.internal.cpu.KernelLayout;
+import dev.spool.runtime.internal.cpu.KernelProvider;
+import dev.spool.runtime.internal.cpu.KernelWarmup;
+
 import org.codehaus.janino.SimpleCompiler;
 import org.codehaus.janino.util.ClassFile;
 

@@ -1,16 +1,16 @@
 package dev.spool.backend.cpu.codegen;
 
-import dev.spool.runtime.cpu.FloatMath;
-import dev.spool.runtime.cpu.KernelLayout;
-import dev.spool.graph.Constant;
+import dev.spool.runtime.internal.cpu.FloatMath;
+import dev.spool.runtime.internal.cpu.KernelLayout;
+import dev.spool.graph.internal.Constant;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
-import dev.spool.graph.Node;
-import dev.spool.graph.Source;
+import dev.spool.graph.internal.Node;
+import dev.spool.graph.internal.Source;
 import dev.spool.graph.Value;
-import dev.spool.ops.Compare;
-import dev.spool.ops.Fill;
-import dev.spool.ops.Primitive;
+import dev.spool.ops.internal.Compare;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.Primitive;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -251,7 +251,7 @@ public final class KernelSource {
         if (lanes > 0) {
             sb.append("import jdk.incubator.vector.*;\n");
         }
-        sb.append("public final class ").append(CLASS_NAME).append(" implements dev.spool.runtime.cpu.CpuKernel {\n");
+        sb.append("public final class ").append(CLASS_NAME).append(" implements dev.spool.runtime.internal.cpu.CpuKernel {\n");
         if (lanes > 0) {
             int bits = lanes * (operandTypes.get(operandTypes.size() - 1) == DType.F32 ? 32 : 64);
             sb.append("    private static final VectorSpecies S = ").append(vectorClass()).append(".SPECIES_").append(bits).append(";\n");

@@ -1,6 +1,6 @@
 package dev.spool.backend.cpu.codegen;
 
-import dev.spool.ops.OpCode;
+import dev.spool.ops.internal.OpCode;
 
 /**
  * The code generator's template for every primitive op, one exhaustive switch: a new

@@ -1,14 +1,14 @@
 package dev.spool.backend.cpu.reference;
 
-import dev.spool.graph.Node;
+import dev.spool.graph.internal.Node;
 import dev.spool.graph.Shape;
 import dev.spool.graph.Tensor;
-import dev.spool.ops.Binary;
-import dev.spool.ops.Cast;
-import dev.spool.ops.Compare;
-import dev.spool.ops.Fused;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.Unary;
+import dev.spool.ops.internal.Binary;
+import dev.spool.ops.internal.Cast;
+import dev.spool.ops.internal.Compare;
+import dev.spool.ops.internal.Fused;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.Unary;
 
 /**
  * Reference semantics of the elementwise ops ({@link ElementwiseKernels}: numpy broadcasting,

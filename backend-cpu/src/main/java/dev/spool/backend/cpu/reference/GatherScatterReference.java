@@ -1,9 +1,9 @@
 package dev.spool.backend.cpu.reference;
 
-import dev.spool.graph.Node;
+import dev.spool.graph.internal.Node;
 import dev.spool.graph.Shape;
-import dev.spool.ops.OneHot;
-import dev.spool.ops.Primitive;
+import dev.spool.ops.internal.OneHot;
+import dev.spool.ops.internal.Primitive;
 
 /** Reference semantics of the ops that address rows by integer index ({@link LayoutKernels}). */
 enum GatherScatterReference implements ReferenceRule {

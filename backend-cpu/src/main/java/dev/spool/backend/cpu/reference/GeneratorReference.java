@@ -1,10 +1,10 @@
 package dev.spool.backend.cpu.reference;
 
-import dev.spool.graph.Node;
+import dev.spool.graph.internal.Node;
 import dev.spool.graph.Shape;
-import dev.spool.ops.Fill;
-import dev.spool.ops.Iota;
-import dev.spool.ops.Primitive;
+import dev.spool.ops.internal.Fill;
+import dev.spool.ops.internal.Iota;
+import dev.spool.ops.internal.Primitive;
 
 /** Reference semantics of fill and iota: a fresh tensor of the output's shape under the run's dims. */
 enum GeneratorReference implements ReferenceRule {

@@ -1,15 +1,15 @@
 package dev.spool.backend.cpu.reference;
 
-import dev.spool.graph.Node;
+import dev.spool.graph.internal.Node;
 import dev.spool.graph.Shape;
-import dev.spool.ops.CheckLengths;
-import dev.spool.ops.Concat;
-import dev.spool.ops.Index;
-import dev.spool.ops.Pad;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.Slice;
-import dev.spool.ops.Stack;
-import dev.spool.ops.Transpose;
+import dev.spool.ops.internal.CheckLengths;
+import dev.spool.ops.internal.Concat;
+import dev.spool.ops.internal.Index;
+import dev.spool.ops.internal.Pad;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.Slice;
+import dev.spool.ops.internal.Stack;
+import dev.spool.ops.internal.Transpose;
 
 /**
  * Reference semantics of the layout ops ({@link LayoutKernels}): each makes a fresh contiguous

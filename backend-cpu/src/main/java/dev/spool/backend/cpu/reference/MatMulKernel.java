@@ -1,8 +1,8 @@
 package dev.spool.backend.cpu.reference;
 
-import dev.spool.runtime.cpu.Blas;
 import dev.spool.graph.DType;
 import dev.spool.graph.Tensor;
+import dev.spool.runtime.internal.cpu.Blas;
 
 import java.util.Arrays;
 

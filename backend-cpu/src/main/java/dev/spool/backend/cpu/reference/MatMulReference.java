@@ -1,9 +1,9 @@
 package dev.spool.backend.cpu.reference;
 
-import dev.spool.graph.Node;
+import dev.spool.graph.internal.Node;
 import dev.spool.graph.Shape;
-import dev.spool.ops.MatMul;
-import dev.spool.ops.Primitive;
+import dev.spool.ops.internal.MatMul;
+import dev.spool.ops.internal.Primitive;
 
 /** Reference semantics of the matrix product ({@link MatMulKernel}: batched, broadcasting, in double). */
 enum MatMulReference implements ReferenceRule {

@@ -1,7 +1,7 @@
 package dev.spool.backend.cpu.reference;
 
 import dev.spool.graph.Tensor;
-import dev.spool.ops.ReduceFn;
+import dev.spool.ops.internal.ReduceFn;
 
 import java.util.Arrays;
 import java.util.Set;

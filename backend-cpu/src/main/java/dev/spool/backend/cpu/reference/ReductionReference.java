@@ -1,9 +1,9 @@
 package dev.spool.backend.cpu.reference;
 
-import dev.spool.graph.Node;
+import dev.spool.graph.internal.Node;
 import dev.spool.graph.Shape;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.Reduce;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.Reduce;
 
 /** Reference semantics of the reductions ({@link ReductionKernels}), axes normalised once. */
 enum ReductionReference implements ReferenceRule {

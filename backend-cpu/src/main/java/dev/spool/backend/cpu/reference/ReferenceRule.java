@@ -1,7 +1,7 @@
 package dev.spool.backend.cpu.reference;
 
-import dev.spool.graph.Node;
-import dev.spool.ops.Primitive;
+import dev.spool.graph.internal.Node;
+import dev.spool.ops.internal.Primitive;
 
 /**
  * How the reference interpreter runs one primitive op: prepared once per node into an

@@ -1,6 +1,6 @@
 package dev.spool.backend.cpu.reference;
 
-import dev.spool.ops.OpCode;
+import dev.spool.ops.internal.OpCode;
 
 /**
  * The reference interpreter's rule for every primitive op, one exhaustive switch: a new

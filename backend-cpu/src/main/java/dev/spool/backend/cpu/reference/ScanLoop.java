@@ -2,9 +2,9 @@ package dev.spool.backend.cpu.reference;
 
 import dev.spool.graph.Dim;
 import dev.spool.graph.InputException;
-import dev.spool.graph.ScanOp;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
+import dev.spool.graph.internal.ScanOp;
 
 import java.util.Arrays;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.spool.backend.cpu.reference;
 
-import dev.spool.graph.Node;
-import dev.spool.ops.Primitive;
-import dev.spool.ops.Softmax;
+import dev.spool.graph.internal.Node;
+import dev.spool.ops.internal.Primitive;
+import dev.spool.ops.internal.Softmax;
 
 /** Reference semantics of softmax, cross-entropy and its gradient ({@link SoftmaxKernels}). */
 enum SoftmaxReference implements ReferenceRule {

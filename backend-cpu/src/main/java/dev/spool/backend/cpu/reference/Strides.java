@@ -1,7 +1,6 @@
 package dev.spool.backend.cpu.reference;
 
-import dev.spool.program.View;
-
+import dev.spool.program.internal.View;
 /** Row-major stride arithmetic shared by the kernels. */
 final class Strides {
     private Strides() {

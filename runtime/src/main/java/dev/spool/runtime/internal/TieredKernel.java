@@ -1,0 +1,28 @@
+package dev.spool.runtime.internal;
+
+import dev.spool.runtime.internal.cpu.CpuKernel;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A kernel that starts as one implementation and moves to a faster one when it is ready: an
+ * artifact's scalar kernel serves the first runs while the Vector API form of the same kernel is
+ * warmed up on another thread. Both compute every element with the same float operations, so the
+ * switch does not change a single bit; a run that is under way when it happens may use either.
+ */
+final class TieredKernel implements CpuKernel {
+    private volatile CpuKernel current;
+
+    TieredKernel(CpuKernel first) {
+        this.current = first;
+    }
+
+    void upgrade(CpuKernel faster) {
+        current = faster;
+    }
+
+    @Override
+    public void run(ByteBuffer mem, int[] args) {
+        current.run(mem, args);
+    }
+}

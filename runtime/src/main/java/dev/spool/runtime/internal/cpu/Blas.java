@@ -1,0 +1,108 @@
+package dev.spool.runtime.internal.cpu;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas;
+
+import java.nio.ByteBuffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+
+/**
+ * The one facade over OpenBLAS (no other class imports {@code org.bytedeco}). Row-major GEMM
+ * {@code C = alpha * op(A) op(B) + beta * C}; transposed operands are flags, never copies.
+ *
+ * <p>Compiled programs call GEMM on {@link Operands}: pointers into their native arena, so
+ * operands are passed by address with nothing copied. The heap-array overloads serve the reference
+ * interpreter; JavaCPP copies a heap array in and out on every call (all of it, whatever the
+ * offset), which is why compiled programs keep their tensors in native memory.
+ */
+public final class Blas {
+    private Blas() {
+    }
+
+    private static boolean loaded;
+
+    /**
+     * Loads OpenBLAS (JavaCPP extracts and links the native library on first use, a few hundred
+     * milliseconds) by running one tiny GEMM, once per JVM: a background thread may do it before
+     * the first run needs it. Every use of native memory goes through here first, because two
+     * threads that start JavaCPP's loading at once (one through {@code openblas}, one through
+     * {@code Pointer}) deadlock on its class-initialisation locks.
+     */
+    public static synchronized void preload() {
+        if (!loaded) {
+            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, 1, 1, 1, 1f,
+                    FloatBuffer.wrap(new float[] {1}), 1, FloatBuffer.wrap(new float[] {1}), 1, 0f, FloatBuffer.wrap(new float[1]), 1);
+            loaded = true;
+        }
+    }
+
+    /** Reusable pointers into one direct buffer (one set per thread: a call repositions them). */
+    static final class Operands {
+        private final FloatPointer fa;
+        private final FloatPointer fb;
+        private final FloatPointer fc;
+        private final DoublePointer da;
+        private final DoublePointer db;
+        private final DoublePointer dc;
+
+        Operands(ByteBuffer direct) {
+            preload();
+            FloatPointer f = new FloatPointer(direct.asFloatBuffer());
+            DoublePointer d = new DoublePointer(direct.asDoubleBuffer());
+            fa = new FloatPointer(f);
+            fb = new FloatPointer(f);
+            fc = new FloatPointer(f);
+            da = new DoublePointer(d);
+            db = new DoublePointer(d);
+            dc = new DoublePointer(d);
+        }
+    }
+
+    /** sgemm on byte offsets into the operands' buffer; leading dimensions in elements. */
+    static void sgemm(Operands p, boolean transA, boolean transB, int m, int n, int k,
+                      int aByte, int lda, int bByte, int ldb, float beta, int cByte, int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        openblas.cblas_sgemm(openblas.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1f,
+                p.fa.position(aByte >> 2), lda, p.fb.position(bByte >> 2), ldb, beta, p.fc.position(cByte >> 2), ldc);
+    }
+
+    /** dgemm on byte offsets into the operands' buffer; leading dimensions in elements. */
+    static void dgemm(Operands p, boolean transA, boolean transB, int m, int n, int k,
+                      int aByte, int lda, int bByte, int ldb, double beta, int cByte, int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        openblas.cblas_dgemm(openblas.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1.0,
+                p.da.position(aByte >> 3), lda, p.db.position(bByte >> 3), ldb, beta, p.dc.position(cByte >> 3), ldc);
+    }
+
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        preload();
+        openblas.cblas_sgemm(openblas.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1f,
+                FloatBuffer.wrap(a, aOff, a.length - aOff), lda, FloatBuffer.wrap(b, bOff, b.length - bOff), ldb,
+                beta, FloatBuffer.wrap(c, cOff, c.length - cOff), ldc);
+    }
+
+    public static void dgemm(boolean transA, boolean transB, int m, int n, int k,
+                      double[] a, int aOff, int lda, double[] b, int bOff, int ldb, double beta, double[] c, int cOff, int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        preload();
+        openblas.cblas_dgemm(openblas.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1.0,
+                DoubleBuffer.wrap(a, aOff, a.length - aOff), lda, DoubleBuffer.wrap(b, bOff, b.length - bOff), ldb,
+                beta, DoubleBuffer.wrap(c, cOff, c.length - cOff), ldc);
+    }
+
+    private static int trans(boolean t) {
+        return t ? openblas.CblasTrans : openblas.CblasNoTrans;
+    }
+}

@@ -1,0 +1,221 @@
+package dev.spool.runtime.internal.cpu;
+
+import dev.spool.graph.DType;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.Program;
+import dev.spool.program.internal.View;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Prepares each instruction of a planned program as an {@link Exec} over the arena. */
+final class ExecBuilder implements Instr.Visitor<Exec> {
+    private final Program program;
+    private final long[] offsets;
+    private final ByteBuffer mem;
+    private final Blas.Operands blas;
+    private final int lanes;
+    private final List<String> kernelSources = new ArrayList<>();
+    private final Profile profile;
+    private final KernelProvider kernels;
+
+    ExecBuilder(Program program, long[] offsets, ByteBuffer mem, int lanes, Profile profile, KernelProvider kernels) {
+        this.program = program;
+        this.offsets = offsets;
+        this.mem = mem;
+        this.blas = new Blas.Operands(mem);
+        this.lanes = lanes;
+        this.profile = profile;
+        this.kernels = kernels;
+    }
+
+    Exec[] build(List<Instr> code) {
+        List<Exec> out = new ArrayList<>();
+        for (Instr i : code) {
+            Exec s = i.accept(this);
+            if (s != null) {
+                out.add(profile == null ? s : profile.wrap(s, i));
+            }
+        }
+        return out.toArray(Exec[]::new);
+    }
+
+    /** Sources of the kernels this builder prepared, in order. */
+    List<String> kernelSources() {
+        return kernelSources;
+    }
+
+    private DType dtype(View v) {
+        return program.buffer(v.buffer()).dtype();
+    }
+
+    private int size(View v) {
+        return dtype(v).byteSize();
+    }
+
+    private Exec.Address address(View v) {
+        return Exec.Address.of(v, offsets[v.buffer()], size(v));
+    }
+
+    private Exec.Walk walkOf(int[] shape, View... operands) {
+        int[] es = new int[operands.length];
+        for (int i = 0; i < es.length; i++) {
+            es[i] = operands[i].buffer() < 0 ? 1 : size(operands[i]);
+        }
+        return new Exec.Walk(KernelLayout.of(shape, List.of(operands)), es);
+    }
+
+    private int[] byteStrides(View v) {
+        int[] s = new int[v.rank()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = v.strides()[i] * size(v);
+        }
+        return s;
+    }
+
+    public Exec visit(Instr.Gemm g) {
+        int es = size(g.c());
+        if (!g.dtype().isFloat()) {
+            return new IntegerGemmExec(mem, g.dtype(), address(g.a()), address(g.b()), address(g.c()), g.transA(), g.transB(), g.m(), g.n(), g.k(),
+                    new int[] {g.a().strides()[0], g.b().strides()[0], g.c().strides()[0]}, g.beta(), g.batch(),
+                    new int[] {g.batchStrideA() * es, g.batchStrideB() * es, g.batchStrideC() * es});
+        }
+        return new GemmExec(blas, g.dtype(), address(g.a()), address(g.b()), address(g.c()), g.transA(), g.transB(), g.m(), g.n(), g.k(),
+                g.a().strides()[0], g.b().strides()[0], g.c().strides()[0], g.beta(), g.batch(), g.batchStrideA() * es, g.batchStrideB() * es,
+                g.batchStrideC() * es);
+    }
+
+    public Exec visit(Instr.Kernel k) {
+        List<View> operands = new ArrayList<>(k.inputs());
+        operands.addAll(k.outputs());
+        KernelLayout layout = KernelLayout.of(k.shape(), operands);
+        if (layout.isEmpty()) {
+            return null;
+        }
+        int[] sizes = operands.stream().mapToInt(this::size).toArray();
+        KernelProvider.Prepared prepared = kernels.kernel(k, layout, lanes, sizes);
+        kernelSources.add(prepared.source());
+        CpuKernel kernel = prepared.kernel();
+        int r = layout.rank();
+        int[] args = new int[r + operands.size() * (1 + r)];
+        System.arraycopy(layout.sizes(), 0, args, 0, r);
+        List<Exec.Address> moving = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
+        for (int o = 0; o < operands.size(); o++) {
+            View v = operands.get(o);
+            int slot = r + o * (1 + r);
+            Exec.Address a = address(v);
+            args[slot] = a.base();
+            for (int d = 0; d < r; d++) {
+                args[slot + 1 + d] = layout.strides()[o][d] * size(v);
+            }
+            if (a.loopBytes().length > 0 && java.util.Arrays.stream(a.loopBytes()).anyMatch(x -> x != 0)) {
+                moving.add(a);
+                slots.add(slot);
+            }
+        }
+        return new KernelExec(mem, kernel, prepared.source(), args, moving.toArray(Exec.Address[]::new), slots.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    public Exec visit(Instr.Reduce r) {
+        View in = r.in();
+        int[] shape = in.shape();
+        boolean[] reduced = new boolean[shape.length];
+        for (int a : r.axes()) {
+            reduced[a] = true;
+        }
+        int[] acc = new int[shape.length];
+        int stride = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (!reduced[i]) {
+                acc[i] = stride;
+                stride *= shape[i];
+            }
+        }
+        View accView = new View(-1, 0, shape, acc, new int[0]);
+        Exec.Walk walk = new Exec.Walk(KernelLayout.of(shape, List.of(in, accView)), new int[] {size(in), 1});
+        View out = r.out();
+        Exec.Walk outWalk = walkOf(out.shape(), out);
+        int count = in.size() / Math.max(1, out.size());
+        return new MathExecs.Reduce(mem, r.fn(), dtype(in), address(in), walk, address(out), outWalk, out.size(), count);
+    }
+
+    public Exec visit(Instr.Softmax s) {
+        View rowsIn = s.in().index(s.axis(), 0);
+        View rowsOut = s.out().index(s.axis(), 0);
+        Exec.Walk walk = walkOf(rowsIn.shape(), rowsIn, rowsOut);
+        return new MathExecs.Softmax(mem, dtype(s.in()), address(s.in()), address(s.out()), walk, s.in().dim(s.axis()),
+                s.in().strides()[s.axis()] * size(s.in()), s.out().strides()[s.axis()] * size(s.out()), s.log());
+    }
+
+    public Exec visit(Instr.CrossEntropy c) {
+        return new MathExecs.CrossEntropy(mem, dtype(c.logits()), address(c.logits()), address(c.targets()), dtype(c.targets()),
+                address(c.out()), c.logits().dim(0), c.logits().dim(1));
+    }
+
+    public Exec visit(Instr.CrossEntropyGrad c) {
+        return new MathExecs.CrossEntropyGrad(mem, dtype(c.logits()), address(c.logits()), address(c.targets()), dtype(c.targets()),
+                address(c.scale()), address(c.out()), c.loss() == null ? null : address(c.loss()), c.logits().dim(0), c.logits().dim(1));
+    }
+
+    public Exec visit(Instr.Gather g) {
+        return new DataExecs.Gather(mem, address(g.table()), g.table().dim(0), g.table().dim(1) * size(g.table()), address(g.indices()),
+                dtype(g.indices()), g.indices().size(), address(g.out()));
+    }
+
+    public Exec visit(Instr.ScatterAdd s) {
+        return new DataExecs.ScatterAdd(mem, address(s.indices()), dtype(s.indices()), s.indices().size(), address(s.updates()),
+                address(s.out()), s.out().dim(0), s.out().dim(1), dtype(s.out()));
+    }
+
+    public Exec visit(Instr.OneHot o) {
+        return new DataExecs.OneHot(mem, address(o.indices()), dtype(o.indices()), o.indices().size(), address(o.out()), o.out().dim(1),
+                dtype(o.out()));
+    }
+
+    public Exec visit(Instr.Fill f) {
+        return new DataExecs.Fill(mem, address(f.out()), walkOf(f.out().shape(), f.out()), dtype(f.out()), f.value());
+    }
+
+    public Exec visit(Instr.Iota i) {
+        return new DataExecs.Iota(mem, address(i.out()), i.out().shape(), byteStrides(i.out()), i.axis(), dtype(i.out()));
+    }
+
+    public Exec visit(Instr.Copy c) {
+        return new DataExecs.Copy(mem, address(c.src()), address(c.dst()), walkOf(c.dst().shape(), c.src(), c.dst()), size(c.dst()));
+    }
+
+    public Exec visit(Instr.Loop l) {
+        return new ControlExecs.Loop(l.level(), l.length(), l.reverse(), build(l.body()));
+    }
+
+    public Exec visit(Instr.MaskStep ms) {
+        List<ControlExecs.BatchRows> carries = new ArrayList<>();
+        for (int i = 0; i < ms.slots().size(); i++) {
+            View next = ms.next().get(i);
+            View slot = ms.slots().get(i);
+            View nr = next.index(0, 0);
+            View sr = slot.index(0, 0);
+            carries.add(new ControlExecs.BatchRows(address(nr), next.strides()[0] * size(next), address(sr), slot.strides()[0] * size(slot),
+                    walkOf(sr.shape(), nr, sr), size(slot)));
+        }
+        List<ControlExecs.BatchRows> outputs = new ArrayList<>();
+        for (View o : ms.outputs()) {
+            View row = o.index(0, 0);
+            outputs.add(new ControlExecs.BatchRows(null, 0, address(row), o.strides()[0] * size(o), walkOf(row.shape(), row, row), size(o)));
+        }
+        int batch = ms.lengths() ? ms.active().size() : ms.active().dim(0);
+        return new ControlExecs.MaskStep(mem, ms.level(), address(ms.active()), dtype(ms.active()), ms.lengths(), batch, carries, outputs);
+    }
+
+    public Exec visit(Instr.CheckLengths c) {
+        return new ControlExecs.CheckLengths(mem, address(c.lengths()), dtype(c.lengths()), c.lengths().size(), c.steps(), c.label());
+    }
+
+    public Exec visit(Instr.Fallback f) {
+        // Lowering emits none (integer products are GEMMs); compiled code never runs the interpreter.
+        throw new IllegalArgumentException("the CPU backend runs no reference instructions (reference " + f.node().op().name()
+                + "); recompile the program with this version");
+    }
+}

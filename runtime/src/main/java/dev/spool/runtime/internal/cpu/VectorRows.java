@@ -1,0 +1,335 @@
+package dev.spool.runtime.internal.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Vector API row kernels for F32 data in the arena: softmax and log-softmax of rows, cross-entropy
+ * and its gradient, column sums and row additions. The softmax family stages a block of rows in a
+ * float array padded to whole vectors ({@code Staged}), so a softmax over 28 classes is two vectors
+ * per row, no masked operation (boxed in JDK 17) and one loop of exponentials per block. Stores of a
+ * row's remainder are one full vector where the next row is written later, else scalar. Only
+ * referenced when {@link VectorSupport#floatLanes()} is non-zero, so JVMs without
+ * {@code jdk.incubator.vector} never load it.
+ */
+public final class VectorRows {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final FloatVector ZERO = FloatVector.zero(S);
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+    private static final FloatVector INF = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+    private static final FloatVector EXP_LO = FloatVector.broadcast(S, FloatMath.EXP_LO);
+    private static final FloatVector EXP_HI = FloatVector.broadcast(S, FloatMath.EXP_HI);
+    private static final FloatVector LOG2E = FloatVector.broadcast(S, FloatMath.LOG2E);
+    private static final FloatVector ROUND = FloatVector.broadcast(S, FloatMath.ROUND);
+    private static final FloatVector N_MAX = FloatVector.broadcast(S, 127f);
+    private static final FloatVector LN2_HI = FloatVector.broadcast(S, FloatMath.LN2_HI);
+    private static final FloatVector LN2_LO = FloatVector.broadcast(S, FloatMath.LN2_LO);
+    // The polynomial's coefficients as separate constants (C2 folds static finals, not array elements).
+    private static final FloatVector P0 = FloatVector.broadcast(S, FloatMath.EXP_POLY[0]);
+    private static final FloatVector P1 = FloatVector.broadcast(S, FloatMath.EXP_POLY[1]);
+    private static final FloatVector P2 = FloatVector.broadcast(S, FloatMath.EXP_POLY[2]);
+    private static final FloatVector P3 = FloatVector.broadcast(S, FloatMath.EXP_POLY[3]);
+    private static final FloatVector P4 = FloatVector.broadcast(S, FloatMath.EXP_POLY[4]);
+    private static final FloatVector P5 = FloatVector.broadcast(S, FloatMath.EXP_POLY[5]);
+    private static final VectorSpecies<Integer> IS = S.withLanes(int.class);
+    private static final IntVector I127 = IntVector.broadcast(IS, 127);
+    private static final IntVector I2P23 = IntVector.broadcast(IS, 1 << 23);
+
+    private VectorRows() {
+    }
+
+    /**
+     * Softmax (or log-softmax) of {@code rows} rows of n floats from in to out (byte addresses, row
+     * strides in bytes). Sums accumulate in float within a row.
+     */
+    public static void softmax(ByteBuffer m, int in, int inRow, int out, int outRow, int rows, int n, boolean log) {
+        int outEnd = out + (rows - 1) * outRow + 4 * n;
+        // Spilling into the next row is only safe when that row is written later and was not an input
+        // still to be read (no overlap of the input rows with the output rows).
+        boolean contiguous = outRow == 4 * n && (in + (rows - 1) * inRow + 4 * n <= out || outEnd <= in);
+        Staged rowsOf = new Staged(n);
+        for (int r0 = 0; r0 < rows; r0 += rowsOf.block) {
+            int r1 = Math.min(rows, r0 + rowsOf.block);
+            rowsOf.exponentials(m, in, inRow, r0, r1);
+            for (int r = r0; r < r1; r++) {
+                int q = out + r * outRow;
+                boolean spill = contiguous && r + 1 < rows && mayStoreFullRemainder(q, n, outEnd);
+                float s = rowsOf.sum(r - r0);
+                if (log) {
+                    float lse = rowsOf.max[r - r0] + (float) Math.log(s);
+                    scaleOrShift(m, in + r * inRow, q, n, 1, -lse);
+                } else {
+                    rowsOf.store(m, r - r0, q, 1 / s, spill);
+                }
+            }
+        }
+    }
+
+    /** q[j] = p[j] * scale + shift over one row, the remainder in scalar fused multiply-adds (the same rounding). */
+    private static void scaleOrShift(ByteBuffer m, int p, int q, int n, float scale, float shift) {
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).fma(scale, shift).intoByteBuffer(m, q + 4 * j, LE);
+        }
+        for (; j < n; j++) {
+            m.putFloat(q + 4 * j, Math.fma(m.getFloat(p + 4 * j), scale, shift));
+        }
+    }
+
+    /**
+     * Whether the remainder of a row of n floats at byte address q may be stored as a full vector
+     * without reaching {@code end} (the byte after the last float the caller may write): a row
+     * shorter than a vector spills past the next row, and on the last rows past the destination.
+     */
+    private static boolean mayStoreFullRemainder(int q, int n, int end) {
+        return q + 4 * (n - n % L) + 4 * L <= end;
+    }
+
+    /**
+     * Σ over rows of logsumexp(row) − row[target] (rows contiguous, n classes), in double; targets
+     * are already checked. The per-row logs are taken together at the end ({@code sums} holds one
+     * float per row).
+     */
+    static double crossEntropy(ByteBuffer m, int logits, int rows, int n, int[] target, float[] sums) {
+        Staged rowsOf = new Staged(n);
+        double total = 0;
+        for (int r0 = 0; r0 < rows; r0 += rowsOf.block) {
+            int r1 = Math.min(rows, r0 + rowsOf.block);
+            rowsOf.exponentials(m, logits, 4 * n, r0, r1);
+            for (int r = r0; r < r1; r++) {
+                sums[r] = rowsOf.sum(r - r0);
+                total += rowsOf.max[r - r0] - m.getFloat(logits + 4 * (r * n + target[r]));
+            }
+        }
+        return total + sumOfLogs(sums, rows);
+    }
+
+    /**
+     * Σ log(x[i]) for i < count, in double through Math.log: the Vector API's LOG is SVML under C2
+     * and Math.log per lane before, which differ in the last bit (Math.log is one intrinsic in every tier).
+     */
+    private static double sumOfLogs(float[] x, int count) {
+        double total = 0;
+        for (int i = 0; i < count; i++) {
+            total += Math.log(x[i]);
+        }
+        return total;
+    }
+
+    /**
+     * x[i] = {@link FloatMath#exp}(x[i]) for i < count (a multiple of the vector length), the same
+     * operations in the same order (bit-identical lanes); not the Vector API's EXP, which rounds
+     * differently under C2 (SVML) than before it. This is the class's only exponential and its
+     * arithmetic is written inside the loop: as a method taking and returning a vector it was inlined
+     * at its first call site only (once compiled on its own its code exceeds C2's InlineSmallCode), and
+     * every other call boxed its vectors, allocating on every row.
+     */
+    static void expInPlace(float[] x, int count) {
+        for (int i = 0; i < count; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector c = v.lanewise(VectorOperators.MAX, EXP_LO).lanewise(VectorOperators.MIN, EXP_HI);
+            FloatVector n = c.lanewise(VectorOperators.MUL, LOG2E).lanewise(VectorOperators.ADD, ROUND).lanewise(VectorOperators.SUB, ROUND)
+                    .lanewise(VectorOperators.MIN, N_MAX);
+            FloatVector r = c.lanewise(VectorOperators.SUB, n.lanewise(VectorOperators.MUL, LN2_HI))
+                    .lanewise(VectorOperators.SUB, n.lanewise(VectorOperators.MUL, LN2_LO));
+            FloatVector p = P0.lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P1)
+                    .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P2)
+                    .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P3)
+                    .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P4)
+                    .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P5);
+            FloatVector y = p.lanewise(VectorOperators.MUL, r.lanewise(VectorOperators.MUL, r)).lanewise(VectorOperators.ADD, r)
+                    .lanewise(VectorOperators.ADD, ONE);
+            FloatVector scale = (FloatVector) ((IntVector) n.lanewise(VectorOperators.ADD, ROUND).convertShape(VectorOperators.REINTERPRET_F2I, IS, 0))
+                    .lanewise(VectorOperators.ADD, I127).lanewise(VectorOperators.MUL, I2P23).convertShape(VectorOperators.REINTERPRET_I2F, S, 0);
+            y.lanewise(VectorOperators.MUL, scale)
+                    .blend(INF, v.compare(VectorOperators.GT, EXP_HI))
+                    .blend(ZERO, v.compare(VectorOperators.LT, EXP_LO))
+                    .intoArray(x, i);
+        }
+    }
+
+    /**
+     * A block of rows of n floats copied out of the arena into a float array, each row padded to whole
+     * vectors with -inf (whose exponential is 0), then shifted by the row's max and exponentiated in
+     * place: the softmax family's common first half. Working on a block of rows in an array needs no
+     * masked vector operations (boxed in JDK 17), puts every exponential of the block in one loop
+     * (independent vectors, one inlined copy of the arithmetic), and keeps the block in L1.
+     */
+    private static final class Staged {
+        /** Floats of the staging array: 16 KB, within L1 with the rows' outputs. */
+        private static final int FLOATS = 4096;
+        final int n;
+        final int padded;
+        final int block;
+        final float[] x;
+        final float[] max;
+        private final VectorMask<Float> outside;
+        private final float[] lanes = new float[L];
+
+        Staged(int n) {
+            this.n = n;
+            this.padded = (n + L - 1) / L * L;
+            this.block = Math.max(1, FLOATS / Math.max(1, padded));
+            this.x = new float[block * padded];
+            this.max = new float[block];
+            this.outside = S.indexInRange(0, n - (padded - L)).not();
+        }
+
+        /** Rows [r0, r1) from byte address {@code at} (byte row stride {@code rowStride}): exp(row − max(row)) and max. */
+        void exponentials(ByteBuffer m, int at, int rowStride, int r0, int r1) {
+            // No vector lives across a loop iteration or meets another at a branch: JDK 17's C2 boxes
+            // such vectors (an allocation per row); running maxima and sums go through {@code lanes}.
+            FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int r = r0; r < r1; r++) {
+                int p = at + r * rowStride;
+                int base = (r - r0) * padded;
+                int j = 0;
+                for (; j + L <= n; j += L) {
+                    FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).intoArray(x, base + j);
+                }
+                if (j < n) {
+                    if (p + 4 * (j + L) <= m.limit()) {
+                        // The lanes past the row are loaded (the next row's) and replaced by -inf.
+                        FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).blend(negInf, outside).intoArray(x, base + j);
+                    } else {
+                        for (int k = 0; k < L; k++) {
+                            x[base + j + k] = j + k < n ? m.getFloat(p + 4 * (j + k)) : Float.NEGATIVE_INFINITY;
+                        }
+                    }
+                }
+                negInf.intoArray(lanes, 0);
+                for (j = 0; j < padded; j += L) {
+                    FloatVector.fromArray(S, lanes, 0).lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, base + j)).intoArray(lanes, 0);
+                }
+                float rowMax = FloatVector.fromArray(S, lanes, 0).reduceLanes(VectorOperators.MAX);
+                max[r - r0] = rowMax;
+                FloatVector shift = FloatVector.broadcast(S, rowMax);
+                for (j = 0; j < padded; j += L) {
+                    FloatVector.fromArray(S, x, base + j).lanewise(VectorOperators.SUB, shift).intoArray(x, base + j);
+                }
+            }
+            expInPlace(x, (r1 - r0) * padded);
+        }
+
+        /** Σ of staged row r's exponentials: vector partial sums (through {@code lanes}, see above) reduced at the end. */
+        float sum(int r) {
+            ZERO.intoArray(lanes, 0);
+            for (int j = 0; j < padded; j += L) {
+                FloatVector.fromArray(S, lanes, 0).lanewise(VectorOperators.ADD, FloatVector.fromArray(S, x, r * padded + j)).intoArray(lanes, 0);
+            }
+            return FloatVector.fromArray(S, lanes, 0).reduceLanes(VectorOperators.ADD);
+        }
+
+        /** Staged row r times scale to byte address q; {@code spill}: the remainder may be stored as a full vector (else lane by lane, the same products). */
+        void store(ByteBuffer m, int r, int q, float scale, boolean spill) {
+            FloatVector k = FloatVector.broadcast(S, scale);
+            int j = 0;
+            for (; j + L <= n; j += L) {
+                FloatVector.fromArray(S, x, r * padded + j).lanewise(VectorOperators.MUL, k).intoByteBuffer(m, q + 4 * j, LE);
+            }
+            if (j < n) {
+                if (spill) {
+                    FloatVector.fromArray(S, x, r * padded + j).lanewise(VectorOperators.MUL, k).intoByteBuffer(m, q + 4 * j, LE);
+                } else {
+                    for (; j < n; j++) {
+                        m.putFloat(q + 4 * j, x[r * padded + j] * scale);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * acc[j] += Σ_r row r, column j, for {@code rows} rows of n floats at byte address p with byte
+     * row stride; blocks of rows are summed in float vectors and added to the double accumulators.
+     */
+    static void columnSums(ByteBuffer m, int p, int rowStride, int rows, int n, double[] acc, float[] scratch) {
+        final int block = 256;
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            int r1 = Math.min(rows, r0 + block);
+            int j = 0;
+            for (; j + L <= n; j += L) {
+                // One vector of sums kept in scratch, not a loop-carried vector: C2 has boxed such a
+                // vector on every row (once the JVM had run vector code of several shapes).
+                ZERO.intoArray(scratch, 0);
+                for (int r = r0; r < r1; r++) {
+                    FloatVector.fromArray(S, scratch, 0).lanewise(VectorOperators.ADD, FloatVector.fromByteBuffer(S, m, p + r * rowStride + 4 * j, LE))
+                            .intoArray(scratch, 0);
+                }
+                for (int k = 0; k < L; k++) {
+                    acc[j + k] += scratch[k];
+                }
+            }
+            for (; j < n; j++) {
+                float s = 0;
+                for (int r = r0; r < r1; r++) {
+                    s += m.getFloat(p + r * rowStride + 4 * j);
+                }
+                acc[j] += s;
+            }
+        }
+    }
+
+    /** dst[j] += src[j] over n floats. */
+    static void addRow(ByteBuffer m, int src, int dst, int n) {
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            FloatVector.fromByteBuffer(S, m, dst + 4 * j, LE).add(FloatVector.fromByteBuffer(S, m, src + 4 * j, LE))
+                    .intoByteBuffer(m, dst + 4 * j, LE);
+        }
+        for (; j < n; j++) {
+            m.putFloat(dst + 4 * j, m.getFloat(dst + 4 * j) + m.getFloat(src + 4 * j));
+        }
+    }
+
+    /** n floats of value v from byte address p. */
+    static void fill(ByteBuffer m, int p, int n, float v) {
+        FloatVector b = FloatVector.broadcast(S, v);
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            b.intoByteBuffer(m, p + 4 * j, LE);
+        }
+        for (; j < n; j++) {
+            m.putFloat(p + 4 * j, v);
+        }
+    }
+
+    /**
+     * out = (softmax(logits) - one_hot(target)) * scale for contiguous rows of n floats, and (when
+     * {@code loss}) Σ over rows of logsumexp(row) − row[target], from one pass over a block of rows
+     * at a time: each row's max and exponentials once, the probabilities as exp(x − max) · (scale /
+     * sum), the logs batched. A row's remainder is stored as a full vector, spilling into the next
+     * row (written after it), unless that would reach past the last row or into the logits.
+     */
+    public static double crossEntropyGrad(ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss, float[] sums) {
+        int outEnd = out + 4 * rows * n;
+        boolean apart = outEnd <= logits || logits + 4 * rows * n <= out;
+        Staged rowsOf = new Staged(n);
+        double total = 0;
+        for (int r0 = 0; r0 < rows; r0 += rowsOf.block) {
+            int r1 = Math.min(rows, r0 + rowsOf.block);
+            rowsOf.exponentials(m, logits, 4 * n, r0, r1);
+            for (int r = r0; r < r1; r++) {
+                int q = out + 4 * r * n;
+                float s = rowsOf.sum(r - r0);
+                if (loss) {
+                    // Read before the row's gradient is stored: out may be the logits' own memory.
+                    sums[r] = s;
+                    total += rowsOf.max[r - r0] - m.getFloat(logits + 4 * (r * n + target[r]));
+                }
+                rowsOf.store(m, r - r0, q, scale / s, apart && r + 1 < rows && mayStoreFullRemainder(q, n, outEnd));
+                int at = q + 4 * target[r];
+                m.putFloat(at, m.getFloat(at) - scale);
+            }
+        }
+        return loss ? total + sumOfLogs(sums, rows) : 0;
+    }
+}
