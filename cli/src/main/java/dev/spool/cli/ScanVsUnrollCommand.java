@@ -95,8 +95,8 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
     int repeats;
 
     @Option(names = "--rounds", defaultValue = "3", paramLabel = "N",
-            description = "Steady-state rounds per point, spread over the sweep (round 1 right after compiling, the others after every point"
-                    + " is compiled, alternating the order); the CSV and summary give their mean and 95 % confidence interval (default: ${DEFAULT-VALUE}).")
+            description = "Steady-state rounds per point once every point is compiled, in alternating order (the measurement right after"
+                    + " compiling is reported apart); the CSV and summary give their mean and 95 % confidence interval (default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--warmup-seconds", defaultValue = "3", paramLabel = "S",
@@ -149,7 +149,7 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
         List<StudyRow> rows = new ArrayList<>();
         List<Measured> measured = new ArrayList<>();
         Map<String, Map<Integer, Integer>> autoFactors = new TreeMap<>();
-        try (ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("scan-vs-unroll").setInitialMax((long) points.size() * rounds)
+        try (ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("scan-vs-unroll").setInitialMax((long) points.size() * (1 + rounds))
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err)).clearDisplayOnFinish().build()) {
             for (Point p : points) {
                 if (bar != null) {
@@ -173,10 +173,12 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
             // Further rounds on the warm programs, interleaved over the whole sweep, so that a slow
             // minute of the machine lands on many points a little rather than on one point entirely.
             List<List<Double>> perRound = new ArrayList<>();
-            measured.forEach(m -> perRound.add(new ArrayList<>(List.of(m.row().msPerToken()))));
-            for (int round = 2; round <= rounds; round++) {
+            measured.forEach(m -> perRound.add(new ArrayList<>()));
+            // The measurement right after compiling is not a round: the JIT may still be compiling
+            // that point's kernels (it differed from later rounds by up to 4x at the first points).
+            for (int round = 1; round <= rounds; round++) {
                 for (int k = 0; k < measured.size(); k++) {
-                    int i = round % 2 == 0 ? measured.size() - 1 - k : k;
+                    int i = round % 2 == 1 ? measured.size() - 1 - k : k;
                     Measured m = measured.get(i);
                     if (bar != null) {
                         bar.setExtraMessage("round " + round + ": " + m.row().kind() + " " + m.row().mode() + " T=" + m.row().steps());
@@ -351,7 +353,7 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
         double passesMs = graphStageMs + sizedGraphMs;
         double compileMs = passesMs + loweringMs + programPassesMs + prepareMs;
         StudyRow row = new StudyRow(cell, hidden, batch, p.kind(), p.mode(), p.checkpoint() > 0 ? p.checkpoint() : p.factor(), p.steps(), buildMs,
-                passesMs, loweringMs, programPassesMs, codegenMs, janinoMs, warmMs, firstRunMs, compileMs + firstRunMs, median / tokens,
+                passesMs, loweringMs, programPassesMs, codegenMs, janinoMs, warmMs, firstRunMs, compileMs + firstRunMs, median / tokens, median / tokens,
                 (runs[timedRuns - 1] - runs[0]) / tokens, 0, List.of(median / tokens), clock.graph.totalNodes(), instructions(program.code()), sources.size(), sourceBytes,
                 MemoryPlanner.describe(program).arenaBytes(), arena, ScanMemory.stackedBytes(g, dims));
         return new Measured(row, () -> warm.run(feeds), tokens);

@@ -9,26 +9,27 @@ import java.util.Locale;
  * workload kind ({@code forward}, or {@code train} for forward and backward), with every compile
  * stage timed and the steady-state run time per token. Times are milliseconds, sizes bytes.
  * {@code kernels} and {@code kernelSourceBytes} count distinct generated kernels (a kernel the
- * program launches at several places is compiled once). The steady state is measured in
- * {@code roundsMsPerToken.size()} rounds spread over the sweep (each the median of repeated runs):
- * {@code msPerToken} is their mean and {@code msPerTokenCi95} the half-width of its 95 % confidence
- * interval (Student's t; 0 with one round). {@link #HEADER} names the CSV columns in {@link #csv()}'s order.
+ * program launches at several places is compiled once). The steady state is measured once right
+ * after compiling ({@code afterCompileMsPerToken}: the JIT may still be compiling that point's
+ * kernels) and then in {@code roundsMsPerToken.size()} rounds once every point is compiled (each the
+ * median of repeated runs): {@code msPerToken} is their mean and {@code msPerTokenCi95} the
+ * half-width of its 95 % confidence interval (Student's t; 0 with one round). {@link #HEADER} names the CSV columns in {@link #csv()}'s order.
  */
 record StudyRow(String cell, int hidden, int batch, String kind, String mode, int factor, int steps, double buildMs, double graphPassesMs,
                 double loweringMs, double programPassesMs, double codegenMs, double janinoMs, double warmupMs, double firstRunMs,
-                double firstCallMs, double msPerToken, double msPerTokenSpread, double msPerTokenCi95, List<Double> roundsMsPerToken, long graphNodes, long instructions, long kernels,
+                double firstCallMs, double afterCompileMsPerToken, double msPerToken, double msPerTokenSpread, double msPerTokenCi95, List<Double> roundsMsPerToken, long graphNodes, long instructions, long kernels,
                 long kernelSourceBytes, long plannedPeakBytes, long measuredArenaBytes, long stackedBytes) {
 
     static final List<String> HEADER = List.of("cell", "hidden", "batch", "kind", "mode", "factor", "steps", "build_ms", "graph_passes_ms",
             "lowering_ms", "program_passes_ms", "codegen_ms", "janino_ms", "kernel_warmup_ms", "first_run_ms", "first_call_ms",
-            "ms_per_token", "ms_per_token_spread", "ms_per_token_ci95", "rounds", "round_ms_per_token", "graph_nodes", "instructions", "kernels", "kernel_source_bytes", "planned_peak_bytes",
+            "after_compile_ms_per_token", "ms_per_token", "ms_per_token_spread", "ms_per_token_ci95", "rounds", "round_ms_per_token", "graph_nodes", "instructions", "kernels", "kernel_source_bytes", "planned_peak_bytes",
             "measured_arena_bytes", "stacked_bytes");
 
     /** The row with its steady state measured in these rounds (ms per token each): their mean and 95 % interval. */
     StudyRow withRounds(List<Double> rounds) {
         double[] stats = meanAndCi95(rounds);
         return new StudyRow(cell, hidden, batch, kind, mode, factor, steps, buildMs, graphPassesMs, loweringMs, programPassesMs, codegenMs, janinoMs,
-                warmupMs, firstRunMs, firstCallMs, stats[0], msPerTokenSpread, stats[1], List.copyOf(rounds), graphNodes, instructions, kernels,
+                warmupMs, firstRunMs, firstCallMs, afterCompileMsPerToken, stats[0], msPerTokenSpread, stats[1], List.copyOf(rounds), graphNodes, instructions, kernels,
                 kernelSourceBytes, plannedPeakBytes, measuredArenaBytes, stackedBytes);
     }
 
@@ -57,7 +58,7 @@ record StudyRow(String cell, int hidden, int batch, String kind, String mode, in
     String csv() {
         return String.join(",", cell, Integer.toString(hidden), Integer.toString(batch), kind, mode, Integer.toString(factor),
                 Integer.toString(steps), f(buildMs), f(graphPassesMs), f(loweringMs), f(programPassesMs), f(codegenMs), f(janinoMs), f(warmupMs),
-                f(firstRunMs), f(firstCallMs), g(msPerToken), g(msPerTokenSpread), g(msPerTokenCi95), Integer.toString(roundsMsPerToken.size()),
+                f(firstRunMs), f(firstCallMs), g(afterCompileMsPerToken), g(msPerToken), g(msPerTokenSpread), g(msPerTokenCi95), Integer.toString(roundsMsPerToken.size()),
                 String.join(";", roundsMsPerToken.stream().map(StudyRow::g).toList()), Long.toString(graphNodes), Long.toString(instructions),
                 Long.toString(kernels), Long.toString(kernelSourceBytes), Long.toString(plannedPeakBytes), Long.toString(measuredArenaBytes),
                 Long.toString(stackedBytes));

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StudySummaryTest {
 
     static StudyRow row(String kind, String mode, int factor, int steps, double compileMs, double msPerToken) {
-        return new StudyRow("lstm", 8, 2, kind, mode, factor, steps, 1, compileMs, 0, 0, 0, 0, 0, 1, compileMs + 1, msPerToken, 0.1 * msPerToken,
+        return new StudyRow("lstm", 8, 2, kind, mode, factor, steps, 1, compileMs, 0, 0, 0, 0, 0, 1, compileMs + 1, msPerToken, msPerToken, 0.1 * msPerToken,
                 0, List.of(msPerToken), 100, 50, 3, 1000, 4096, 4160, 512);
     }
 
