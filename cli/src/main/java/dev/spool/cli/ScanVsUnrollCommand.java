@@ -94,9 +94,9 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "7", paramLabel = "N", description = "Timed steady-state runs per point (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--rounds", defaultValue = "3", paramLabel = "N",
+    @Option(names = "--rounds", defaultValue = "5", paramLabel = "N",
             description = "Steady-state rounds per point once every point is compiled, in alternating order (the measurement right after"
-                    + " compiling is reported apart); the CSV and summary give their mean and 95 % confidence interval (default: ${DEFAULT-VALUE}).")
+                    + " compiling is reported apart); the CSV and summary give their median and range (default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--warmup-seconds", defaultValue = "3", paramLabel = "S",
@@ -354,7 +354,7 @@ final class ScanVsUnrollCommand implements Callable<Integer> {
         double compileMs = passesMs + loweringMs + programPassesMs + prepareMs;
         StudyRow row = new StudyRow(cell, hidden, batch, p.kind(), p.mode(), p.checkpoint() > 0 ? p.checkpoint() : p.factor(), p.steps(), buildMs,
                 passesMs, loweringMs, programPassesMs, codegenMs, janinoMs, warmMs, firstRunMs, compileMs + firstRunMs, median / tokens, median / tokens,
-                (runs[timedRuns - 1] - runs[0]) / tokens, 0, List.of(median / tokens), clock.graph.totalNodes(), instructions(program.code()), sources.size(), sourceBytes,
+                (runs[timedRuns - 1] - runs[0]) / tokens, median / tokens, median / tokens, List.of(median / tokens), clock.graph.totalNodes(), instructions(program.code()), sources.size(), sourceBytes,
                 MemoryPlanner.describe(program).arenaBytes(), arena, ScanMemory.stackedBytes(g, dims));
         return new Measured(row, () -> warm.run(feeds), tokens);
     }

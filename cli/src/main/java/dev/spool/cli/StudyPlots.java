@@ -45,7 +45,8 @@ final class StudyPlots {
         files.add(chart(dir.resolve(kind + "-compile-time.png"), of, title + ", " + kind + ": compile time", "compile time (ms)",
                 StudyRow::compileMs, null, Map.of()));
         files.add(chart(dir.resolve(kind + "-time-per-token.png"), of, title + ", " + kind + ": steady-state time per token",
-                "ms per token (error bars: 95 % interval over rounds)", StudyRow::msPerToken, StudyRow::msPerTokenCi95, torchMsPerToken));
+                "ms per token, median of rounds (error bars: half their range)", StudyRow::msPerToken,
+                r -> (r.msPerTokenHigh() - r.msPerTokenLow()) / 2, torchMsPerToken));
         files.add(chart(dir.resolve(kind + "-memory.png"), of, title + ", " + kind + ": planned peak memory", "bytes",
                 r -> (double) r.plannedPeakBytes(), null, Map.of()));
         return files;

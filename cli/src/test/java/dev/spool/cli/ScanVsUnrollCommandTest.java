@@ -47,7 +47,7 @@ class ScanVsUnrollCommandTest {
             double msPerToken = Double.parseDouble(f[StudyRow.HEADER.indexOf("ms_per_token")]);
             long nodes = Long.parseLong(f[StudyRow.HEADER.indexOf("graph_nodes")]);
             assertTrue(msPerToken > 0 && nodes > 0, line);
-            // Two rounds per point, their mean in ms_per_token.
+            // Two rounds per point, their median (the mean of two) in ms_per_token.
             assertEquals("2", f[StudyRow.HEADER.indexOf("rounds")], line);
             String[] rounds = f[StudyRow.HEADER.indexOf("round_ms_per_token")].split(";");
             assertEquals(2, rounds.length, line);
