@@ -38,6 +38,8 @@ public final class ArtifactKernels implements KernelProvider {
     private final ConcurrentHashMap<String, CpuKernel> defined = new ConcurrentHashMap<>();
     /** Vector kernels defined and warmed ahead of need, not yet proven faster than their scalar form. */
     private final ConcurrentHashMap<String, CpuKernel> candidates = new ConcurrentHashMap<>();
+    /** Vector kernels that did not prove themselves within the budget: their scalar forms serve for good. */
+    private final java.util.Set<String> unproven = ConcurrentHashMap.newKeySet();
     /**
      * How long a vector kernel may take to prove itself faster than its scalar form: C2 compiles one
      * within a second on an idle machine; the limit bounds the core the warm-up thread takes from a
@@ -83,12 +85,18 @@ public final class ArtifactKernels implements KernelProvider {
         // scalar one serves until the vector one runs faster than it, and then the vector one takes
         // over; one that does not within the budget is never served by this program.
         CpuKernel scalarKernel = once(defined, scalarKey, () -> define(scalar.classFile()));
+        if (unproven.contains(key)) {
+            return new Prepared(scalarKernel, e.source());
+        }
         TieredKernel tiered = new TieredKernel(scalarKernel);
         warmer.execute(() -> {
             CpuKernel vector = once(candidates, key, () -> warmed(e, layout, elementSizes));
-            if (defined.get(key) == vector || KernelWarmup.warmAgainst(vector, scalarKernel, e.lanes(), layout, elementSizes, PROOF_BUDGET_NANOS)) {
+            if (defined.get(key) == vector || !unproven.contains(key)
+                    && KernelWarmup.warmAgainst(vector, scalarKernel, e.lanes(), layout, elementSizes, PROOF_BUDGET_NANOS)) {
                 defined.putIfAbsent(key, vector);
                 tiered.upgrade(vector);
+            } else {
+                unproven.add(key);   // a later binding of the same kernel does not spend another budget on it
             }
         });
         return new Prepared(tiered, e.source());
