@@ -129,7 +129,7 @@ public final class VectorRows {
      * operations in the same order (bit-identical lanes); not the Vector API's EXP, which rounds
      * differently under C2 (SVML) than before it. This is the class's only exponential and its
      * arithmetic is written inside the loop: as a method taking and returning a vector it was inlined
-     * at its first call site only (once compiled on its own its code exceeds C2's InlineSmallCode), and
+     * at its first call site only (C2's node-count inlining cut-off refused the others), and
      * every other call boxed its vectors, allocating on every row.
      */
     static void expInPlace(float[] x, int count) {
