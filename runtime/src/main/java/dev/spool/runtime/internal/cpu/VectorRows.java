@@ -55,7 +55,7 @@ public final class VectorRows {
         // Spilling into the next row is only safe when that row is written later and was not an input
         // still to be read (no overlap of the input rows with the output rows).
         boolean contiguous = outRow == 4 * n && (in + (rows - 1) * inRow + 4 * n <= out || outEnd <= in);
-        Staged rowsOf = new Staged(n);
+        Staged rowsOf = new Staged(n, rows);
         for (int r0 = 0; r0 < rows; r0 += rowsOf.block) {
             int r1 = Math.min(rows, r0 + rowsOf.block);
             rowsOf.exponentials(m, in, inRow, r0, r1);
@@ -99,7 +99,7 @@ public final class VectorRows {
      * float per row).
      */
     static double crossEntropy(ByteBuffer m, int logits, int rows, int n, int[] target, float[] sums) {
-        Staged rowsOf = new Staged(n);
+        Staged rowsOf = new Staged(n, rows);
         double total = 0;
         for (int r0 = 0; r0 < rows; r0 += rowsOf.block) {
             int r1 = Math.min(rows, r0 + rowsOf.block);
@@ -174,10 +174,11 @@ public final class VectorRows {
         private final VectorMask<Float> outside;
         private final float[] lanes = new float[L];
 
-        Staged(int n) {
+        Staged(int n, int rows) {
             this.n = n;
             this.padded = (n + L - 1) / L * L;
-            this.block = Math.max(1, FLOATS / Math.max(1, padded));
+            // No larger than the call needs: a one-row call (a session step) stages one row.
+            this.block = Math.max(1, Math.min(rows, FLOATS / Math.max(1, padded)));
             this.x = new float[block * padded];
             this.max = new float[block];
             this.outside = S.indexInRange(0, n - (padded - L)).not();
@@ -312,7 +313,7 @@ public final class VectorRows {
     public static double crossEntropyGrad(ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss, float[] sums) {
         int outEnd = out + 4 * rows * n;
         boolean apart = outEnd <= logits || logits + 4 * rows * n <= out;
-        Staged rowsOf = new Staged(n);
+        Staged rowsOf = new Staged(n, rows);
         double total = 0;
         for (int r0 = 0; r0 < rows; r0 += rowsOf.block) {
             int r1 = Math.min(rows, r0 + rowsOf.block);
