@@ -301,6 +301,51 @@ class GeneratedKernelsTest {
         }
     }
 
+    /**
+     * A segmented kernel over rows shorter than a chunk runs blocks of CHUNK / n rows per segment
+     * call: with a bias along the row and a value per row broadcast into it (so the rows cannot be
+     * collapsed into one), its bits are those of the same float operations in Java, for rows that
+     * fill a block exactly, leave a partial last block, and are longer than a chunk.
+     */
+    @Test
+    void segmentedKernelOverShortBroadcastRowsHasTheBitsOfTheSameScalarOperations() {
+        Random rnd = new Random(12);
+        int rows = 37;
+        for (int n : new int[] {1, 5, 16, 32, 100, KernelSource.CHUNK + 3}) {
+            var b = new Builder();
+            Value x = b.input("x", DType.F32, rows, n);
+            Value bias = b.input("bias", DType.F32, n);
+            Value col = b.input("col", DType.F32, rows, 1);
+            Value y = b.add(b.mul(x, col), bias);
+            Value a = b.tanh(y);
+            Value d = b.tanh(b.add(b.mul(a, b.sigmoid(x)), col));
+            Graph g = b.build("d", d, "a", a);
+            Tensor xt = input(rnd, DType.F32, false, rows, n);
+            Tensor bt = input(rnd, DType.F32, false, n);
+            Tensor ct = input(rnd, DType.F32, false, rows, 1);
+            Map<String, Tensor> feeds = Map.of("x", xt, "bias", bt, "col", ct);
+            CpuProgram p = CpuBackend.compile(g);
+            Map<String, Tensor> out = p.run(feeds);
+            if (VectorSupport.floatLanes() > 0 && KernelSource.VECTOR_FLOAT_MATH) {
+                Map<String, Integer> dims = new HashMap<>();
+                FeedBinding.bind(p.graph(), feeds, dims);
+                assertTrue(p.kernelSources(dims).stream().anyMatch(src -> src.contains("seg1(")), "a segmented kernel:\n" + p.kernelSources(dims));
+            }
+            for (int r = 0; r < rows; r++) {
+                float cv = (float) ct.getDouble(r);
+                for (int j = 0; j < n; j++) {
+                    int i = r * n + j;
+                    float xv = (float) xt.getDouble(i);
+                    float av = FloatMath.tanh(xv * cv + (float) bt.getDouble(j));
+                    float dv = FloatMath.tanh(av * FloatMath.sigmoid(xv) + cv);
+                    String at = "n=" + n + " row " + r + " element " + j;
+                    assertEquals(Float.floatToIntBits(dv), Float.floatToIntBits((float) out.get("d").getDouble(i)), "d, " + at);
+                    assertEquals(Float.floatToIntBits(av), Float.floatToIntBits((float) out.get("a").getDouble(i)), "a, " + at);
+                }
+            }
+        }
+    }
+
     @TestFactory
     Stream<DynamicTest> recurrentGateMathForwardAndBackwardMatchesTheReference() {
         List<DynamicTest> tests = new ArrayList<>();

@@ -35,8 +35,8 @@ import java.util.Set;
  * <p>Two code shapes keep the vector code allocation-free under JDK 17's C2 (an LSTM cell is some
  * 200 vector operations): every vector-valued call is cast to the exact vector class ({@link
  * FloatMath#exact}), and a body of more than {@link #SEGMENT_OPERATIONS} operations becomes segment
- * methods run in turn over chunks of {@link #CHUNK} elements, the values crossing segments kept in
- * per-thread scratch slots (exact float copies, so the bits do not change).
+ * methods run in turn over blocks of rows of at most {@link #CHUNK} elements, the values crossing
+ * segments kept in per-thread scratch slots (exact float copies, so the bits do not change).
  *
  * <p>This class is the kernel's frame (loops, loads, stores, segments, scratch); each op's own code
  * comes from its template ({@link KernelTemplates}, {@link ElementwiseTemplate}).
@@ -66,7 +66,7 @@ public final class KernelSource {
      * tanh, about 50, alone). C2's own budget, smaller, is handled by {@code FloatMath.exact}.
      */
     static final int SEGMENT_OPERATIONS = 32;
-    /** Elements per chunk of a segmented row: each spilled value has a chunk-sized scratch slot (1 KiB in F32, L1-resident). */
+    /** Elements per block of a segmented kernel: each spilled value has a block-sized scratch slot (1 KiB in F32, L1-resident). */
     public static final int CHUNK = 256;
 
     /**
@@ -288,7 +288,9 @@ public final class KernelSource {
         }
         String indent = "        ";
         String base = "o";
-        for (int d = 0; d < rank - 1; d++) {
+        // A segmented kernel leaves its row loop to the segment methods (row blocks, see rowBlockLoop).
+        int outer = segmented() ? rank - 2 : rank - 1;
+        for (int d = 0; d < outer; d++) {
             sb.append(indent).append("for (int i").append(d).append(" = 0; i").append(d).append(" < n").append(d).append("; i").append(d)
                     .append("++) {\n");
             indent += "    ";
@@ -298,15 +300,15 @@ public final class KernelSource {
             }
             base = "q" + d + "_";
         }
-        for (int k = 0; k < operandTypes.size(); k++) {
-            sb.append(indent).append("final int r").append(k).append(" = ").append(base).append(k).append(";\n");
-        }
         if (segmented()) {
-            chunkLoop(sb, indent);
+            rowBlockLoop(sb, indent, base);
         } else {
+            for (int k = 0; k < operandTypes.size(); k++) {
+                sb.append(indent).append("final int r").append(k).append(" = ").append(base).append(k).append(";\n");
+            }
             innerLoops(sb, indent);
         }
-        for (int d = rank - 2; d >= 0; d--) {
+        for (int d = outer - 1; d >= 0; d--) {
             sb.append("        ").append("    ".repeat(d)).append("}\n");
         }
         sb.append("    }\n");
@@ -395,42 +397,69 @@ public final class KernelSource {
         sb.append(indent).append("}\n");
     }
 
-    /** A segmented row: chunk by chunk, every segment method in turn over the chunk. */
-    private void chunkLoop(StringBuilder sb, String indent) {
+    /**
+     * A segmented kernel's rows, in blocks: every segment method in turn over a block of rows and a
+     * chunk of their elements, at most {@link #CHUNK} elements in all. A row of at least CHUNK
+     * elements is a block of its own, cut into chunks; shorter rows go CHUNK / n to a block, so a
+     * call covers a chunk's worth of elements however short the rows (an RNN's 32-wide rows made
+     * one call per segment and row, which cost more than the arithmetic). The order of elements
+     * does not change any value: each is computed alone.
+     */
+    private void rowBlockLoop(StringBuilder sb, String indent, String base) {
         String n = "n" + (rank - 1);
-        sb.append(indent).append("for (int c = 0; c < ").append(n).append("; c += ").append(CHUNK).append(") {\n");
-        sb.append(indent).append("    final int e = Math.min(").append(n).append(", c + ").append(CHUNK).append(");\n");
+        String rows = rank >= 2 ? "n" + (rank - 2) : "1";
+        sb.append(indent).append("final int rb = ").append(n).append(" >= ").append(CHUNK).append(" ? 1 : ").append(CHUNK).append(" / Math.max(1, ")
+                .append(n).append(");\n");
+        sb.append(indent).append("for (int i = 0; i < ").append(rows).append("; i += rb) {\n");
+        sb.append(indent).append("    final int ie = Math.min(").append(rows).append(", i + rb);\n");
+        sb.append(indent).append("    for (int c = 0; c < ").append(n).append("; c += ").append(CHUNK).append(") {\n");
+        sb.append(indent).append("        final int e = Math.min(").append(n).append(", c + ").append(CHUNK).append(");\n");
         StringBuilder args = new StringBuilder("m, sc");
         for (int k = 0; k < operandTypes.size(); k++) {
-            args.append(", r").append(k);
+            args.append(", ").append(base).append(k);
+        }
+        for (int k = 0; k < operandTypes.size(); k++) {
+            args.append(", ").append(rank >= 2 ? "s" + k + "_" + (rank - 2) : "0");
         }
         for (int s = 0; s < segments.size(); s++) {
-            sb.append(indent).append("    seg").append(s).append('(').append(args).append(", c, e);\n");
+            sb.append(indent).append("        seg").append(s).append('(').append(args).append(", i, ie, c, e);\n");
         }
+        sb.append(indent).append("    }\n");
         sb.append(indent).append("}\n");
     }
 
     /**
-     * Segment s as a method over elements [c, e) of a row: its operations on vectors and then a scalar
-     * tail, reading the operands it uses from the row and the values of earlier segments from their
-     * scratch slots, and writing the values later segments read to theirs; only the last segment
-     * stores outputs, so every input is still read before any output at its index is written.
+     * Segment s as a method over rows [i0, i1) and their elements [c, e): per row, its operations on
+     * vectors and then a scalar tail, reading the operands it uses from the row and the values of
+     * earlier segments from their scratch slots (row after row, (e - c) elements each), and writing
+     * the values later segments read to theirs; only the last segment stores outputs, so every input
+     * is still read before any output at its index is written.
      */
     private void segmentMethod(StringBuilder sb, int s) {
         sb.append("    private static void seg").append(s).append("(java.nio.ByteBuffer m, java.nio.ByteBuffer sc");
         for (int k = 0; k < operandTypes.size(); k++) {
-            sb.append(", int r").append(k);
+            sb.append(", int p").append(k);
         }
-        sb.append(", int c, int e) {\n");
+        for (int k = 0; k < operandTypes.size(); k++) {
+            sb.append(", int t").append(k);
+        }
+        sb.append(", int i0, int i1, int c, int e) {\n");
         String indent = "        ";
         constants(sb, indent);
-        broadcasts(sb, indent, s);
-        sb.append(indent).append("int j = c;\n");
-        sb.append(indent).append("for (final int bound = e - (e - c) % ").append(lanes).append("; j < bound; j += ").append(lanes).append(") {\n");
-        body(sb, indent + "    ", true, s);
-        sb.append(indent).append("}\n");
-        sb.append(indent).append("for (; j < e; j++) {\n");
-        body(sb, indent + "    ", false, s);
+        sb.append(indent).append("for (int i = i0; i < i1; i++) {\n");
+        String row = indent + "    ";
+        for (int k = 0; k < operandTypes.size(); k++) {
+            sb.append(row).append("final int r").append(k).append(" = p").append(k).append(" + i * t").append(k).append(";\n");
+        }
+        sb.append(row).append("final int so = (i - i0) * (e - c) - c;\n");
+        broadcasts(sb, row, s);
+        sb.append(row).append("int j = c;\n");
+        sb.append(row).append("for (final int bound = e - (e - c) % ").append(lanes).append("; j < bound; j += ").append(lanes).append(") {\n");
+        body(sb, row + "    ", true, s);
+        sb.append(row).append("}\n");
+        sb.append(row).append("for (; j < e; j++) {\n");
+        body(sb, row + "    ", false, s);
+        sb.append(row).append("}\n");
         sb.append(indent).append("}\n");
         sb.append("    }\n");
     }
@@ -440,7 +469,7 @@ public final class KernelSource {
         return !segmented() || needs(s).contains(expr.params().get(k));
     }
 
-    /** Broadcast operands segment s reads: one value per row (per chunk when segmented). */
+    /** Broadcast operands segment s reads: one value per row. */
     private void broadcasts(StringBuilder sb, String indent, int s) {
         for (int k = 0; k < expr.params().size(); k++) {
             if (innerStrides[k] == 0 && reads(s, k)) {
@@ -582,7 +611,7 @@ public final class KernelSource {
 
     /** Byte address of the current element (or vector) in a scratch slot. */
     private String scratchAddress(int slot) {
-        return slot * CHUNK * elementSize() + " + ((j - c) << " + shift(operandTypes.get(operandTypes.size() - 1)) + ")";
+        return slot * CHUNK * elementSize() + " + ((so + j) << " + shift(operandTypes.get(operandTypes.size() - 1)) + ")";
     }
 
     private int elementSize() {
