@@ -14,9 +14,15 @@ package dev.spool.runtime.internal.cpu;
  * VectorRows.expInPlace} is the same sequence in Java. {@code FloatMathTest} checks that all of them give
  * identical bits. Accuracy (measured against double precision): exp within 1 ulp up to e^88.37
  * and 6 ulp from there to overflow (Cephes' expf: Cody–Waite reduction by ln 2, a degree-5
- * polynomial, scaling by 2^n through the exponent bits), tanh (Cephes' odd
- * polynomial below |x| = 0.625, 1 − 2/(e^{2x} + 1) above) and sigmoid within 3 ulp. exp flushes
- * results below 2^-126 to 0 and is +inf above ln(FLT_MAX); tanh and sigmoid saturate exactly.
+ * polynomial in fused multiply-adds, scaling by 2^n through the exponent bits), sigmoid within 3 ulp, tanh within 6 ulp
+ * (a rational function x·P(x²)/Q(x²) of degree 4 over 4, fitted by {@code tools/fit_tanh.py}). exp
+ * flushes results below 2^-126 to 0 and is +inf above ln(FLT_MAX); tanh and sigmoid saturate exactly.
+ *
+ * <p>Why tanh is rational: it is the activation of every RNN, GRU and LSTM step. Through e^{2x} it
+ * took some 50 vector operations in a chain about 40 deep, and a fused RNN cell spent most of its time
+ * there; the rational form is 15 operations (P and Q are two independent chains of four fused
+ * multiply-adds, then one division). Fused multiply-adds are exact in every tier too ({@code
+ * Math.fma} in the interpreter and C1, the same instruction under C2).
  *
  * <pre>{@code float y = FloatMath.tanh(0.5f); // 0.46211717f}</pre>
  */
@@ -31,9 +37,11 @@ public final class FloatMath {
     /** ln(FLT_MAX): above, exp is +inf. */
     static final float EXP_HI = 88.72284f;
     static final float[] EXP_POLY = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
-    /** Below this |x| tanh uses its odd polynomial (no cancellation in 1 − 2/(e^{2x} + 1)). */
-    static final float TANH_SMALL = 0.625f;
-    static final float[] TANH_POLY = {-5.70498872745e-3f, 2.06390887954e-2f, -5.37397155531e-2f, 1.33314422036e-1f, -3.33332819422e-1f};
+    /** Beyond ±this, float tanh is ±1 (from about 9.0109 on); the argument is clamped to it. */
+    static final float TANH_CLAMP = 9.02f;
+    /** tanh(x) = x·P(x²)/Q(x²) on |x| ≤ TANH_CLAMP: the coefficients of P and Q, constant term first ({@code tools/fit_tanh.py}). */
+    static final float[] TANH_P = {1.0f, 0.13380512595176697f, 0.0034950035624206066f, 2.060078077192884e-05f, 1.3345997196267945e-08f};
+    static final float[] TANH_Q = {1.0f, 0.46713829040527344f, 0.025874687358736992f, 0.0003284732811152935f, 7.772393928462407e-07f};
 
     private FloatMath() {
     }
@@ -44,16 +52,18 @@ public final class FloatMath {
         return x > EXP_HI ? Float.POSITIVE_INFINITY : x < EXP_LO ? 0f : e;
     }
 
-    /** tanh(x). */
+    /** tanh(x): x clamped to ±TANH_CLAMP, then x·P(x²)/Q(x²) by Horner's rule in fused multiply-adds, clamped to [−1, 1]. */
     public static float tanh(float x) {
-        float z = x * x;
-        float p = TANH_POLY[0];
-        for (int i = 1; i < TANH_POLY.length; i++) {
-            p = p * z + TANH_POLY[i];
+        float c = Math.min(Math.max(x, -TANH_CLAMP), TANH_CLAMP);
+        float z = c * c;
+        int top = TANH_P.length - 1;
+        float p = TANH_P[top];
+        float q = TANH_Q[top];
+        for (int i = top - 1; i >= 0; i--) {
+            p = Math.fma(p, z, TANH_P[i]);
+            q = Math.fma(q, z, TANH_Q[i]);
         }
-        float small = p * z * x + x;
-        float large = 1f - 2f / (expInRange(x + x) + 1f);
-        return Math.abs(x) < TANH_SMALL ? small : large;
+        return Math.max(Math.min(c * p / q, 1f), -1f);
     }
 
     /** 1 / (1 + e^-x). */
@@ -68,13 +78,14 @@ public final class FloatMath {
      */
     static float expInRange(float x) {
         float c = Math.min(Math.max(x, EXP_LO), EXP_HI);
-        float n = Math.min(c * LOG2E + ROUND - ROUND, 127f);
-        float r = c - n * LN2_HI - n * LN2_LO;
+        float n = Math.min(Math.fma(c, LOG2E, ROUND) - ROUND, 127f);
+        // n·LN2_HI is exact (LN2_HI has 9 significant bits), so only the second step rounds.
+        float r = Math.fma(n, -LN2_LO, Math.fma(n, -LN2_HI, c));
         float p = EXP_POLY[0];
         for (int i = 1; i < EXP_POLY.length; i++) {
-            p = p * r + EXP_POLY[i];
+            p = Math.fma(p, r, EXP_POLY[i]);
         }
-        float y = p * (r * r) + r + 1f;
+        float y = Math.fma(p, r * r, r) + 1f;
         // n + ROUND holds n + 2^22 in its low mantissa bits; the shift keeps the low 9 bits of n + 127.
         float scale = Float.intBitsToFloat((Float.floatToRawIntBits(n + ROUND) + 127) << 23);
         return y * scale;
@@ -96,16 +107,18 @@ public final class FloatMath {
                 line(sb, indent, y, blend(blend(y + "_e", "FM_INF", compare("GT", x, "FM_EXP_HI")), "FM_ZERO", compare("LT", x, "FM_EXP_LO")));
             }
             case "tanh" -> {
-                line(sb, indent, y + "_z", op("MUL", x, x));
-                String p = "FM_TANH0";
-                for (int i = 1; i < TANH_POLY.length; i++) {
-                    line(sb, indent, y + "_p" + i, op("ADD", op("MUL", p, y + "_z"), "FM_TANH" + i));
+                line(sb, indent, y + "_c", op("MIN", op("MAX", x, "FM_TANH_NCLAMP"), "FM_TANH_CLAMP"));
+                line(sb, indent, y + "_z", op("MUL", y + "_c", y + "_c"));
+                int top = TANH_P.length - 1;
+                String p = "FM_TANH_P" + top;
+                String q = "FM_TANH_Q" + top;
+                for (int i = top - 1; i >= 0; i--) {
+                    line(sb, indent, y + "_p" + i, fma(p, y + "_z", "FM_TANH_P" + i));
+                    line(sb, indent, y + "_q" + i, fma(q, y + "_z", "FM_TANH_Q" + i));
                     p = y + "_p" + i;
+                    q = y + "_q" + i;
                 }
-                line(sb, indent, y + "_s", op("ADD", op("MUL", op("MUL", p, y + "_z"), x), x));
-                expInRange(sb, indent, y + "_e", op("ADD", x, x), y);
-                line(sb, indent, y + "_l", op("SUB", "ONE", op("DIV", "FM_TWO", op("ADD", y + "_e", "ONE"))));
-                line(sb, indent, y, blend(y + "_l", y + "_s", compare("LT", exact(x + ".lanewise(VectorOperators.ABS)"), "FM_TANH_SMALL")));
+                line(sb, indent, y, op("MAX", op("MIN", op("DIV", op("MUL", y + "_c", p), q), "ONE"), "FM_MINUS_ONE"));
             }
             case "sigmoid" -> {
                 expInRange(sb, indent, y + "_e", exact(x + ".lanewise(VectorOperators.NEG)"), y);
@@ -118,7 +131,7 @@ public final class FloatMath {
 
     /**
      * Vector operations (Vector API calls with a vector result) in {@link #vectorStatements} of fn,
-     * what a kernel generator budgets per method: {@code vectorOperations("tanh")} is about 50.
+     * what a kernel generator budgets per method: {@code vectorOperations("tanh")} is 15.
      */
     public static int vectorOperations(String fn) {
         return vectorStatements(fn, "y", "x", "").split("VT\\.cast\\(", -1).length - 1;
@@ -126,14 +139,14 @@ public final class FloatMath {
 
     private static void expInRange(StringBuilder sb, String indent, String e, String x, String y) {
         line(sb, indent, y + "_c", op("MIN", op("MAX", x, "FM_EXP_LO"), "FM_EXP_HI"));
-        line(sb, indent, y + "_n", op("MIN", op("SUB", op("ADD", op("MUL", y + "_c", "FM_LOG2E"), "FM_ROUND"), "FM_ROUND"), "FM_127"));
-        line(sb, indent, y + "_r", op("SUB", op("SUB", y + "_c", op("MUL", y + "_n", "FM_LN2_HI")), op("MUL", y + "_n", "FM_LN2_LO")));
+        line(sb, indent, y + "_n", op("MIN", op("SUB", fma(y + "_c", "FM_LOG2E", "FM_ROUND"), "FM_ROUND"), "FM_127"));
+        line(sb, indent, y + "_r", fma(y + "_n", "FM_NEG_LN2_LO", fma(y + "_n", "FM_NEG_LN2_HI", y + "_c")));
         String p = "FM_EXP0";
         for (int i = 1; i < EXP_POLY.length; i++) {
-            line(sb, indent, y + "_q" + i, op("ADD", op("MUL", p, y + "_r"), "FM_EXP" + i));
+            line(sb, indent, y + "_q" + i, fma(p, y + "_r", "FM_EXP" + i));
             p = y + "_q" + i;
         }
-        line(sb, indent, y + "_y", op("ADD", op("ADD", op("MUL", p, op("MUL", y + "_r", y + "_r")), y + "_r"), "ONE"));
+        line(sb, indent, y + "_y", op("ADD", fma(p, op("MUL", y + "_r", y + "_r"), y + "_r"), "ONE"));
         // Reinterpreted with constant species arguments (reinterpretAsInts() / reinterpretAsFloats() derive the species,
         // and C2 then fails to intrinsify in large kernels: the vectors are boxed); << 23 as a multiplication by 2^23.
         String bits = exactInt(op("ADD", y + "_n", "FM_ROUND") + ".convertShape(VectorOperators.REINTERPRET_F2I, FM_IS, 0)");
@@ -164,6 +177,11 @@ public final class FloatMath {
         return exact(a + ".lanewise(VectorOperators." + op + ", " + b + ")");
     }
 
+    /** a·b + c rounded once, as {@code Math.fma}. */
+    private static String fma(String a, String b, String c) {
+        return exact(a + ".lanewise(VectorOperators.FMA, " + b + ", " + c + ")");
+    }
+
     private static String blend(String a, String b, String mask) {
         return exact(a + ".blend(" + b + ", " + mask + ")");
     }
@@ -184,20 +202,22 @@ public final class FloatMath {
         StringBuilder sb = new StringBuilder();
         constant(sb, indent, "FM_INF", "Float.POSITIVE_INFINITY");
         constant(sb, indent, "FM_ZERO", "0f");
-        constant(sb, indent, "FM_TWO", "2f");
         constant(sb, indent, "FM_127", "127f");
         constant(sb, indent, "FM_LOG2E", LOG2E + "f");
         constant(sb, indent, "FM_ROUND", ROUND + "f");
-        constant(sb, indent, "FM_LN2_HI", LN2_HI + "f");
-        constant(sb, indent, "FM_LN2_LO", LN2_LO + "f");
+        constant(sb, indent, "FM_NEG_LN2_HI", -LN2_HI + "f");
+        constant(sb, indent, "FM_NEG_LN2_LO", -LN2_LO + "f");
         constant(sb, indent, "FM_EXP_LO", EXP_LO + "f");
         constant(sb, indent, "FM_EXP_HI", EXP_HI + "f");
-        constant(sb, indent, "FM_TANH_SMALL", TANH_SMALL + "f");
+        constant(sb, indent, "FM_MINUS_ONE", "-1f");
+        constant(sb, indent, "FM_TANH_CLAMP", TANH_CLAMP + "f");
+        constant(sb, indent, "FM_TANH_NCLAMP", -TANH_CLAMP + "f");
         for (int i = 0; i < EXP_POLY.length; i++) {
             constant(sb, indent, "FM_EXP" + i, EXP_POLY[i] + "f");
         }
-        for (int i = 0; i < TANH_POLY.length; i++) {
-            constant(sb, indent, "FM_TANH" + i, TANH_POLY[i] + "f");
+        for (int i = 0; i < TANH_P.length; i++) {
+            constant(sb, indent, "FM_TANH_P" + i, TANH_P[i] + "f");
+            constant(sb, indent, "FM_TANH_Q" + i, TANH_Q[i] + "f");
         }
         sb.append(indent).append("private static final VectorSpecies FM_IS = ").append(intSpecies).append(";\n");
         sb.append(indent).append("private static final Class IVT = FM_IS.vectorType();\n");

@@ -30,8 +30,8 @@ public final class VectorRows {
     private static final FloatVector LOG2E = FloatVector.broadcast(S, FloatMath.LOG2E);
     private static final FloatVector ROUND = FloatVector.broadcast(S, FloatMath.ROUND);
     private static final FloatVector N_MAX = FloatVector.broadcast(S, 127f);
-    private static final FloatVector LN2_HI = FloatVector.broadcast(S, FloatMath.LN2_HI);
-    private static final FloatVector LN2_LO = FloatVector.broadcast(S, FloatMath.LN2_LO);
+    private static final FloatVector NEG_LN2_HI = FloatVector.broadcast(S, -FloatMath.LN2_HI);
+    private static final FloatVector NEG_LN2_LO = FloatVector.broadcast(S, -FloatMath.LN2_LO);
     // The polynomial's coefficients as separate constants (C2 folds static finals, not array elements).
     private static final FloatVector P0 = FloatVector.broadcast(S, FloatMath.EXP_POLY[0]);
     private static final FloatVector P1 = FloatVector.broadcast(S, FloatMath.EXP_POLY[1]);
@@ -136,17 +136,14 @@ public final class VectorRows {
         for (int i = 0; i < count; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, i);
             FloatVector c = v.lanewise(VectorOperators.MAX, EXP_LO).lanewise(VectorOperators.MIN, EXP_HI);
-            FloatVector n = c.lanewise(VectorOperators.MUL, LOG2E).lanewise(VectorOperators.ADD, ROUND).lanewise(VectorOperators.SUB, ROUND)
-                    .lanewise(VectorOperators.MIN, N_MAX);
-            FloatVector r = c.lanewise(VectorOperators.SUB, n.lanewise(VectorOperators.MUL, LN2_HI))
-                    .lanewise(VectorOperators.SUB, n.lanewise(VectorOperators.MUL, LN2_LO));
-            FloatVector p = P0.lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P1)
-                    .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P2)
-                    .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P3)
-                    .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P4)
-                    .lanewise(VectorOperators.MUL, r).lanewise(VectorOperators.ADD, P5);
-            FloatVector y = p.lanewise(VectorOperators.MUL, r.lanewise(VectorOperators.MUL, r)).lanewise(VectorOperators.ADD, r)
-                    .lanewise(VectorOperators.ADD, ONE);
+            FloatVector n = c.lanewise(VectorOperators.FMA, LOG2E, ROUND).lanewise(VectorOperators.SUB, ROUND).lanewise(VectorOperators.MIN, N_MAX);
+            FloatVector r = n.lanewise(VectorOperators.FMA, NEG_LN2_LO, n.lanewise(VectorOperators.FMA, NEG_LN2_HI, c));
+            FloatVector p = P0.lanewise(VectorOperators.FMA, r, P1)
+                    .lanewise(VectorOperators.FMA, r, P2)
+                    .lanewise(VectorOperators.FMA, r, P3)
+                    .lanewise(VectorOperators.FMA, r, P4)
+                    .lanewise(VectorOperators.FMA, r, P5);
+            FloatVector y = p.lanewise(VectorOperators.FMA, r.lanewise(VectorOperators.MUL, r), r).lanewise(VectorOperators.ADD, ONE);
             FloatVector scale = (FloatVector) ((IntVector) n.lanewise(VectorOperators.ADD, ROUND).convertShape(VectorOperators.REINTERPRET_F2I, IS, 0))
                     .lanewise(VectorOperators.ADD, I127).lanewise(VectorOperators.MUL, I2P23).convertShape(VectorOperators.REINTERPRET_I2F, S, 0);
             y.lanewise(VectorOperators.MUL, scale)
