@@ -13,6 +13,7 @@ import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.data.Vocab;
 import dev.spool.runtime.Session;
 import dev.spool.runtime.SpoolModel;
+import dev.spool.runtime.internal.Artifact;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -157,9 +158,9 @@ class ArtifactCommandsTest {
         }), "missing.spool is missing entry 'weights.safetensors'");
         assertRefused(rewrite(m, "future.spool", e -> {
             e.put("manifest.json", new String(e.get("manifest.json"), StandardCharsets.UTF_8)
-                    .replace("\"formatVersion\": 2", "\"formatVersion\": 99").getBytes(StandardCharsets.UTF_8));
+                    .replace("\"formatVersion\": " + Artifact.VERSION, "\"formatVersion\": 99").getBytes(StandardCharsets.UTF_8));
             return e;
-        }), "format version 99", "reads version 2");
+        }), "format version 99", "reads version " + Artifact.VERSION);
         Path notZip = EvalCommandTest.fixture("lstm-l1-uni-tm-nolen-f32").resolve("weights.safetensors");
         assertRefused(notZip, "weights.safetensors", "not a");
         assertRefused(tmp.resolve("absent.spool"), "absent.spool");

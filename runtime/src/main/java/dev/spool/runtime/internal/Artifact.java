@@ -48,8 +48,11 @@ public final class Artifact {
     /**
      * The format version this build writes and reads. 2: kernel class files implement
      * {@code dev.spool.runtime.internal.cpu.CpuKernel} (version 1's named {@code dev.spool.runtime.cpu}).
+     * 3: FloatMath's tanh became rational and exp uses fused multiply-adds; a kernel's vector lanes
+     * inline that arithmetic while its scalar tails call the runtime's FloatMath, so a version-2 kernel
+     * would now round its tails differently from its lanes and from the build that compiled it.
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     public static final String MANIFEST = "manifest.json";
     public static final String GRAPH = "graph.txt";
     public static final String PROGRAM = "program.spt";
