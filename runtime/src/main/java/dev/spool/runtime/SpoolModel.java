@@ -13,6 +13,7 @@ import dev.spool.program.internal.ProgramVerifier;
 import dev.spool.runtime.internal.Artifact;
 import dev.spool.runtime.internal.ArtifactKernels;
 import dev.spool.runtime.internal.ProgramTemplate;
+import dev.spool.runtime.internal.RowSplit;
 import dev.spool.runtime.internal.cpu.CpuExecutable;
 import dev.spool.runtime.internal.cpu.VectorSupport;
 
@@ -51,6 +52,8 @@ public final class SpoolModel {
     private final Map<Set<String>, ProgramTemplate> templates = new HashMap<>();
     private final List<String> dynamicDims;
     private final boolean planMemory;
+    /** How runs split along the batch across cores, or null (rows not independent, or an older artifact). */
+    private final RowSplit rowSplit;
     private final Map<String, Tensor> weights;
     private final ArtifactKernels kernels;
     private final Map<Map<String, Integer>, CpuExecutable> bound = new ConcurrentHashMap<>();
@@ -67,6 +70,7 @@ public final class SpoolModel {
                 templates.put(unit, ProgramTemplate.read(artifact.text(e.getAsJsonObject().get("entry").getAsString())));
             }
             this.planMemory = manifest.get("memoryPlanning").getAsBoolean();
+            this.rowSplit = manifest.has("rowSplit") ? readRowSplit(manifest.getAsJsonObject("rowSplit")) : null;
         } catch (IllegalArgumentException | IllegalStateException | NullPointerException | UnsupportedOperationException e) {
             throw new ArtifactException(name + " is damaged: its programs do not read (" + e.getMessage() + ")", e);
         }
@@ -133,7 +137,8 @@ public final class SpoolModel {
             Tensor t = inputs.get(s.name());
             feeds.put(s.name(), t != null ? t : Tensor.zeros(s.dtype(), s.sizes(dims)));
         }
-        Map<String, Tensor> out = executable(dims).run(feeds);
+        Map<String, Tensor> out = rowSplit != null && rowSplit.worthSplitting(dims) ? rowSplit.run(dims, feeds, this::executable)
+                : executable(dims).run(feeds);
         Map<String, Tensor> results = new LinkedHashMap<>();
         for (Signature.Spec s : signature.outputs()) {
             results.put(s.name(), out.get(s.name()));
@@ -232,6 +237,14 @@ public final class SpoolModel {
         List<String> n = new ArrayList<>();
         specs.forEach(s -> n.add(s.name()));
         return String.join(", ", n);
+    }
+
+    private static RowSplit readRowSplit(JsonObject split) {
+        Map<String, Integer> inputs = new HashMap<>();
+        split.getAsJsonObject("inputs").entrySet().forEach(e -> inputs.put(e.getKey(), e.getValue().getAsInt()));
+        Map<String, Integer> outputs = new HashMap<>();
+        split.getAsJsonObject("outputs").entrySet().forEach(e -> outputs.put(e.getKey(), e.getValue().getAsInt()));
+        return new RowSplit(split.get("dim").getAsString(), inputs, outputs);
     }
 
     private static Map<String, ArtifactKernels.Entry> readKernels(Artifact a) {

@@ -1,9 +1,11 @@
 package dev.spool.backend.cpu;
 
 import dev.spool.backend.cpu.codegen.KernelCompiler;
+import dev.spool.runtime.internal.RowSplit;
 import dev.spool.runtime.internal.cpu.CpuExecutable;
 import dev.spool.runtime.internal.cpu.Profile;
 import dev.spool.compiler.Pipeline;
+import dev.spool.compiler.RowSeparability;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.program.internal.Program;
@@ -12,12 +14,15 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A graph compiled for the CPU: the graph stage's result, compiled to a verified {@link Program}
  * once per binding of its symbolic dims (the first run with a new batch size or sequence length
  * compiles; later runs reuse it), executed with OpenBLAS GEMM on native memory and generated
- * Vector API kernels ({@link CpuExecutable}). Runs may come from many threads at once.
+ * Vector API kernels ({@link CpuExecutable}). Runs may come from many threads at once. A graph whose
+ * rows along the batch dim {@code B} are independent (a forward pass; {@link RowSeparability}) runs
+ * as two halves of the batch on two cores ({@link RowSplit}).
  *
  * <pre>{@code
  * CpuProgram p = CpuBackend.compile(graph);
@@ -27,8 +32,11 @@ import java.util.Map;
 public final class CpuProgram {
     private static final int MAX_PROGRAMS = 8;
 
+    /** The symbolic dim a row-independent graph's runs are split along (RowSplit): the batch, as nn names it. */
+    static final String BATCH = "B";
     private final Graph graph;
     private final Pipeline pipeline;
+    private volatile Optional<RowSplit> rowSplit;
     private volatile Profile profile;
     private final Map<Map<String, Integer>, CpuExecutable> programs = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -57,7 +65,22 @@ public final class CpuProgram {
      * @throws dev.spool.graph.InputException when a value is missing or does not fit its declared type
      */
     public Map<String, Tensor> run(Map<String, Tensor> feeds) {
-        return executable(dims(feeds)).runChecked(feeds);
+        Map<String, Integer> dims = dims(feeds);
+        Optional<RowSplit> split = rowSplit();
+        if (split.isPresent() && profile == null && split.get().worthSplitting(dims)) {
+            return split.get().run(dims, feeds, this::executable);
+        }
+        return executable(dims).runChecked(feeds);
+    }
+
+    /** How runs split along the batch dim {@code B}, if the graph's rows are independent (computed once). */
+    Optional<RowSplit> rowSplit() {
+        Optional<RowSplit> s = rowSplit;
+        if (s == null) {
+            s = RowSeparability.of(graph, BATCH).map(r -> new RowSplit(r.dim(), r.inputAxes(), r.resultAxes()));
+            rowSplit = s;
+        }
+        return s;
     }
 
     /**

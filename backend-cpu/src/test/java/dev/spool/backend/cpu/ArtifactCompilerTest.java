@@ -7,6 +7,7 @@ import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.runtime.SpoolModel;
+import dev.spool.runtime.internal.RowSplit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -24,7 +25,10 @@ class ArtifactCompilerTest {
     @TempDir
     Path dir;
 
-    /** A loaded artifact runs, at sizes it was never lowered at, exactly the program the backend compiles for them. */
+    /**
+     * A loaded artifact runs, at sizes it was never lowered at, exactly the program the backend
+     * compiles for them; at a batch large enough to be split across cores, both split it alike.
+     */
     @ParameterizedTest
     @EnumSource(Cell.class)
     void loadedArtifactMatchesCompiledGraphBitForBitAtAnySizes(Cell cell) throws Exception {
@@ -34,7 +38,10 @@ class ArtifactCompilerTest {
             ArtifactCompiler.write(file, g, Map.of(), Map.of(), List.of(), null, Pipeline.standard());
             SpoolModel model = SpoolModel.load(file);
             CpuProgram compiled = CpuBackend.compile(g);
-            for (int[] tb : new int[][] {{7, 4}, {1, 1}, {35, 32}, {2, 9}}) {
+            // A forward pass's rows are independent: the manifest says how to split them, and 301 rows
+            // are run as two halves on two cores, by the artifact as by the compiled graph.
+            assertEquals(!training, model.artifact().manifest().has("rowSplit"), cell + " training=" + training + ": rowSplit in the manifest");
+            for (int[] tb : new int[][] {{7, 4}, {1, 1}, {35, 32}, {2, 9}, {3, RowSplit.MIN_ROWS + 45}}) {
                 Map<String, Tensor> feeds = RecurrentGraphs.feeds(cell, DType.F32, tb[0], tb[1], 3, 6, 42);
                 Map<String, Tensor> inputs = new HashMap<>();
                 model.signature().inputs().forEach(s -> inputs.put(s.name(), feeds.get(s.name())));

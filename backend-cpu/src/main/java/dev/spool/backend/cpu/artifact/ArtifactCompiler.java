@@ -1,5 +1,6 @@
 package dev.spool.backend.cpu.artifact;
 
+import dev.spool.compiler.RowSeparability;
 import dev.spool.backend.cpu.CpuBackend;
 import dev.spool.backend.cpu.codegen.KernelCompiler;
 import dev.spool.backend.cpu.codegen.KernelSource;
@@ -61,6 +62,9 @@ public final class ArtifactCompiler {
      * or 1 can lower differently (a transpose of a square, a unit axis dropped).
      */
     private static final int[] PRIMES = {7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67};
+
+    /** The symbolic dim a row-independent artifact's runs may be split along: the batch, as nn names it. */
+    private static final String ROWS = "B";
 
     private ArtifactCompiler() {
     }
@@ -195,7 +199,26 @@ public final class ArtifactCompiler {
             lanes.add(l);
         }
         manifest.add("vectorLanes", lanes);
+        if (dims.contains(ROWS)) {
+            RowSeparability.of(g, ROWS).ifPresent(r -> manifest.add("rowSplit", rowSplitJson(r)));
+        }
         return Artifact.encode(manifest, entries);
+    }
+
+    /**
+     * How a run may be split across cores along the batch ({@code SpoolModel} runs halves at once when
+     * the graph's rows are independent): the dim and its axis in each input and output, in name order.
+     */
+    private static JsonObject rowSplitJson(RowSeparability.Split r) {
+        JsonObject split = new JsonObject();
+        split.addProperty("dim", r.dim());
+        JsonObject inputs = new JsonObject();
+        new java.util.TreeMap<>(r.inputAxes()).forEach(inputs::addProperty);
+        JsonObject outputs = new JsonObject();
+        new java.util.TreeMap<>(r.resultAxes()).forEach(outputs::addProperty);
+        split.add("inputs", inputs);
+        split.add("outputs", outputs);
+        return split;
     }
 
     /** The template of the program over {@code dims} (the others pinned), lowered on the grid and checked. */

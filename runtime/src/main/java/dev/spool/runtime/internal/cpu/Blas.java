@@ -60,6 +60,30 @@ public final class Blas {
         }
     }
 
+    private static int singleThreadedHolders;
+    private static int threadsBefore;
+
+    /**
+     * Until the matching {@link #releaseSingleThreaded}, OpenBLAS runs every call on its calling
+     * thread: for callers that put their own work on every core (OpenBLAS's worker threads would
+     * spin against them). Holders nest; the last release restores the thread count.
+     */
+    public static synchronized void acquireSingleThreaded() {
+        preload();
+        if (singleThreadedHolders++ == 0) {
+            // -1 when nobody set it: OpenBLAS then takes a count below 1 back as its own default.
+            threadsBefore = org.bytedeco.openblas.presets.openblas_nolapack.blas_get_num_threads();
+            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
+        }
+    }
+
+    /** Ends one {@link #acquireSingleThreaded}. */
+    public static synchronized void releaseSingleThreaded() {
+        if (--singleThreadedHolders == 0) {
+            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threadsBefore);
+        }
+    }
+
     /** sgemm on byte offsets into the operands' buffer; leading dimensions in elements. */
     static void sgemm(Operands p, boolean transA, boolean transB, int m, int n, int k,
                       int aByte, int lda, int bByte, int ldb, float beta, int cByte, int ldc) {
