@@ -11,18 +11,20 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
  * Runs a program whose rows along one dim are independent (the compiler's {@code RowSeparability}
- * proves it, per graph) as two halves of that dim at once, one on
- * the calling thread and one on a helper thread, each with its own arena and OpenBLAS on one thread,
- * and joins the results. Why: the generated kernels run on one thread and OpenBLAS parallelises only
- * inside each GEMM, so in a recurrent forward pass one core idled through every kernel, and small
- * GEMMs paid a synchronisation per step; split by rows, both cores run the whole recurrence. Each
- * row's values are computed by the same operations as unsplit (the test compares bits). One run is
- * split at a time; runs that come while one is split (a service calling from many threads, which
- * already keeps the cores busy) run whole.
+ * proves it, per graph) as two halves of that dim at once, one on the calling thread and one on a
+ * helper thread, each with its own arena and OpenBLAS on one thread, and joins the results. Why: the
+ * generated kernels run on one thread and OpenBLAS parallelises only inside each GEMM, so in a
+ * recurrent forward pass one core idled through every kernel; split by rows, both cores run the
+ * whole recurrence. Each half's results have the bits of that half run alone (the test compares
+ * them); against the whole batch in one run they agree within rounding, since OpenBLAS picks its
+ * kernels by matrix size. One run is split at a time; runs that come while one is split (a service
+ * calling from many threads, which already keeps the cores busy) run whole.
  *
  * <pre>{@code
  * RowSplit split = new RowSplit("B", Map.of("tokens", 1), Map.of("logits", 1));
@@ -39,8 +41,8 @@ public final class RowSplit {
      * (H 256, 32 rows) forward passes 9–13 % slower, while the RNN of 1,024 rows ran 1.4× faster.
      */
     public static final int MIN_ROWS = 256;
-    private static final java.util.concurrent.atomic.AtomicLong SPLITS = new java.util.concurrent.atomic.AtomicLong();
-    private static final java.util.concurrent.atomic.AtomicBoolean helperFree = new java.util.concurrent.atomic.AtomicBoolean(true);
+    private static final AtomicLong SPLITS = new AtomicLong();
+    private static final AtomicBoolean HELPER_FREE = new AtomicBoolean(true);
     private static final ExecutorService HELPER = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "spool-row-split");
         t.setDaemon(true);
@@ -94,28 +96,27 @@ public final class RowSplit {
     public Map<String, Tensor> run(Map<String, Integer> dims, Map<String, Tensor> feeds, Function<Map<String, Integer>, CpuExecutable> executables) {
         // One split at a time: concurrent callers already use the cores, and a second half queued
         // behind another call's would only wait. They run whole.
-        if (!helperFree.compareAndSet(true, false)) {
+        if (!HELPER_FREE.compareAndSet(true, false)) {
             return executables.apply(dims).runChecked(feeds);
         }
         try {
             SPLITS.incrementAndGet();
             return split(dims, feeds, executables);
         } finally {
-            helperFree.set(true);
+            HELPER_FREE.set(true);
         }
     }
 
     private Map<String, Tensor> split(Map<String, Integer> dims, Map<String, Tensor> feeds, Function<Map<String, Integer>, CpuExecutable> executables) {
-        RowSplit split = this;
         int rows = dims.get(dim);
         int first = rows / 2;
         Map<String, Integer> dimsA = new HashMap<>(dims);
         Map<String, Integer> dimsB = new HashMap<>(dims);
-        dimsA.put(split.dim(), first);
-        dimsB.put(split.dim(), rows - first);
+        dimsA.put(dim, first);
+        dimsB.put(dim, rows - first);
         Map<String, Tensor> feedsA = new HashMap<>(feeds);
         Map<String, Tensor> feedsB = new HashMap<>(feeds);
-        for (Map.Entry<String, Integer> e : split.inputAxes().entrySet()) {
+        for (Map.Entry<String, Integer> e : inputAxes.entrySet()) {
             Tensor t = feeds.get(e.getKey());
             if (t == null) {
                 continue;
@@ -132,7 +133,7 @@ public final class RowSplit {
             Map<String, Tensor> resultB = join(second);
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> e : resultA.entrySet()) {
-                int axis = split.resultAxes().getOrDefault(e.getKey(), -1);
+                int axis = resultAxes.getOrDefault(e.getKey(), -1);
                 out.put(e.getKey(), axis < 0 ? e.getValue() : concat(e.getValue(), resultB.get(e.getKey()), axis));
             }
             return out;
@@ -169,14 +170,8 @@ public final class RowSplit {
     /** Rows [start, start + count) of t along axis, as a new contiguous tensor. */
     public static Tensor rows(Tensor t, int axis, int start, int count) {
         int[] shape = t.shape().clone();
-        int outer = 1;
-        for (int i = 0; i < axis; i++) {
-            outer *= shape[i];
-        }
-        int inner = 1;
-        for (int i = axis + 1; i < shape.length; i++) {
-            inner *= shape[i];
-        }
+        int outer = volume(shape, 0, axis);
+        int inner = volume(shape, axis + 1, shape.length);
         int n = shape[axis];
         shape[axis] = count;
         Tensor out = Tensor.zeros(t.dtype(), shape);
@@ -189,14 +184,8 @@ public final class RowSplit {
     /** a and b joined along axis (equal shapes elsewhere). */
     public static Tensor concat(Tensor a, Tensor b, int axis) {
         int[] shape = a.shape().clone();
-        int outer = 1;
-        for (int i = 0; i < axis; i++) {
-            outer *= shape[i];
-        }
-        int inner = 1;
-        for (int i = axis + 1; i < shape.length; i++) {
-            inner *= shape[i];
-        }
+        int outer = volume(shape, 0, axis);
+        int inner = volume(shape, axis + 1, shape.length);
         int na = a.shape()[axis];
         int nb = b.shape()[axis];
         shape[axis] = na + nb;
@@ -206,5 +195,14 @@ public final class RowSplit {
             System.arraycopy(b.data(), b.offset() + o * nb * inner, out.data(), (o * (na + nb) + na) * inner, nb * inner);
         }
         return out;
+    }
+
+    /** The product of shape[from..to). */
+    private static int volume(int[] shape, int from, int to) {
+        int v = 1;
+        for (int i = from; i < to; i++) {
+            v *= shape[i];
+        }
+        return v;
     }
 }
