@@ -2,8 +2,10 @@ package dev.spool.runtime.internal.cpu;
 
 /**
  * Whether this JVM runs with {@code --add-modules jdk.incubator.vector}, and how wide its float
- * vectors are. Without the module the kernels are plain scalar loops: correct, but the
- * transcendental-heavy ones (tanh, sigmoid) run tens of times slower, so Spool says so once.
+ * vectors are. Without the module, or on a JDK whose Vector API lacks the ByteBuffer loads and
+ * stores the kernels are written with (JDK 19 and later), the kernels are plain scalar loops:
+ * correct, but the transcendental-heavy ones (tanh, sigmoid) run several times slower, so Spool says
+ * so once.
  */
 public final class VectorSupport {
     private static final int FLOAT_LANES = probe();
@@ -24,6 +26,11 @@ public final class VectorSupport {
             }
             return 0;
         }
+        if (!PreferredLanes.hasByteBufferAccess()) {
+            System.err.println("spool: this JDK's Vector API has no ByteBuffer loads and stores (JDK 19 replaced them with"
+                    + " MemorySegment), so kernels run scalar (slow); Spool's vector kernels need JDK 17 or 18");
+            return 0;
+        }
         return PreferredLanes.floats();
     }
 
@@ -31,6 +38,17 @@ public final class VectorSupport {
     private static final class PreferredLanes {
         static int floats() {
             return jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        }
+
+        /** Whether {@code FloatVector.fromByteBuffer}, which every generated vector kernel calls, exists here. */
+        static boolean hasByteBufferAccess() {
+            try {
+                jdk.incubator.vector.FloatVector.class.getMethod("fromByteBuffer", jdk.incubator.vector.VectorSpecies.class,
+                        java.nio.ByteBuffer.class, int.class, java.nio.ByteOrder.class);
+                return true;
+            } catch (NoSuchMethodException e) {
+                return false;
+            }
         }
     }
 }
