@@ -156,6 +156,15 @@ class ArtifactCommandsTest {
             e.remove("weights.safetensors");
             return e;
         }), "missing.spool is missing entry 'weights.safetensors'");
+        assertRefused(rewrite(m, "badsplit.spool", e -> {
+            // A row split naming an axis that is not the batch would cut the wrong axis: refused at load.
+            com.google.gson.JsonObject manifest = com.google.gson.JsonParser.parseString(new String(e.get("manifest.json"), StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+            com.google.gson.JsonObject inputs = manifest.getAsJsonObject("rowSplit").getAsJsonObject("inputs");
+            inputs.addProperty(inputs.keySet().iterator().next(), 0);
+            e.put("manifest.json", manifest.toString().getBytes(StandardCharsets.UTF_8));
+            return e;
+        }), "badsplit.spool", "rowSplit", "axis 0");
         assertRefused(rewrite(m, "future.spool", e -> {
             e.put("manifest.json", new String(e.get("manifest.json"), StandardCharsets.UTF_8)
                     .replace("\"formatVersion\": " + Artifact.VERSION, "\"formatVersion\": 99").getBytes(StandardCharsets.UTF_8));

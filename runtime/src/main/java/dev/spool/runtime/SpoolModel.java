@@ -239,12 +239,27 @@ public final class SpoolModel {
         return String.join(", ", n);
     }
 
-    private static RowSplit readRowSplit(JsonObject split) {
+    /** The manifest's row split, every axis checked against the signature (a wrong one would cut the wrong axis). */
+    private RowSplit readRowSplit(JsonObject split) {
+        String dim = split.get("dim").getAsString();
         Map<String, Integer> inputs = new HashMap<>();
-        split.getAsJsonObject("inputs").entrySet().forEach(e -> inputs.put(e.getKey(), e.getValue().getAsInt()));
+        for (Map.Entry<String, JsonElement> e : split.getAsJsonObject("inputs").entrySet()) {
+            inputs.put(e.getKey(), splitAxis(signature.input(e.getKey()), e.getKey(), e.getValue().getAsInt(), dim, false));
+        }
         Map<String, Integer> outputs = new HashMap<>();
-        split.getAsJsonObject("outputs").entrySet().forEach(e -> outputs.put(e.getKey(), e.getValue().getAsInt()));
-        return new RowSplit(split.get("dim").getAsString(), inputs, outputs);
+        for (Map.Entry<String, JsonElement> e : split.getAsJsonObject("outputs").entrySet()) {
+            Signature.Spec spec = signature.outputs().stream().filter(o -> o.name().equals(e.getKey())).findFirst().orElse(null);
+            outputs.put(e.getKey(), splitAxis(spec, e.getKey(), e.getValue().getAsInt(), dim, true));
+        }
+        return new RowSplit(dim, inputs, outputs);
+    }
+
+    private static int splitAxis(Signature.Spec spec, String name, int axis, String dim, boolean mayBeWhole) {
+        boolean fits = spec != null && (mayBeWhole && axis == -1 || axis >= 0 && axis < spec.dims().size() && dim.equals(spec.dims().get(axis)));
+        if (!fits) {
+            throw new IllegalArgumentException("rowSplit: '" + name + "' has no dim " + dim + " at axis " + axis);
+        }
+        return axis;
     }
 
     private static Map<String, ArtifactKernels.Entry> readKernels(Artifact a) {

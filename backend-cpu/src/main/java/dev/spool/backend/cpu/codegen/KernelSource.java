@@ -33,7 +33,7 @@ import java.util.Set;
  * offsets (those arrive in the argument array), so it is shared across shapes.
  *
  * <p>Two code shapes keep the vector code allocation-free under JDK 17's C2 (an LSTM cell is some
- * 200 vector operations): every vector-valued call is cast to the exact vector class ({@link
+ * 100 vector operations): every vector-valued call is cast to the exact vector class ({@link
  * FloatMath#exact}), and a body of more than {@link #SEGMENT_OPERATIONS} operations becomes segment
  * methods run in turn over blocks of rows of at most {@link #CHUNK} elements, the values crossing
  * segments kept in per-thread scratch slots (exact float copies, so the bits do not change).
@@ -61,9 +61,10 @@ public final class KernelSource {
     /**
      * Vector operations per segment method. C1 gives up on long Vector API methods ("out of virtual
      * registers": a GRU kernel of one tanh and seven other operations in 512-bit vectors, about 60
-     * operations, already failed), and the method then never reaches C2, since the tier policy waits
-     * for a C1 profile that never comes; so a long fused body is split into methods of this size (a
-     * tanh, about 50, alone). C2's own budget, smaller, is handled by {@code FloatMath.exact}.
+     * operations when tanh went through e^{2x}, already failed), and the method then never reaches
+     * C2, since the tier policy waits for a C1 profile that never comes; so a long fused body is split
+     * into methods of this size (a tanh is 15, a sigmoid about 20). C2's own budget, smaller, is
+     * handled by {@code FloatMath.exact}.
      */
     static final int SEGMENT_OPERATIONS = 32;
     /** Elements per block of a segmented kernel: each spilled value has a block-sized scratch slot (1 KiB in F32, L1-resident). */
