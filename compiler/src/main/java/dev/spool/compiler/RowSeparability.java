@@ -72,7 +72,7 @@ public final class RowSeparability {
         Map<Value, Integer> params = new HashMap<>();
         Map<String, Integer> inputs = new LinkedHashMap<>();
         for (Value p : g.params()) {
-            int axis = a.axisOf(p.type());
+            int axis = a.axisOf(p.type().shape());
             if (axis == MIXED) {
                 return Optional.empty();
             }
@@ -98,11 +98,11 @@ public final class RowSeparability {
         return any ? Optional.of(new Split(dim, Map.copyOf(inputs), Map.copyOf(results))) : Optional.empty();
     }
 
-    /** The axis of t that is the batch dim, FREE if none, MIXED if it appears more than once or inside a product. */
-    private int axisOf(TensorType t) {
+    /** The axis of shape that is the batch dim, FREE if none, MIXED if it appears more than once or inside a product. */
+    private int axisOf(Shape shape) {
         int found = FREE;
-        for (int i = 0; i < t.rank(); i++) {
-            Dim d = t.shape().dim(i);
+        for (int i = 0; i < shape.rank(); i++) {
+            Dim d = shape.dim(i);
             if (d instanceof Dim.Sym s && s.name().equals(dim)) {
                 if (found != FREE) {
                     return MIXED;
@@ -130,7 +130,7 @@ public final class RowSeparability {
             for (int i = 0; i < n.outputs().size(); i++) {
                 int s = out.get(i);
                 // A result whose type names the batch dim elsewhere than the axis found is not understood.
-                int declared = axisOf(n.outputs().get(i));
+                int declared = axisOf(n.outputs().get(i).shape());
                 states.put(n.output(i), s >= 0 && declared != s || s == FREE && declared >= 0 ? MIXED : s);
             }
         }
@@ -151,7 +151,7 @@ public final class RowSeparability {
             if (in.contains(MIXED)) {
                 out.add(MIXED);
             } else if (in.stream().allMatch(s -> s == FREE)) {
-                out.add(axisOf(n.outputs().get(k)) == FREE ? FREE : MIXED);
+                out.add(axisOf(n.outputs().get(k).shape()) == FREE ? FREE : MIXED);
             } else {
                 out.add(fused ? elementwise(n, in, n.outputs().get(k).rank()) : MIXED);
             }
@@ -172,9 +172,9 @@ public final class RowSeparability {
         if (in.stream().allMatch(s -> s == FREE)) {
             // Generators: a fill is the same in every row; an iota along the batch axis is not.
             if (p instanceof Fill f) {
-                return axisOf(new TensorType(f.dtype(), f.shape()));
+                return axisOf(f.shape());
             }
-            return axisOf(n.outputs().get(0)) == FREE ? FREE : MIXED;
+            return axisOf(n.outputs().get(0).shape()) == FREE ? FREE : MIXED;
         }
         int s0 = in.get(0);
         TensorType t0 = n.inputs().get(0).type();
@@ -259,7 +259,7 @@ public final class RowSeparability {
 
     /** A reshape keeps the rows apart when the dims before the batch axis and the batch dim itself are unchanged. */
     private int reshape(Shape from, int s, Shape to) {
-        int axis = axisOf(new TensorType(dev.spool.graph.DType.F32, to));
+        int axis = axisOf(to);
         if (axis < 0 || axis != s) {
             return MIXED;
         }

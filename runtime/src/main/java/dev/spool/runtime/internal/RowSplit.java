@@ -41,6 +41,8 @@ public final class RowSplit {
      * (H 256, 32 rows) forward passes 9–13 % slower, while the RNN of 1,024 rows ran 1.4× faster.
      */
     public static final int MIN_ROWS = 256;
+    /** Read once: {@code availableProcessors} reads the container's limits on every call, and this is asked on every run. */
+    private static final boolean MULTI_CORE = Runtime.getRuntime().availableProcessors() >= 2;
     private static final AtomicLong SPLITS = new AtomicLong();
     private static final AtomicBoolean HELPER_FREE = new AtomicBoolean(true);
     private static final ExecutorService HELPER = Executors.newSingleThreadExecutor(r -> {
@@ -86,7 +88,7 @@ public final class RowSplit {
     /** Whether a run with these dims is split: splitting is on, two cores or more, and at least {@link #MIN_ROWS} rows. */
     public boolean worthSplitting(Map<String, Integer> dims) {
         Integer rows = dims.get(dim);
-        return ENABLED && rows != null && rows >= MIN_ROWS && Runtime.getRuntime().availableProcessors() >= 2;
+        return ENABLED && MULTI_CORE && rows != null && rows >= MIN_ROWS;
     }
 
     /**
