@@ -40,7 +40,7 @@ public final class RowSplit {
      * few rows the GEMMs are bound by reading the weight, and splitting rows made the GRU and LSTM
      * (H 256, 32 rows) forward passes 9–13 % slower, while the RNN of 1,024 rows ran 1.4× faster.
      */
-    public static final int MIN_ROWS = 256;
+    public static final int MIN_ROWS = Integer.getInteger("spool.rowSplitMinRows", 256);
     /** Read once: {@code availableProcessors} reads the container's limits on every call, and this is asked on every run. */
     private static final boolean MULTI_CORE = Runtime.getRuntime().availableProcessors() >= 2;
     private static final AtomicLong SPLITS = new AtomicLong();

@@ -11,21 +11,31 @@ final class ControlExecs {
     private ControlExecs() {
     }
 
-    /** A scan's loop: sets its loop index to each t in turn and runs the body. */
+    /**
+     * A scan's loop: runs {@code prepare} once (packing loop-invariant GEMM operands, see
+     * {@link PackedGemm}), then sets its loop index to each t in turn and runs the body.
+     */
     static final class Loop implements Exec {
         private final int level;
         private final int length;
         private final boolean reverse;
+        private final Exec[] prepare;
         private final Exec[] body;
 
-        Loop(int level, int length, boolean reverse, Exec[] body) {
+        Loop(int level, int length, boolean reverse, Exec[] prepare, Exec[] body) {
             this.level = level;
             this.length = length;
             this.reverse = reverse;
+            this.prepare = prepare;
             this.body = body;
         }
 
         public void run(int[] loop) {
+            if (length > 0) {
+                for (Exec p : prepare) {
+                    p.run(loop);
+                }
+            }
             for (int k = 0; k < length; k++) {
                 loop[level] = reverse ? length - 1 - k : k;
                 for (Exec s : body) {

@@ -74,8 +74,64 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
         return s;
     }
 
+    /** The loop being built: its level, the arena byte ranges its body writes, and the packers of its invariant GEMMs. */
+    private record LoopContext(int level, List<long[]> written, List<Exec> packers) {
+    }
+
+    private final java.util.ArrayDeque<LoopContext> loops = new java.util.ArrayDeque<>();
+
+    /** Whether a packed form is on: {@code -Dspool.packedGemm=false} keeps every GEMM on OpenBLAS. */
+    static final boolean PACKED_GEMM = !"false".equals(System.getProperty("spool.packedGemm"));
+
+    /**
+     * Whether {@code b} holds the same values at every step of the innermost loop being built: its
+     * address does not move with that loop or any inside it, and nothing in the loop's body writes
+     * the arena bytes it covers.
+     */
+    private boolean invariantInLoop(View b) {
+        LoopContext l = loops.peek();
+        if (l == null) {
+            return false;
+        }
+        int[] ls = b.loopStrides();
+        for (int d = l.level(); d < ls.length; d++) {
+            if (ls[d] != 0) {
+                return false;
+            }
+        }
+        long from = offsets[b.buffer()];
+        long to = from + program.buffer(b.buffer()).bytes();
+        for (long[] w : l.written()) {
+            if (w[0] < to && from < w[1]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void collectWrites(List<Instr> code, List<long[]> out) {
+        for (Instr i : code) {
+            if (i instanceof Instr.Loop inner) {
+                collectWrites(inner.body(), out);
+            }
+            for (View w : i.writes()) {
+                if (w.buffer() >= 0) {
+                    long from = offsets[w.buffer()];
+                    out.add(new long[] {from, from + program.buffer(w.buffer()).bytes()});
+                }
+            }
+        }
+    }
+
     public Exec visit(Instr.Gemm g) {
         int es = size(g.c());
+        if (PACKED_GEMM && lanes > 0 && g.dtype() == DType.F32 && PackedGemm.suits(g.transA(), g.batch(), g.m(), g.n(), g.k())
+                && invariantInLoop(g.b())) {
+            PackedGemm packed = new PackedGemm(mem, address(g.a()), address(g.b()), address(g.c()), g.transB(), g.m(), g.n(), g.k(),
+                    g.a().strides()[0], g.b().strides()[0], g.c().strides()[0], g.beta());
+            loops.peek().packers().add(packed.packer());
+            return packed;
+        }
         if (!g.dtype().isFloat()) {
             return new IntegerGemmExec(mem, g.dtype(), address(g.a()), address(g.b()), address(g.c()), g.transA(), g.transB(), g.m(), g.n(), g.k(),
                     new int[] {g.a().strides()[0], g.b().strides()[0], g.c().strides()[0]}, g.beta(), g.batch(),
@@ -187,7 +243,16 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
     }
 
     public Exec visit(Instr.Loop l) {
-        return new ControlExecs.Loop(l.level(), l.length(), l.reverse(), build(l.body()));
+        List<long[]> written = new ArrayList<>();
+        collectWrites(l.body(), written);
+        LoopContext context = new LoopContext(l.level(), written, new ArrayList<>());
+        loops.push(context);
+        try {
+            Exec[] body = build(l.body());
+            return new ControlExecs.Loop(l.level(), l.length(), l.reverse(), context.packers().toArray(Exec[]::new), body);
+        } finally {
+            loops.pop();
+        }
     }
 
     public Exec visit(Instr.MaskStep ms) {
