@@ -130,6 +130,7 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
             PackedGemm packed = new PackedGemm(mem, address(g.a()), address(g.b()), address(g.c()), g.transB(), g.m(), g.n(), g.k(),
                     g.a().strides()[0], g.b().strides()[0], g.c().strides()[0], g.beta());
             loops.peek().packers().add(packed.packer());
+            PackedGemm.startWarmup();
             return packed;
         }
         if (!g.dtype().isFloat()) {
@@ -198,6 +199,7 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
     }
 
     public Exec visit(Instr.Softmax s) {
+        warmRows();
         View rowsIn = s.in().index(s.axis(), 0);
         View rowsOut = s.out().index(s.axis(), 0);
         Exec.Walk walk = walkOf(rowsIn.shape(), rowsIn, rowsOut);
@@ -206,13 +208,22 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
     }
 
     public Exec visit(Instr.CrossEntropy c) {
+        warmRows();
         return new MathExecs.CrossEntropy(mem, dtype(c.logits()), address(c.logits()), address(c.targets()), dtype(c.targets()),
                 address(c.out()), c.logits().dim(0), c.logits().dim(1));
     }
 
     public Exec visit(Instr.CrossEntropyGrad c) {
+        warmRows();
         return new MathExecs.CrossEntropyGrad(mem, dtype(c.logits()), address(c.logits()), address(c.targets()), dtype(c.targets()),
                 address(c.scale()), address(c.out()), c.loss() == null ? null : address(c.loss()), c.logits().dim(0), c.logits().dim(1));
+    }
+
+    /** The row kernels serve F32 where the Vector API is on (as {@link MathExecs} decides): have C2 compile them early (see {@link VectorRows#warmUp}). */
+    private void warmRows() {
+        if (VectorSupport.floatLanes() > 0) {
+            VectorRows.warmUp();
+        }
     }
 
     public Exec visit(Instr.Gather g) {

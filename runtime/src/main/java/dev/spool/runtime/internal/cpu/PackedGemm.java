@@ -348,8 +348,9 @@ public final class PackedGemm implements Exec {
         return false;
     }
 
-    private static synchronized void startWarmup() {
-        if (warming) {
+    /** Starts the background warm-up of the vector kernel now (once per JVM; nothing when warm-up is off). */
+    static synchronized void startWarmup() {
+        if (warming || vectorReady) {
             return;
         }
         warming = true;

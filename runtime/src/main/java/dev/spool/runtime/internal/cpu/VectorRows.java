@@ -46,6 +46,54 @@ public final class VectorRows {
     private VectorRows() {
     }
 
+    private static boolean warming;
+
+    /**
+     * Starts, once per JVM, a daemon thread that runs the row kernels (cross-entropy and its
+     * gradient, softmax and log-softmax, column sums) on scratch rows a few thousand times, so that
+     * C2 compiles them before the program needs them. A training step calls the cross-entropy
+     * gradient once, and by use alone it stayed in C1 for seconds while C2's queue was busy with
+     * the generated kernels: a Vector API method in C1 allocates on every operation, and the
+     * gradient of 1,120 rows took 4–7 ms instead of 0.1. Row counts and widths vary (28 and 37
+     * classes: a remainder; 64: none), so C2 sees every branch and does not compile a trap.
+     * Does nothing when warm-up is off ({@code -Dspool.warmup=false}).
+     */
+    public static synchronized void warmUp() {
+        if (warming || !KernelWarmup.ENABLED) {
+            return;
+        }
+        warming = true;
+        Thread t = new Thread(VectorRows::warm, "spool-rows-warmup");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void warm() {
+        int rows = 96;
+        int[] widths = {28, 37, 64};
+        ByteBuffer m = ByteBuffer.allocateDirect(2 * 4 * rows * 64 + 4 * L).order(LE);
+        for (int i = 0; i + 4 <= m.capacity(); i += 4) {
+            m.putFloat(i, (i % 28) * 0.125f - 1f);
+        }
+        int[] target = new int[rows];
+        float[] sums = new float[rows];
+        double[] acc = new double[64];
+        float[] scratch = new float[L];
+        int out = 4 * rows * 64;
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        for (int call = 0; call < 3000 && System.nanoTime() < deadline; call++) {
+            int n = widths[call % widths.length];
+            int r = rows - call % 3;
+            for (int i = 0; i < r; i++) {
+                target[i] = (i * 7) % n;
+            }
+            crossEntropyGrad(m, 0, out, r, n, target, 1f / r, call % 2 == 0, sums);
+            crossEntropy(m, 0, r, n, target, sums);
+            softmax(m, 0, 4 * n, out, 4 * n, r, n, call % 2 == 0);
+            columnSums(m, 0, 4 * n, r, n, acc, scratch);
+        }
+    }
+
     /**
      * Softmax (or log-softmax) of {@code rows} rows of n floats from in to out (byte addresses, row
      * strides in bytes). Sums accumulate in float within a row.
