@@ -28,6 +28,13 @@ public final class KernelWarmup {
     private KernelWarmup() {
     }
 
+    /** Runs {@code warm} once on a daemon thread of this name: the JIT compiles what it calls while the caller goes on. */
+    static void inBackground(String name, Runnable warm) {
+        Thread t = new Thread(warm, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
     /**
      * Runs the kernel on rows of garbage (every byte 0x3F: floats near 0.75, large positive ints,
      * true booleans, so nothing divides by zero) with every operand at offset 0; a row is long

@@ -23,7 +23,8 @@ import java.nio.FloatBuffer;
  * or C1 allocates per operation and runs 50–100× slower.
  *
  * <pre>{@code
- * PackedGemm g = new PackedGemm(mem, a, b, c, false, true, 32, 1024, 256, 256, 256, 1024, 0);
+ * // C (32×1024) = A (32×256) · Bᵀ, B stored 1024×256 (a PyTorch recurrent weight)
+ * PackedGemm g = new PackedGemm(mem, a, b, c, true, 32, 1024, 256, 256, 256, 1024, 0);
  * g.pack(loop);          // once, before the loop
  * g.run(loop);           // every step
  * }</pre>
@@ -35,6 +36,7 @@ public final class PackedGemm implements Exec {
     static final int NR = 2 * L;
     /** Rows per register block: 8×2 accumulators need 32 vector registers (AVX-512), 4×2 fit in 16. */
     private static final int MR = L >= 16 ? 8 : 4;
+    private static final int TRANSPOSE_BLOCK = 64;
 
     private final FloatBuffer floats;
     private final Address a;
@@ -75,7 +77,7 @@ public final class PackedGemm implements Exec {
         this.aRows = new float[m * k];
         this.cRows = new float[m * panels * NR];
         this.old = beta == 0 ? null : new float[n];
-        this.storedRow = transB ? new float[k] : null;
+        this.storedRow = transB ? new float[TRANSPOSE_BLOCK] : null;
         this.rowScratch = new float[k];
     }
 
@@ -109,15 +111,20 @@ public final class PackedGemm implements Exec {
                 }
             }
         } else {
-            // B is stored n×k: read each stored row once and scatter it down a panel column.
+            // B is stored n×k: a panel's columns are NR stored rows. Transpose them 64 values of k at a
+            // time, so the writes (NR floats apart) stay within 8 KB while the reads are contiguous.
             float[] row = storedRow;
-            for (int j = 0; j < n; j++) {
-                floats.get(base + j * ldb, row, 0, k);
-                int p = j / NR;
-                int col = j % NR;
-                int at = p * k * NR + col;
-                for (int kk = 0; kk < k; kk++) {
-                    packed[at + kk * NR] = row[kk];
+            for (int p = 0; p < panels; p++) {
+                int cols = Math.min(NR, n - p * NR);
+                for (int k0 = 0; k0 < k; k0 += TRANSPOSE_BLOCK) {
+                    int len = Math.min(TRANSPOSE_BLOCK, k - k0);
+                    for (int col = 0; col < cols; col++) {
+                        floats.get(base + (p * NR + col) * ldb + k0, row, 0, len);
+                        int at = (p * k + k0) * NR + col;
+                        for (int t = 0; t < len; t++) {
+                            packed[at + t * NR] = row[t];
+                        }
+                    }
                 }
             }
         }
@@ -197,6 +204,8 @@ public final class PackedGemm implements Exec {
         }
     }
 
+    // block8, block4 and block1 are written out rather than one method over an array of
+    // accumulators: C2 keeps named vector locals in registers, but boxes vectors stored in an array.
     private static void block8(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
@@ -354,9 +363,7 @@ public final class PackedGemm implements Exec {
             return;
         }
         warming = true;
-        Thread t = new Thread(PackedGemm::warm, "spool-gemm-warmup");
-        t.setDaemon(true);
-        t.start();
+        KernelWarmup.inBackground("spool-gemm-warmup", PackedGemm::warm);
     }
 
     /**

@@ -63,9 +63,7 @@ public final class VectorRows {
             return;
         }
         warming = true;
-        Thread t = new Thread(VectorRows::warm, "spool-rows-warmup");
-        t.setDaemon(true);
-        t.start();
+        KernelWarmup.inBackground("spool-rows-warmup", VectorRows::warm);
     }
 
     private static void warm() {
