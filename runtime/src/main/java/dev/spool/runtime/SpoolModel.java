@@ -86,6 +86,10 @@ public final class SpoolModel {
         }
         this.kernels = new ArtifactKernels(name, readKernels(artifact));
         kernels.warmInBackground(VectorSupport.floatLanes());
+        if (VectorSupport.floatLanes() > 0) {
+            // Its recurrent GEMMs run packed (dev.spool.runtime.internal.cpu.PackedGemm): compile that kernel now too.
+            dev.spool.runtime.internal.cpu.PackedGemm.startWarmup();
+        }
     }
 
     /**
