@@ -438,6 +438,67 @@ public final class Tensor {
     }
 
     /**
+     * {@code count} consecutive entries along {@code axis} starting at {@code start}: a view (as
+     * {@link #slice0}) when the axis is the first, otherwise a new contiguous tensor.
+     *
+     * <pre>{@code Tensor firstRows = xs.slice(1, 0, 16);   // (T, 16, I) of a (T, B, I) sequence}</pre>
+     */
+    public Tensor slice(int axis, int start, int count) {
+        if (axis == 0) {
+            return slice0(start, count);
+        }
+        if (axis < 0 || axis >= shape.length || start < 0 || count < 0 || start + count > shape[axis]) {
+            throw new IndexOutOfBoundsException("slice(" + axis + ", " + start + ", " + count + ") of " + type());
+        }
+        int outer = Shape.volume(Arrays.copyOfRange(shape, 0, axis));
+        int inner = Shape.volume(Arrays.copyOfRange(shape, axis + 1, shape.length));
+        int[] s = shape.clone();
+        s[axis] = count;
+        Tensor out = zeros(dtype, s);
+        int len = count * inner;
+        for (int o = 0; o < outer; o++) {
+            System.arraycopy(data, offset + (o * shape[axis] + start) * inner, out.data, o * len, len);
+        }
+        return out;
+    }
+
+    /**
+     * The parts joined along {@code axis} into a new tensor (same dtype, and the same sizes on every
+     * other axis).
+     *
+     * <pre>{@code Tensor whole = Tensor.concat(List.of(firstRows, lastRows), 1);}</pre>
+     */
+    public static Tensor concat(java.util.List<Tensor> parts, int axis) {
+        Tensor first = parts.get(0);
+        int[] s = first.shape.clone();
+        s[axis] = 0;
+        for (Tensor p : parts) {
+            if (p.dtype != first.dtype || p.shape.length != s.length) {
+                throw new IllegalArgumentException("cannot concat " + p.type() + " to " + first.type() + " along axis " + axis);
+            }
+            for (int a = 0; a < s.length; a++) {
+                if (a != axis && p.shape[a] != s[a]) {
+                    throw new IllegalArgumentException("cannot concat " + p.type() + " to " + first.type() + " along axis " + axis);
+                }
+            }
+            s[axis] += p.shape[axis];
+        }
+        Tensor out = zeros(first.dtype, s);
+        int outer = Shape.volume(Arrays.copyOfRange(s, 0, axis));
+        int inner = Shape.volume(Arrays.copyOfRange(s, axis + 1, s.length));
+        int rowLen = s[axis] * inner;
+        int at = 0;
+        for (Tensor p : parts) {
+            int len = p.shape[axis] * inner;
+            for (int o = 0; o < outer; o++) {
+                System.arraycopy(p.data, p.offset + o * len, out.data, o * rowLen + at, len);
+            }
+            at += len;
+        }
+        return out;
+    }
+
+    /**
      * Entry {@code index} along axis 0 with that axis dropped (a time step), a view without copying.
      *
      * <pre>{@code Tensor x0 = xs.step(0);   // (B, I) of a (T, B, I) sequence}</pre>

@@ -74,4 +74,20 @@ class TensorTest {
         assertArrayEquals(new int[] {3}, lengths.step(1).reshape(1).toIntArray());
         assertArrayEquals(new boolean[] {true, false}, Tensor.of(new int[] {7, 0}).toBooleanArray());
     }
+
+    @Test
+    void sliceAlongAnInnerAxisAndConcatBackGiveTheTensor() {
+        // (2, 3, 2): entries 0..11; columns 1..2 of axis 1 are {2, 3, 4, 5} and {8, 9, 10, 11}.
+        Tensor t = Tensor.of(new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 2, 3, 2);
+        Tensor tail = t.slice(1, 1, 2);
+        assertArrayEquals(new int[] {2, 2, 2}, tail.shape());
+        assertArrayEquals(new float[] {2, 3, 4, 5, 8, 9, 10, 11}, tail.toFloatArray());
+        Tensor head = t.slice(1, 0, 1);
+        assertArrayEquals(t.toFloatArray(), Tensor.concat(java.util.List.of(head, tail), 1).toFloatArray());
+        // Along axis 0 a slice is a view, and concat of a view reads from its offset.
+        assertArrayEquals(new float[] {6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5},
+                Tensor.concat(java.util.List.of(t.slice(0, 1, 1), t.slice(0, 0, 1)), 0).toFloatArray());
+        assertThrows(IndexOutOfBoundsException.class, () -> t.slice(1, 2, 2));
+        assertThrows(IllegalArgumentException.class, () -> Tensor.concat(java.util.List.of(head, t.slice(2, 0, 1)), 1));
+    }
 }

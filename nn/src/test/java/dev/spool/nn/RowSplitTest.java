@@ -73,8 +73,8 @@ class RowSplitTest {
         Map<String, Tensor> firstFeeds = new HashMap<>(feeds);
         Map<String, Tensor> secondFeeds = new HashMap<>(feeds);
         axes.inputAxes().forEach((name, axis) -> {
-            firstFeeds.put(name, RowSplit.rows(feeds.get(name), axis, 0, first));
-            secondFeeds.put(name, RowSplit.rows(feeds.get(name), axis, first, B - first));
+            firstFeeds.put(name, feeds.get(name).slice(axis, 0, first));
+            secondFeeds.put(name, feeds.get(name).slice(axis, first, B - first));
         });
         Map<String, Tensor> firstHalf = p.executable(p.dims(firstFeeds)).runChecked(firstFeeds);
         Map<String, Tensor> secondHalf = p.executable(p.dims(secondFeeds)).runChecked(secondFeeds);
@@ -82,7 +82,7 @@ class RowSplitTest {
         for (String name : whole.keySet()) {
             assertArrayEquals(whole.get(name).shape(), split.get(name).shape(), what + " " + name);
             int axis = axes.resultAxes().get(name);
-            float[] halves = RowSplit.concat(firstHalf.get(name), secondHalf.get(name), axis).toFloatArray();
+            float[] halves = Tensor.concat(List.of(firstHalf.get(name), secondHalf.get(name)), axis).toFloatArray();
             float[] w = whole.get(name).toFloatArray();
             float[] s = split.get(name).toFloatArray();
             for (int i = 0; i < w.length; i++) {

@@ -6,6 +6,7 @@ import dev.spool.runtime.internal.cpu.CpuExecutable;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -123,8 +124,8 @@ public final class RowSplit {
             if (t == null) {
                 continue;
             }
-            feedsA.put(e.getKey(), rows(t, e.getValue(), 0, first));
-            feedsB.put(e.getKey(), rows(t, e.getValue(), first, rows - first));
+            feedsA.put(e.getKey(), t.slice(e.getValue(), 0, first));
+            feedsB.put(e.getKey(), t.slice(e.getValue(), first, rows - first));
         }
         CpuExecutable a = executables.apply(dimsA);
         CpuExecutable b = executables.apply(dimsB);
@@ -136,7 +137,7 @@ public final class RowSplit {
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> e : resultA.entrySet()) {
                 int axis = resultAxes.getOrDefault(e.getKey(), -1);
-                out.put(e.getKey(), axis < 0 ? e.getValue() : concat(e.getValue(), resultB.get(e.getKey()), axis));
+                out.put(e.getKey(), axis < 0 ? e.getValue() : Tensor.concat(List.of(e.getValue(), resultB.get(e.getKey())), axis));
             }
             return out;
         } finally {
@@ -167,44 +168,5 @@ public final class RowSplit {
             }
             throw new IllegalStateException(e.getCause());
         }
-    }
-
-    /** Rows [start, start + count) of t along axis, as a new contiguous tensor. */
-    public static Tensor rows(Tensor t, int axis, int start, int count) {
-        int[] shape = t.shape().clone();
-        int outer = volume(shape, 0, axis);
-        int inner = volume(shape, axis + 1, shape.length);
-        int n = shape[axis];
-        shape[axis] = count;
-        Tensor out = Tensor.zeros(t.dtype(), shape);
-        for (int o = 0; o < outer; o++) {
-            System.arraycopy(t.data(), t.offset() + (o * n + start) * inner, out.data(), o * count * inner, count * inner);
-        }
-        return out;
-    }
-
-    /** a and b joined along axis (equal shapes elsewhere). */
-    public static Tensor concat(Tensor a, Tensor b, int axis) {
-        int[] shape = a.shape().clone();
-        int outer = volume(shape, 0, axis);
-        int inner = volume(shape, axis + 1, shape.length);
-        int na = a.shape()[axis];
-        int nb = b.shape()[axis];
-        shape[axis] = na + nb;
-        Tensor out = Tensor.zeros(a.dtype(), shape);
-        for (int o = 0; o < outer; o++) {
-            System.arraycopy(a.data(), a.offset() + o * na * inner, out.data(), o * (na + nb) * inner, na * inner);
-            System.arraycopy(b.data(), b.offset() + o * nb * inner, out.data(), (o * (na + nb) + na) * inner, nb * inner);
-        }
-        return out;
-    }
-
-    /** The product of shape[from..to). */
-    private static int volume(int[] shape, int from, int to) {
-        int v = 1;
-        for (int i = from; i < to; i++) {
-            v *= shape[i];
-        }
-        return v;
     }
 }

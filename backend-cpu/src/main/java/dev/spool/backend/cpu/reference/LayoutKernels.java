@@ -42,20 +42,7 @@ final class LayoutKernels {
 
     /** {@code x[start:end]} on axis; a view when the axis is the first. */
     static Tensor slice(Tensor x, int axis, int start, int end) {
-        if (axis == 0) {
-            return x.slice0(start, end - start);
-        }
-        int[] shape = x.shape();
-        int outer = Strides.volume(shape, 0, axis);
-        int inner = Strides.volume(shape, axis + 1, shape.length);
-        int[] outShape = shape.clone();
-        outShape[axis] = end - start;
-        Tensor out = Tensor.zeros(x.dtype(), outShape);
-        int len = (end - start) * inner;
-        for (int o = 0; o < outer; o++) {
-            System.arraycopy(x.data(), x.offset() + (o * shape[axis] + start) * inner, out.data(), o * len, len);
-        }
-        return out;
+        return x.slice(axis, start, end - start);
     }
 
     static Tensor index(Tensor x, int axis, int i) {
@@ -70,27 +57,15 @@ final class LayoutKernels {
         return axis == 0 ? x.step(i) : s.reshape(outShape);
     }
 
-    static Tensor concat(List<Tensor> xs, int axis, int[] outShape) {
-        Tensor out = Tensor.zeros(xs.get(0).dtype(), outShape);
-        int outer = Strides.volume(outShape, 0, axis);
-        int inner = Strides.volume(outShape, axis + 1, outShape.length);
-        int rowLen = outShape[axis] * inner;
-        int at = 0;
-        for (Tensor x : xs) {
-            int len = x.dim(axis) * inner;
-            for (int o = 0; o < outer; o++) {
-                System.arraycopy(x.data(), x.offset() + o * len, out.data(), o * rowLen + at, len);
-            }
-            at += len;
-        }
-        return out;
+    static Tensor concat(List<Tensor> xs, int axis) {
+        return Tensor.concat(xs, axis);
     }
 
     static Tensor stack(List<Tensor> xs, int axis, int[] outShape) {
         int[] withAxis = outShape.clone();
         withAxis[axis] = 1;
         List<Tensor> expanded = xs.stream().map(x -> x.reshape(withAxis)).toList();
-        return concat(expanded, axis, outShape);
+        return Tensor.concat(expanded, axis);
     }
 
     static Tensor gather(Tensor table, Tensor indices, int[] outShape) {

@@ -51,7 +51,7 @@ enum LayoutReference implements ReferenceRule {
         public ReferenceProgram.Instruction prepare(Node n, Primitive op, int[] in, int[] out) {
             Shape shape = n.outputs().get(0).shape();
             int axis = Math.floorMod(((Concat) op).axis(), shape.rank());
-            return (s, d) -> s[out[0]] = LayoutKernels.concat(ReferenceProgram.operandList(s, in), axis, shape.sizes(d));
+            return (s, d) -> s[out[0]] = LayoutKernels.concat(ReferenceProgram.operandList(s, in), axis);
         }
     },
     STACK {
