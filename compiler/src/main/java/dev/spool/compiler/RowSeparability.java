@@ -48,6 +48,9 @@ import java.util.Optional;
  * }</pre>
  */
 public final class RowSeparability {
+    /** The batch dim, as {@code nn}'s layers name it: the dim runs are split along (CPU programs and artifacts alike). */
+    public static final String BATCH = "B";
+
     /** A value that does not depend on any batched input. */
     private static final int FREE = -1;
     /** A value some row of which depends on other rows, or whose batch axis is not known. */

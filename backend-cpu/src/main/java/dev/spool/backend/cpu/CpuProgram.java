@@ -32,8 +32,6 @@ import java.util.Optional;
 public final class CpuProgram {
     private static final int MAX_PROGRAMS = 8;
 
-    /** The symbolic dim a row-independent graph's runs are split along (RowSplit): the batch, as nn names it. */
-    static final String BATCH = "B";
     private final Graph graph;
     private final Pipeline pipeline;
     private volatile Optional<RowSplit> rowSplit;
@@ -77,7 +75,7 @@ public final class CpuProgram {
     Optional<RowSplit> rowSplit() {
         Optional<RowSplit> s = rowSplit;
         if (s == null) {
-            s = RowSeparability.of(graph, BATCH).map(r -> new RowSplit(r.dim(), r.inputAxes(), r.resultAxes()));
+            s = RowSeparability.of(graph, RowSeparability.BATCH).map(r -> new RowSplit(r.dim(), r.inputAxes(), r.resultAxes()));
             rowSplit = s;
         }
         return s;

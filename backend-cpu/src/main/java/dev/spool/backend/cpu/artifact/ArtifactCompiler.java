@@ -63,9 +63,6 @@ public final class ArtifactCompiler {
      */
     private static final int[] PRIMES = {7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67};
 
-    /** The symbolic dim a row-independent artifact's runs may be split along: the batch, as nn names it. */
-    private static final String ROWS = "B";
-
     private ArtifactCompiler() {
     }
 
@@ -199,8 +196,8 @@ public final class ArtifactCompiler {
             lanes.add(l);
         }
         manifest.add("vectorLanes", lanes);
-        if (dims.contains(ROWS)) {
-            RowSeparability.of(g, ROWS).ifPresent(r -> manifest.add("rowSplit", rowSplitJson(r)));
+        if (dims.contains(RowSeparability.BATCH)) {
+            RowSeparability.of(g, RowSeparability.BATCH).ifPresent(r -> manifest.add("rowSplit", rowSplitJson(r)));
         }
         return Artifact.encode(manifest, entries);
     }
