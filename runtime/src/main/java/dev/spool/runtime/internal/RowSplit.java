@@ -3,23 +3,20 @@ package dev.spool.runtime.internal;
 import dev.spool.graph.Tensor;
 import dev.spool.runtime.internal.cpu.Blas;
 import dev.spool.runtime.internal.cpu.CpuExecutable;
+import dev.spool.runtime.internal.cpu.SecondCore;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
  * Runs a program whose rows along one dim are independent (the compiler's {@code RowSeparability}
- * proves it, per graph) as two halves of that dim at once, one on the calling thread and one on a
- * helper thread, each with its own arena and OpenBLAS on one thread, and joins the results. Why: the
+ * proves it, per graph) as two halves of that dim at once, one on the calling thread and one on
+ * {@link SecondCore}, each with its own arena and OpenBLAS on one thread, and joins the results. Why: the
  * generated kernels run on one thread and OpenBLAS parallelises only inside each GEMM, so in a
  * recurrent forward pass one core idled through every kernel; split by rows, both cores run the
  * whole recurrence. Each half's results have the bits of that half run alone (the test compares
@@ -42,15 +39,7 @@ public final class RowSplit {
      * (H 256, 32 rows) forward passes 9–13 % slower, while the RNN of 1,024 rows ran 1.4× faster.
      */
     public static final int MIN_ROWS = Integer.getInteger("spool.rowSplitMinRows", 256);
-    /** Read once: {@code availableProcessors} reads the container's limits on every call, and this is asked on every run. */
-    private static final boolean MULTI_CORE = Runtime.getRuntime().availableProcessors() >= 2;
     private static final AtomicLong SPLITS = new AtomicLong();
-    private static final AtomicBoolean HELPER_FREE = new AtomicBoolean(true);
-    private static final ExecutorService HELPER = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "spool-row-split");
-        t.setDaemon(true);
-        return t;
-    });
 
     private final String dim;
     private final Map<String, Integer> inputAxes;
@@ -86,10 +75,10 @@ public final class RowSplit {
         return SPLITS.get();
     }
 
-    /** Whether a run with these dims is split: splitting is on, two cores or more, and at least {@link #MIN_ROWS} rows. */
+    /** Whether a run with these dims is split: splitting and the second core are on, and at least {@link #MIN_ROWS} rows. */
     public boolean worthSplitting(Map<String, Integer> dims) {
         Integer rows = dims.get(dim);
-        return ENABLED && MULTI_CORE && rows != null && rows >= MIN_ROWS;
+        return ENABLED && SecondCore.ENABLED && rows != null && rows >= MIN_ROWS;
     }
 
     /**
@@ -97,20 +86,6 @@ public final class RowSplit {
      * halves of the dim, the executable for each half's dims from {@code executables}, results joined.
      */
     public Map<String, Tensor> run(Map<String, Integer> dims, Map<String, Tensor> feeds, Function<Map<String, Integer>, CpuExecutable> executables) {
-        // One split at a time: concurrent callers already use the cores, and a second half queued
-        // behind another call's would only wait. They run whole.
-        if (!HELPER_FREE.compareAndSet(true, false)) {
-            return executables.apply(dims).runChecked(feeds);
-        }
-        try {
-            SPLITS.incrementAndGet();
-            return split(dims, feeds, executables);
-        } finally {
-            HELPER_FREE.set(true);
-        }
-    }
-
-    private Map<String, Tensor> split(Map<String, Integer> dims, Map<String, Tensor> feeds, Function<Map<String, Integer>, CpuExecutable> executables) {
         int rows = dims.get(dim);
         int first = rows / 2;
         Map<String, Integer> dimsA = new HashMap<>(dims);
@@ -129,44 +104,23 @@ public final class RowSplit {
         }
         CpuExecutable a = executables.apply(dimsA);
         CpuExecutable b = executables.apply(dimsB);
+        List<Map<String, Tensor>> results = new ArrayList<>(List.of(Map.of(), Map.of()));
+        // One split at a time: concurrent callers already use the cores, and a second half queued
+        // behind another call's would only wait. They run whole.
         Blas.acquireSingleThreaded();
-        Future<Map<String, Tensor>> second = HELPER.submit(() -> b.runChecked(feedsB));
         try {
-            Map<String, Tensor> resultA = a.runChecked(feedsA);
-            Map<String, Tensor> resultB = join(second);
-            Map<String, Tensor> out = new LinkedHashMap<>();
-            for (Map.Entry<String, Tensor> e : resultA.entrySet()) {
-                int axis = resultAxes.getOrDefault(e.getKey(), -1);
-                out.put(e.getKey(), axis < 0 ? e.getValue() : Tensor.concat(List.of(e.getValue(), resultB.get(e.getKey())), axis));
+            if (!SecondCore.tryRun(() -> results.set(0, a.runChecked(feedsA)), () -> results.set(1, b.runChecked(feedsB)))) {
+                return executables.apply(dims).runChecked(feeds);
             }
-            return out;
         } finally {
-            // The helper's half must be over before OpenBLAS gets its threads back (or the next run starts).
-            try {
-                second.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException ignored) {
-                // reported by join
-            }
             Blas.releaseSingleThreaded();
         }
-    }
-
-    private static Map<String, Tensor> join(Future<Map<String, Tensor>> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the other half of the batch ran", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
+        SPLITS.incrementAndGet();
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : results.get(0).entrySet()) {
+            int axis = resultAxes.getOrDefault(e.getKey(), -1);
+            out.put(e.getKey(), axis < 0 ? e.getValue() : Tensor.concat(List.of(e.getValue(), results.get(1).get(e.getKey())), axis));
         }
+        return out;
     }
 }

@@ -34,7 +34,34 @@ public final class Blas {
         if (!loaded) {
             openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, 1, 1, 1, 1f,
                     FloatBuffer.wrap(new float[] {1}), 1, FloatBuffer.wrap(new float[] {1}), 1, 0f, FloatBuffer.wrap(new float[1]), 1);
+            if (SecondCore.ENABLED) {
+                // Spool splits the large products itself (GemmExec, PackedGemm); OpenBLAS's workers
+                // would spin for 0.1 s after each call against SecondCore's helper.
+                ownThreads = org.bytedeco.openblas.presets.openblas_nolapack.blas_get_num_threads();
+                org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
+            }
             loaded = true;
+        }
+    }
+
+    private static int ownThreads = -1;
+
+    /**
+     * Runs {@code r} with OpenBLAS on its own thread count (one per core unless
+     * {@code OPENBLAS_NUM_THREADS} says otherwise), for measuring its parallel rate, then puts it back
+     * on the calling thread when {@link SecondCore} is on.
+     */
+    public static synchronized void withOwnThreads(Runnable r) {
+        preload();
+        if (!SecondCore.ENABLED || singleThreadedHolders > 0) {
+            r.run();
+            return;
+        }
+        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(ownThreads);
+        try {
+            r.run();
+        } finally {
+            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
         }
     }
 
@@ -48,15 +75,20 @@ public final class Blas {
         private final DoublePointer dc;
 
         Operands(ByteBuffer direct) {
+            this(direct, direct);
+        }
+
+        /** A and B in {@code ab}, C in {@code c}. */
+        Operands(ByteBuffer ab, ByteBuffer c) {
             preload();
-            FloatPointer f = new FloatPointer(direct.asFloatBuffer());
-            DoublePointer d = new DoublePointer(direct.asDoubleBuffer());
+            FloatPointer f = new FloatPointer(ab.asFloatBuffer());
+            DoublePointer d = new DoublePointer(ab.asDoubleBuffer());
             fa = new FloatPointer(f);
             fb = new FloatPointer(f);
-            fc = new FloatPointer(f);
             da = new DoublePointer(d);
             db = new DoublePointer(d);
-            dc = new DoublePointer(d);
+            fc = c == ab ? new FloatPointer(f) : new FloatPointer(c.asFloatBuffer());
+            dc = c == ab ? new DoublePointer(d) : new DoublePointer(c.asDoubleBuffer());
         }
     }
 

@@ -138,7 +138,7 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
                     new int[] {g.a().strides()[0], g.b().strides()[0], g.c().strides()[0]}, g.beta(), g.batch(),
                     new int[] {g.batchStrideA() * es, g.batchStrideB() * es, g.batchStrideC() * es});
         }
-        return new GemmExec(blas, g.dtype(), address(g.a()), address(g.b()), address(g.c()), g.transA(), g.transB(), g.m(), g.n(), g.k(),
+        return new GemmExec(mem, blas, g.dtype(), address(g.a()), address(g.b()), address(g.c()), g.transA(), g.transB(), g.m(), g.n(), g.k(),
                 g.a().strides()[0], g.b().strides()[0], g.c().strides()[0], g.beta(), g.batch(), g.batchStrideA() * es, g.batchStrideB() * es,
                 g.batchStrideC() * es);
     }
@@ -172,7 +172,37 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
                 slots.add(slot);
             }
         }
-        return new KernelExec(mem, kernel, prepared.source(), args, moving.toArray(Exec.Address[]::new), slots.stream().mapToInt(Integer::intValue).toArray());
+        return new KernelExec(mem, kernel, prepared.source(), args, moving.toArray(Exec.Address[]::new), slots.stream().mapToInt(Integer::intValue).toArray(),
+                r, rowsIndependent(k));
+    }
+
+    /**
+     * Whether the kernel's rows may run on two threads at once: no output's arena bytes overlap an
+     * input's, unless it is the same view (an update in place, row for row). Run in order, an output
+     * that overlaps an input through another layout only overwrites rows already read; run in two
+     * halves at once, the second half could overwrite rows the first has yet to read.
+     */
+    private boolean rowsIndependent(Instr.Kernel k) {
+        for (View out : k.outputs()) {
+            if (out.buffer() < 0) {
+                return false;
+            }
+            long outFrom = offsets[out.buffer()];
+            long outTo = outFrom + program.buffer(out.buffer()).bytes();
+            for (View in : k.inputs()) {
+                if (in.buffer() < 0) {
+                    continue;
+                }
+                long inFrom = offsets[in.buffer()];
+                long inTo = inFrom + program.buffer(in.buffer()).bytes();
+                boolean sameView = in.buffer() == out.buffer() && in.offset() == out.offset()
+                        && java.util.Arrays.equals(in.strides(), out.strides()) && java.util.Arrays.equals(in.loopStrides(), out.loopStrides());
+                if (inFrom < outTo && outFrom < inTo && !sameView) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     public Exec visit(Instr.Reduce r) {

@@ -13,8 +13,17 @@ public final class GemmRate {
     private GemmRate() {
     }
 
-    /** Best-of-{@code reps} GFLOP/s of an n×n×n row-major sgemm (after one warm-up call). */
+    /**
+     * Best-of-{@code reps} GFLOP/s of an n×n×n row-major sgemm (after one warm-up call), OpenBLAS on
+     * its own threads (one per core), however Spool runs it otherwise.
+     */
     public static double sgemmGflops(int n, int reps) {
+        double[] rate = new double[1];
+        Blas.withOwnThreads(() -> rate[0] = measure(n, reps));
+        return rate[0];
+    }
+
+    private static double measure(int n, int reps) {
         int bytes = 4 * n * n;
         ByteBuffer mem = ByteBuffer.allocateDirect(3 * bytes).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < 2 * n * n; i++) {

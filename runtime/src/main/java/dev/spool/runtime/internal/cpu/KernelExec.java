@@ -2,29 +2,74 @@ package dev.spool.runtime.internal.cpu;
 
 import java.nio.ByteBuffer;
 
-/** Runs a generated {@link CpuKernel}, updating the argument slots of operands that move with a loop. */
+/**
+ * Runs a generated {@link CpuKernel}, updating the argument slots of operands that move with a loop.
+ * A kernel over at least {@link #MIN_SPLIT} elements whose rows are independent (no output overlaps
+ * an input except as the same view, see {@code ExecBuilder}) runs its outermost axis in two halves,
+ * one on {@link SecondCore}: a scan step's gate kernels were 30 % of an LSTM H256 forward step,
+ * all on one core while the other waited for the next GEMM. Every element is computed by the same
+ * code either way (a one-axis kernel is cut at a multiple of 64, so no element moves between the
+ * vector loop and the scalar tail), so the bits do not change.
+ */
 final class KernelExec implements Exec {
+    /** Fewer elements than this run whole: a few microseconds, about what a hand-over costs. */
+    static final int MIN_SPLIT = 8192;
+
     private final ByteBuffer m;
     private final CpuKernel kernel;
     private final String source;
     private final int[] args;
     private final Address[] moving;
     private final int[] slots;
+    /** The second half's arguments (null when the kernel runs whole), and its first outer index. */
+    private final int[] secondArgs;
+    private final int split;
+    private final Runnable first;
+    private final Runnable second;
 
-    KernelExec(ByteBuffer m, CpuKernel kernel, String source, int[] args, Address[] moving, int[] slots) {
+    KernelExec(ByteBuffer m, CpuKernel kernel, String source, int[] args, Address[] moving, int[] slots, int rank, boolean rowsIndependent) {
         this.m = m;
         this.kernel = kernel;
         this.source = source;
-        this.args = args;
         this.moving = moving;
         this.slots = slots;
+        long elements = 1;
+        for (int d = 0; d < rank; d++) {
+            elements *= args[d];
+        }
+        int outer = args[0];
+        int at = rank == 1 ? (outer / 2) & ~63 : outer / 2;
+        if (SecondCore.ENABLED && rowsIndependent && elements >= MIN_SPLIT && at > 0) {
+            this.split = at;
+            this.args = args.clone();
+            this.args[0] = at;
+            this.secondArgs = args.clone();
+            this.secondArgs[0] = outer - at;
+            for (int slot = rank; slot < args.length; slot += 1 + rank) {
+                this.secondArgs[slot] = args[slot] + at * args[slot + 1];
+            }
+        } else {
+            this.split = 0;
+            this.args = args;
+            this.secondArgs = null;
+        }
+        this.first = () -> kernel.run(m, this.args);
+        this.second = () -> kernel.run(m, secondArgs);
     }
 
     public void run(int[] loop) {
         for (int i = 0; i < moving.length; i++) {
-            args[slots[i]] = moving[i].at(loop);
+            int at = moving[i].at(loop);
+            args[slots[i]] = at;
+            if (secondArgs != null) {
+                secondArgs[slots[i]] = at + split * args[slots[i] + 1];
+            }
         }
-        kernel.run(m, args);
+        if (secondArgs == null) {
+            kernel.run(m, args);
+        } else {
+            SecondCore.run(first, second);
+        }
     }
 
     String source() {

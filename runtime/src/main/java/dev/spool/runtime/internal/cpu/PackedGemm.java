@@ -14,7 +14,9 @@ import java.nio.FloatBuffer;
  * register-blocked Vector API kernel (8 rows × 2 vectors of accumulators on 512-bit vectors, 4 rows
  * on narrower ones). OpenBLAS packs the weight again at every call and runs a 32-row product at a
  * third of its large-matrix rate; on this project's Zen 5 machine the packed kernel ran the
- * (32×256)·(256×1024) step at about 190 GFLOP/s on one core, against OpenBLAS's 120 on two.
+ * (32×256)·(256×1024) step at about 190 GFLOP/s on one core, against OpenBLAS's 120 on two. The
+ * calling thread and {@link SecondCore} share each step's panels: 400 GFLOP/s on two cores for the
+ * same step measured alone.
  *
  * <p>Every element is the k-ordered chain of fused multiply-adds {@code c = fma(a_ik, b_kj, c)}
  * from zero, in the vector kernel and in the scalar one alike, so the result has the same bits
@@ -39,6 +41,8 @@ public final class PackedGemm implements Exec {
     private static final int TRANSPOSE_BLOCK = 64;
     /** Fewest panels (of {@link #NR} columns) a product needs to run packed; see {@link #suits}. */
     static final int MIN_PANELS = 4;
+    /** Panels per chunk of work handed between the two cores (about 5 µs for 32 rows of k = 256). */
+    private static final int CHUNK = 2;
 
     private final FloatBuffer floats;
     private final Address a;
@@ -57,8 +61,10 @@ public final class PackedGemm implements Exec {
     private final float[] aRows;
     private final float[] cRows;
     private final float[] old;
-    private final float[] storedRow;
-    private final float[] rowScratch;
+    private final java.util.function.IntConsumer multiplyChunk;
+    /** Set by {@link #run} before the halves start (the hand-over publishes them to the helper). */
+    private boolean vector;
+    private int cBase;
 
     PackedGemm(ByteBuffer mem, Address a, Address b, Address c, boolean transB, int m, int n, int k, int lda, int ldb, int ldc,
                double beta) {
@@ -76,11 +82,10 @@ public final class PackedGemm implements Exec {
         this.beta = (float) beta;
         this.panels = (n + NR - 1) / NR;
         this.packed = new float[panels * k * NR];
-        this.aRows = new float[m * k];
+        this.aRows = new float[m * rowStride(k)];
         this.cRows = new float[m * panels * NR];
         this.old = beta == 0 ? null : new float[n];
-        this.storedRow = transB ? new float[TRANSPOSE_BLOCK] : null;
-        this.rowScratch = new float[k];
+        this.multiplyChunk = chunk -> multiplyAndStore(chunk * CHUNK, Math.min(panels, chunk * CHUNK + CHUNK));
     }
 
     /**
@@ -106,12 +111,23 @@ public final class PackedGemm implements Exec {
         return this::pack;
     }
 
-    /** Copies {@code op(B)} (k×n) into panels: {@code packed[(p·k + kk)·NR + j] = op(B)[kk][p·NR + j]}, zero past n. */
+    /**
+     * Copies {@code op(B)} (k×n) into panels: {@code packed[(p·k + kk)·NR + j] = op(B)[kk][p·NR + j]}, zero past n;
+     * half of the panels on each core.
+     */
     void pack(int[] loop) {
         PACKS.incrementAndGet();
         int base = b.at(loop) >> 2;
+        SecondCore.forEach(chunks(), chunk -> packPanels(base, chunk * CHUNK, Math.min(panels, chunk * CHUNK + CHUNK)));
+    }
+
+    private int chunks() {
+        return (panels + CHUNK - 1) / CHUNK;
+    }
+
+    private void packPanels(int base, int p0, int p1) {
         if (!transB) {
-            for (int p = 0; p < panels; p++) {
+            for (int p = p0; p < p1; p++) {
                 int cols = Math.min(NR, n - p * NR);
                 for (int kk = 0; kk < k; kk++) {
                     floats.get(base + kk * ldb + p * NR, packed, (p * k + kk) * NR, cols);
@@ -120,8 +136,8 @@ public final class PackedGemm implements Exec {
         } else {
             // B is stored n×k: a panel's columns are NR stored rows. Transpose them 64 values of k at a
             // time, so the writes (NR floats apart) stay within 8 KB while the reads are contiguous.
-            float[] row = storedRow;
-            for (int p = 0; p < panels; p++) {
+            float[] row = new float[TRANSPOSE_BLOCK];
+            for (int p = p0; p < p1; p++) {
                 int cols = Math.min(NR, n - p * NR);
                 for (int k0 = 0; k0 < k; k0 += TRANSPOSE_BLOCK) {
                     int len = Math.min(TRANSPOSE_BLOCK, k - k0);
@@ -138,24 +154,22 @@ public final class PackedGemm implements Exec {
     }
 
     /**
-     * Copies A into {@code aRows} in the groups of rows the kernel walks (8, then 4, then 1 at the end),
-     * each group interleaved by k, {@code aRows[i·k + kk·g + r] = A[i + r][kk]}: the kernel then reads its
-     * g broadcasts from one cache line rather than from g rows that may be 4 KB apart (and alias in L1).
+     * Copies A into {@code aRows}, row i at {@code i·rowStride(k)}: one bulk copy per row. The 16
+     * floats of padding keep rows that would be 4 KB apart (k = 1024) from aliasing in L1, where the
+     * kernel reads 8 of them at once. (An earlier layout interleaved each group of rows by k; the
+     * copy's scattered stores took 33 µs per backward step of the LSTM H256, more than half its
+     * product.)
      */
     private void packRows(int aBase) {
-        int i = 0;
-        while (i < m) {
-            int g = groupAt(i, m);
-            for (int r = 0; r < g; r++) {
-                float[] src = rowScratch;
-                floats.get(aBase + (i + r) * lda, src, 0, k);
-                int at = i * k + r;
-                for (int kk = 0; kk < k; kk++) {
-                    aRows[at + kk * g] = src[kk];
-                }
-            }
-            i += g;
+        int stride = rowStride(k);
+        for (int i = 0; i < m; i++) {
+            floats.get(aBase + i * lda, aRows, i * stride, k);
         }
+    }
+
+    /** The row length of the copied A: k plus 16 floats. */
+    static int rowStride(int k) {
+        return k + 16;
     }
 
     /** The rows the kernel takes at once from row i: 8 (wide vectors only), 4, or 1. */
@@ -166,25 +180,36 @@ public final class PackedGemm implements Exec {
         return i + 4 <= m ? 4 : 1;
     }
 
+    /**
+     * One step: A is copied, then both cores take chunks of {@link #CHUNK} panels, multiply them and
+     * store their columns of C (chunks share no element, so the bits do not depend on who ran which).
+     */
     public void run(int[] loop) {
         packRows(a.at(loop) >> 2);
-        if (vectorReady()) {
-            multiplyVector(aRows, packed, cRows, m, k, panels, 0, panels);
+        vector = vectorReady();
+        cBase = c.at(loop) >> 2;
+        SecondCore.forEach(chunks(), multiplyChunk);
+    }
+
+    private void multiplyAndStore(int p0, int p1) {
+        if (vector) {
+            multiplyVector(aRows, packed, cRows, m, k, panels, p0, p1);
         } else {
-            multiplyScalar(aRows, packed, cRows, m, k, panels, 0, panels);
+            multiplyScalar(aRows, packed, cRows, m, k, panels, p0, p1);
         }
-        int cBase = c.at(loop) >> 2;
         int width = panels * NR;
+        int j0 = p0 * NR;
+        int cols = Math.min(n, p1 * NR) - j0;
         for (int i = 0; i < m; i++) {
-            int at = cBase + i * ldc;
+            int at = cBase + i * ldc + j0;
             if (beta == 0) {
-                floats.put(at, cRows, i * width, n);
+                floats.put(at, cRows, i * width + j0, cols);
             } else {
-                floats.get(at, old, 0, n);
-                for (int j = 0; j < n; j++) {
+                floats.get(at, old, j0, cols);
+                for (int j = j0; j < j0 + cols; j++) {
                     old[j] = cRows[i * width + j] + beta * old[j];
                 }
-                floats.put(at, old, 0, n);
+                floats.put(at, old, j0, cols);
             }
         }
     }
@@ -223,32 +248,33 @@ public final class PackedGemm implements Exec {
         FloatVector c60 = FloatVector.zero(SPECIES), c61 = FloatVector.zero(SPECIES);
         FloatVector c70 = FloatVector.zero(SPECIES), c71 = FloatVector.zero(SPECIES);
         int w = p * k * NR;
-        int r = i * k;
-        for (int kk = 0; kk < k; kk++, w += NR, r += 8) {
+        int s = rowStride(k);
+        int r = i * s;
+        for (int kk = 0; kk < k; kk++, w += NR, r++) {
             FloatVector w0 = FloatVector.fromArray(SPECIES, packed, w);
             FloatVector w1 = FloatVector.fromArray(SPECIES, packed, w + L);
             FloatVector x = FloatVector.broadcast(SPECIES, a[r]);
             c00 = w0.fma(x, c00);
             c01 = w1.fma(x, c01);
-            x = FloatVector.broadcast(SPECIES, a[r + 1]);
+            x = FloatVector.broadcast(SPECIES, a[r + s]);
             c10 = w0.fma(x, c10);
             c11 = w1.fma(x, c11);
-            x = FloatVector.broadcast(SPECIES, a[r + 2]);
+            x = FloatVector.broadcast(SPECIES, a[r + 2 * s]);
             c20 = w0.fma(x, c20);
             c21 = w1.fma(x, c21);
-            x = FloatVector.broadcast(SPECIES, a[r + 3]);
+            x = FloatVector.broadcast(SPECIES, a[r + 3 * s]);
             c30 = w0.fma(x, c30);
             c31 = w1.fma(x, c31);
-            x = FloatVector.broadcast(SPECIES, a[r + 4]);
+            x = FloatVector.broadcast(SPECIES, a[r + 4 * s]);
             c40 = w0.fma(x, c40);
             c41 = w1.fma(x, c41);
-            x = FloatVector.broadcast(SPECIES, a[r + 5]);
+            x = FloatVector.broadcast(SPECIES, a[r + 5 * s]);
             c50 = w0.fma(x, c50);
             c51 = w1.fma(x, c51);
-            x = FloatVector.broadcast(SPECIES, a[r + 6]);
+            x = FloatVector.broadcast(SPECIES, a[r + 6 * s]);
             c60 = w0.fma(x, c60);
             c61 = w1.fma(x, c61);
-            x = FloatVector.broadcast(SPECIES, a[r + 7]);
+            x = FloatVector.broadcast(SPECIES, a[r + 7 * s]);
             c70 = w0.fma(x, c70);
             c71 = w1.fma(x, c71);
         }
@@ -277,20 +303,21 @@ public final class PackedGemm implements Exec {
         FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
         FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
         int w = p * k * NR;
-        int r = i * k;
-        for (int kk = 0; kk < k; kk++, w += NR, r += 4) {
+        int s = rowStride(k);
+        int r = i * s;
+        for (int kk = 0; kk < k; kk++, w += NR, r++) {
             FloatVector w0 = FloatVector.fromArray(SPECIES, packed, w);
             FloatVector w1 = FloatVector.fromArray(SPECIES, packed, w + L);
             FloatVector x = FloatVector.broadcast(SPECIES, a[r]);
             c00 = w0.fma(x, c00);
             c01 = w1.fma(x, c01);
-            x = FloatVector.broadcast(SPECIES, a[r + 1]);
+            x = FloatVector.broadcast(SPECIES, a[r + s]);
             c10 = w0.fma(x, c10);
             c11 = w1.fma(x, c11);
-            x = FloatVector.broadcast(SPECIES, a[r + 2]);
+            x = FloatVector.broadcast(SPECIES, a[r + 2 * s]);
             c20 = w0.fma(x, c20);
             c21 = w1.fma(x, c21);
-            x = FloatVector.broadcast(SPECIES, a[r + 3]);
+            x = FloatVector.broadcast(SPECIES, a[r + 3 * s]);
             c30 = w0.fma(x, c30);
             c31 = w1.fma(x, c31);
         }
@@ -308,7 +335,7 @@ public final class PackedGemm implements Exec {
     private static void block1(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         int w = p * k * NR;
-        int r = i * k;
+        int r = i * rowStride(k);
         for (int kk = 0; kk < k; kk++, w += NR, r++) {
             FloatVector x = FloatVector.broadcast(SPECIES, a[r]);
             c00 = FloatVector.fromArray(SPECIES, packed, w).fma(x, c00);
@@ -339,8 +366,8 @@ public final class PackedGemm implements Exec {
                         float s2 = 0;
                         float s3 = 0;
                         int w = p * k * NR + j;
-                        int at = i * k + r;
-                        for (int kk = 0; kk < k; kk++, w += NR, at += g) {
+                        int at = (i + r) * rowStride(k);
+                        for (int kk = 0; kk < k; kk++, w += NR, at++) {
                             float x = a[at];
                             s0 = Math.fma(packed[w], x, s0);
                             s1 = Math.fma(packed[w + 1], x, s1);
@@ -398,7 +425,7 @@ public final class PackedGemm implements Exec {
         int panels = 2;
         int kShort = 8;
         int kLong = 64;
-        float[] a = new float[m * kLong];
+        float[] a = new float[m * rowStride(kLong)];
         float[] packed = new float[panels * kLong * NR];
         float[] c = new float[m * panels * NR];
         java.util.Arrays.fill(a, 0.5f);

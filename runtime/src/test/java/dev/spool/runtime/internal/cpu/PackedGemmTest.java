@@ -101,7 +101,7 @@ class PackedGemmTest {
         for (int m : new int[] {1, 7, 8, 13, 32}) {
             int k = 37;
             int panels = 3;
-            float[] a = new float[m * k];
+            float[] a = new float[m * PackedGemm.rowStride(k)];
             float[] packed = new float[panels * k * NR];
             for (int i = 0; i < a.length; i++) {
                 a[i] = (float) rnd.nextGaussian();
