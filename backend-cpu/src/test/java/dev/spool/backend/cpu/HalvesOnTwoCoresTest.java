@@ -16,12 +16,13 @@ import static dev.spool.graph.DType.F32;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Generated kernels large enough to run in two halves (one on {@link SecondCore}): a fused kernel
- * with a broadcast bias (two axes: rows split) and one over contiguous operands (one axis, cut at a
- * multiple of 64, with a scalar tail), against the reference interpreter, and with the same bits as
- * when the helper is taken and the calling thread runs both halves.
+ * Work large enough to run in two halves, one on {@link SecondCore}: generated kernels (a fused
+ * kernel with a broadcast bias, two axes, rows split; one over contiguous operands, one axis cut at
+ * a multiple of 64, with a scalar tail) and the cross-entropy gradient, with a bias broadcast into
+ * the logits' rows before them. Against the reference interpreter, and with the same bits as when
+ * the helper is taken and the calling thread runs both halves.
  */
-class KernelHalvesTest {
+class HalvesOnTwoCoresTest {
 
     @Test
     void kernelsRunInHalvesMatchTheReferenceAndTheirBitsDoNotDependOnTheThread() {
@@ -41,9 +42,41 @@ class KernelHalvesTest {
             bs[i] = (float) rnd.nextGaussian();
         }
         Map<String, Tensor> in = new HashMap<>(Map.of("x", Tensor.of(xs, 70, 301), "bias", Tensor.of(bs, 301)));
+        assertHalvesMatch(g, in);
+    }
+
+    @Test
+    void theCrossEntropyGradientInHalvesMatchesTheReferenceWithTheSameBitsAlone() {
+        // 701 rows of 30 classes (21,030 elements): split at row 350. The logits get a bias broadcast
+        // over their rows (a GEMM with beta 1 after a copy of the bias into every row).
+        var b = new Builder();
+        Value h = b.input("h", F32, 701, 9);
+        Value w = b.parameter("w", F32, 30, 9);
+        Value bias = b.parameter("bias", F32, 30);
+        Value ids = b.input("ids", dev.spool.graph.DType.I64, 701);
+        Value loss = b.crossEntropy(b.add(b.matmul(h, w, false, true), bias), ids);
+        Graph g = dev.spool.ops.Grad.of(b.build("loss", loss), "loss", java.util.List.of("h", "w", "bias"));
+        Random rnd = new Random(7);
+        Tensor ht = Tensor.zeros(F32, 701, 9);
+        Tensor wt = Tensor.zeros(F32, 30, 9);
+        Tensor bt = Tensor.zeros(F32, 30);
+        for (Tensor t : new Tensor[] {ht, wt, bt}) {
+            for (int i = 0; i < t.size(); i++) {
+                t.setDouble(i, rnd.nextGaussian());
+            }
+        }
+        Tensor it = Tensor.zeros(dev.spool.graph.DType.I64, 701);
+        for (int i = 0; i < 701; i++) {
+            it.setLong(i, rnd.nextInt(30));
+        }
+        assertHalvesMatch(g, new HashMap<>(Map.of("h", ht, "w", wt, "bias", bt, "ids", it)));
+    }
+
+    private static void assertHalvesMatch(Graph g, Map<String, Tensor> in) {
         var program = CpuBackend.compile(g);
         Map<String, Tensor> got = program.run(in);
         Map<String, Tensor> want = CpuBackend.reference(g).run(in);
+        @SuppressWarnings("unchecked")
         Map<String, Tensor>[] alone = new Map[1];
         SecondCore.run(() -> alone[0] = program.run(in), () -> { });
         for (String name : want.keySet()) {
