@@ -1,7 +1,6 @@
 package dev.spool.runtime.internal;
 
 import dev.spool.graph.Tensor;
-import dev.spool.runtime.internal.cpu.Blas;
 import dev.spool.runtime.internal.cpu.CpuExecutable;
 import dev.spool.runtime.internal.cpu.SecondCore;
 
@@ -16,10 +15,11 @@ import java.util.function.Function;
 /**
  * Runs a program whose rows along one dim are independent (the compiler's {@code RowSeparability}
  * proves it, per graph) as two halves of that dim at once, one on the calling thread and one on
- * {@link SecondCore}, each with its own arena and OpenBLAS on one thread, and joins the results. Why: the
- * generated kernels run on one thread and OpenBLAS parallelises only inside each GEMM, so in a
- * recurrent forward pass one core idled through every kernel; split by rows, both cores run the
- * whole recurrence. Each half's results have the bits of that half run alone (the test compares
+ * {@link SecondCore}, each with its own arena, and joins the results. Why: inside a step the two cores
+ * share each GEMM and kernel, a hand-over per instruction; split by rows, each core runs the whole
+ * recurrence of its rows with none until the end (the RNN of 1,024 rows). With few rows each half
+ * still multiplies by the whole recurrent weight at every step, so below {@link #MIN_ROWS} the
+ * shared steps are faster. Each half's results have the bits of that half run alone (the test compares
  * them); against the whole batch in one run they agree within rounding, since OpenBLAS picks its
  * kernels by matrix size. One run is split at a time; runs that come while one is split (a service
  * calling from many threads, which already keeps the cores busy) run whole.
@@ -34,9 +34,9 @@ public final class RowSplit {
     public static final boolean ENABLED = !"false".equals(System.getProperty("spool.rowSplit"));
     /**
      * Fewer rows are not split. Each half multiplies its rows by the whole of every weight at each
-     * step, where OpenBLAS's two threads split a GEMM by columns and each reads half the weight: with
-     * few rows the GEMMs are bound by reading the weight, and splitting rows made the GRU and LSTM
-     * (H 256, 32 rows) forward passes 9–13 % slower, while the RNN of 1,024 rows ran 1.4× faster.
+     * step, where the shared step splits a GEMM by columns and each core reads half the weight: with
+     * 32 rows split the GRU and LSTM (H 256) forward passes ran 18–27 % slower than shared steps,
+     * while the RNN of 1,024 rows ran 1.4× faster split.
      */
     public static final int MIN_ROWS = Integer.getInteger("spool.rowSplitMinRows", 256);
     private static final AtomicLong SPLITS = new AtomicLong();
@@ -107,13 +107,9 @@ public final class RowSplit {
         List<Map<String, Tensor>> results = new ArrayList<>(List.of(Map.of(), Map.of()));
         // One split at a time: concurrent callers already use the cores, and a second half queued
         // behind another call's would only wait. They run whole.
-        Blas.acquireSingleThreaded();
-        try {
-            if (!SecondCore.tryRun(() -> results.set(0, a.runChecked(feedsA)), () -> results.set(1, b.runChecked(feedsB)))) {
-                return executables.apply(dims).runChecked(feeds);
-            }
-        } finally {
-            Blas.releaseSingleThreaded();
+        // (OpenBLAS already runs each call on its calling thread while SecondCore is on.)
+        if (!SecondCore.tryRun(() -> results.set(0, a.runChecked(feedsA)), () -> results.set(1, b.runChecked(feedsB)))) {
+            return executables.apply(dims).runChecked(feeds);
         }
         SPLITS.incrementAndGet();
         Map<String, Tensor> out = new LinkedHashMap<>();

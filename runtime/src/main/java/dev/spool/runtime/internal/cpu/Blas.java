@@ -53,7 +53,7 @@ public final class Blas {
      */
     public static synchronized void withOwnThreads(Runnable r) {
         preload();
-        if (!SecondCore.ENABLED || singleThreadedHolders > 0) {
+        if (!SecondCore.ENABLED) {
             r.run();
             return;
         }
@@ -89,30 +89,6 @@ public final class Blas {
             db = new DoublePointer(d);
             fc = c == ab ? new FloatPointer(f) : new FloatPointer(c.asFloatBuffer());
             dc = c == ab ? new DoublePointer(d) : new DoublePointer(c.asDoubleBuffer());
-        }
-    }
-
-    private static int singleThreadedHolders;
-    private static int threadsBefore;
-
-    /**
-     * Until the matching {@link #releaseSingleThreaded}, OpenBLAS runs every call on its calling
-     * thread: for callers that put their own work on every core (OpenBLAS's worker threads would
-     * spin against them). Holders nest; the last release restores the thread count.
-     */
-    public static synchronized void acquireSingleThreaded() {
-        preload();
-        if (singleThreadedHolders++ == 0) {
-            // -1 when nobody set it: OpenBLAS then takes a count below 1 back as its own default.
-            threadsBefore = org.bytedeco.openblas.presets.openblas_nolapack.blas_get_num_threads();
-            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
-        }
-    }
-
-    /** Ends one {@link #acquireSingleThreaded}. */
-    public static synchronized void releaseSingleThreaded() {
-        if (--singleThreadedHolders == 0) {
-            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threadsBefore);
         }
     }
 
