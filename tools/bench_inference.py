@@ -14,8 +14,9 @@ passes and 6 seconds, as `spool bench` does.
 
 A round measures every workload in each runtime, in fresh processes: PyTorch under torch intra-op
 x OpenBLAS threads 1x2 and 2x1 (the faster counts), ONNX Runtime for Java at intra-op threads 1
-and 2 (the faster counts), Spool (the loaded .spool artifact, one Java thread) with OpenBLAS threads 2, its default, and 1
-(the faster counts: on a loaded machine OpenBLAS's spinning threads can make small GEMMs 10-50x slower).
+and 2 (the faster counts), Spool (the loaded .spool artifact) with OPENBLAS_NUM_THREADS 2 and 1 (the faster
+counts; since SecondCore keeps OpenBLAS on the calling thread and shares the work with a helper of
+its own, the two settings run the same way).
 --rounds rounds alternate the runtimes (the order rotates each round), so drifting load hits all
 three alike. The table gives the median over rounds, the spread (max - min) / median, the
 ratios of the medians, and GFLOP/s of the forward GEMMs (input and hidden projections and head).

@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Work large enough to run in two halves, one on {@link SecondCore}: generated kernels (a fused
  * kernel with a broadcast bias, two axes, rows split; one over contiguous operands, one axis cut at
- * a multiple of 64, with a scalar tail) and the cross-entropy gradient, with a bias broadcast into
- * the logits' rows before them. Against the reference interpreter, and with the same bits as when
+ * a multiple of 64, with a scalar tail), a large gather, and the cross-entropy gradient, with a bias
+ * broadcast into the logits' rows before them. Against the reference interpreter, and with the same bits as when
  * the helper is taken and the calling thread runs both halves.
  */
 class HalvesOnTwoCoresTest {
@@ -70,6 +70,25 @@ class HalvesOnTwoCoresTest {
             it.setLong(i, rnd.nextInt(30));
         }
         assertHalvesMatch(g, new HashMap<>(Map.of("h", ht, "w", wt, "bias", bt, "ids", it)));
+    }
+
+    @Test
+    void aLargeGatherInHalvesMatchesTheReference() {
+        // 101 rows of 1,000 floats (404 KB): split at row 50, past the 256 KB threshold.
+        var b = new Builder();
+        Value table = b.parameter("table", F32, 37, 1000);
+        Value ids = b.input("ids", dev.spool.graph.DType.I64, 101);
+        Graph g = b.build("rows", b.mul(b.gather(table, ids), b.gather(table, ids)));
+        Random rnd = new Random(9);
+        Tensor tt = Tensor.zeros(F32, 37, 1000);
+        for (int i = 0; i < tt.size(); i++) {
+            tt.setDouble(i, rnd.nextGaussian());
+        }
+        Tensor it = Tensor.zeros(dev.spool.graph.DType.I64, 101);
+        for (int i = 0; i < 101; i++) {
+            it.setLong(i, rnd.nextInt(37));
+        }
+        assertHalvesMatch(g, new HashMap<>(Map.of("table", tt, "ids", it)));
     }
 
     private static void assertHalvesMatch(Graph g, Map<String, Tensor> in) {

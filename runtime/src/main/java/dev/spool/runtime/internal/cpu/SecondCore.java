@@ -18,9 +18,10 @@ import java.util.function.IntConsumer;
  *
  * <p>Why a thread of our own and not OpenBLAS's: a scan step's GEMM lasts 40–100 µs, so the
  * hand-over must cost about a microsecond; the helper spins for {@link #SPIN_NANOS} after each task
- * (longer than a step's other kernels take) and only then parks. OpenBLAS's own worker spins for
- * about 0.1 s after every call it parallelises, and one spinning on the second core made the split
- * step five times slower (219 µs against 42, the LSTM H256 step), so while this helper is on,
+ * (longer than a step's other kernels take) and only then parks; after a task that came later than
+ * that, it spins only briefly, leaving the core to the JIT while a program's first runs are slow.
+ * OpenBLAS's own worker spins for about 0.1 s after every call it parallelises, and one spinning on
+ * the second core made the split step five times slower (219 µs against 42, the LSTM H256 step), so while this helper is on,
  * OpenBLAS runs every call on its calling thread ({@link Blas#preload}) and Spool splits the large
  * ones ({@link GemmExec}).
  *
@@ -37,8 +38,13 @@ public final class SecondCore {
     /** Whether the helper is used: on unless {@code -Dspool.secondCore=false}, and only with two cores or more. */
     public static final boolean ENABLED = !"false".equals(System.getProperty("spool.secondCore"))
             && Runtime.getRuntime().availableProcessors() >= 2;
-    /** How long the helper spins for the next task before it parks: a few scan steps. */
-    private static final long SPIN_NANOS = 300_000L;
+    /**
+     * How long the helper spins for the next task before it parks ({@code -Dspool.secondCoreSpinMicros},
+     * default 300 µs: a few scan steps).
+     */
+    private static final long SPIN_NANOS = 1000L * Long.getLong("spool.secondCoreSpinMicros", 300L);
+    /** The spin after a task that came later than {@link #SPIN_NANOS} after the one before. */
+    private static final long SHORT_SPIN_NANOS = Math.min(SPIN_NANOS, 30_000L);
     private static final int OPEN = 0;
     private static final int JOINED = 1;
     private static final int CLOSED = 2;
@@ -73,51 +79,78 @@ public final class SecondCore {
 
     /** {@code mine} and {@code theirs} as two chunks of {@link #forEach}. */
     public static void run(Runnable mine, Runnable theirs) {
-        forEach(2, i -> (i == 0 ? mine : theirs).run());
+        if (!tryRun(mine, theirs)) {
+            mine.run();
+            theirs.run();
+        }
     }
 
     /** As {@link #run} when the helper is free; otherwise runs nothing and returns false. */
     public static boolean tryRun(Runnable mine, Runnable theirs) {
-        return tryForEach(2, i -> (i == 0 ? mine : theirs).run());
+        if (!ENABLED || !TAKEN.compareAndSet(false, true)) {
+            return false;
+        }
+        // The pair goes through fields rather than a capturing lambda: a scan step calls this for
+        // several instructions, and a step allocates nothing (SteadyStateAllocationTest).
+        pairMine = mine;
+        pairTheirs = theirs;
+        try {
+            share(2, PAIR);
+            return true;
+        } finally {
+            pairMine = null;
+            pairTheirs = null;
+            TAKEN.set(false);
+        }
     }
+
+    /** The halves of the pair being run; set only while {@link #TAKEN} is held, before the task is posted. */
+    private static Runnable pairMine;
+    private static Runnable pairTheirs;
+    private static final IntConsumer PAIR = i -> (i == 0 ? pairMine : pairTheirs).run();
 
     private static boolean tryForEach(int count, IntConsumer work) {
         if (!ENABLED || !TAKEN.compareAndSet(false, true)) {
             return false;
         }
         try {
-            Thread h = helper();
-            long ticket = posted + 1;
-            failure = null;
-            task = work;
-            LEFT.set(count);
-            STATE.set(ticket * 4 + OPEN);
-            posted = ticket;
-            if (parked) {
-                LockSupport.unpark(h);
-            }
-            Throwable mine = null;
-            try {
-                take(work, true);
-            } catch (RuntimeException | Error e) {
-                mine = e;
-                // The helper may still be in a chunk; let it finish the rest before we return.
-            }
-            if (!STATE.compareAndSet(ticket * 4 + OPEN, ticket * 4 + CLOSED)) {
-                while (finished != ticket) {
-                    Thread.onSpinWait();
-                }
-            }
-            Throwable theirs = failure;
-            if (mine != null) {
-                rethrow(mine);
-            }
-            if (theirs != null) {
-                rethrow(theirs);
-            }
+            share(count, work);
             return true;
         } finally {
             TAKEN.set(false);
+        }
+    }
+
+    /** Runs the task on both threads; the caller holds {@link #TAKEN}. */
+    private static void share(int count, IntConsumer work) {
+        Thread h = helper();
+        long ticket = posted + 1;
+        failure = null;
+        task = work;
+        LEFT.set(count);
+        STATE.set(ticket * 4 + OPEN);
+        posted = ticket;
+        if (parked) {
+            LockSupport.unpark(h);
+        }
+        Throwable mine = null;
+        try {
+            take(work, true);
+        } catch (RuntimeException | Error e) {
+            mine = e;
+            // The helper may still be in a chunk; let it finish the rest before we return.
+        }
+        if (!STATE.compareAndSet(ticket * 4 + OPEN, ticket * 4 + CLOSED)) {
+            while (finished != ticket) {
+                Thread.onSpinWait();
+            }
+        }
+        Throwable theirs = failure;
+        if (mine != null) {
+            rethrow(mine);
+        }
+        if (theirs != null) {
+            rethrow(theirs);
         }
     }
 
@@ -154,8 +187,10 @@ public final class SecondCore {
 
     private static void serve() {
         long seen = 0;
+        long spin = SPIN_NANOS;
         while (true) {
-            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            long idleSince = System.nanoTime();
+            long spinUntil = idleSince + spin;
             while (posted == seen) {
                 if (System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
@@ -170,6 +205,11 @@ public final class SecondCore {
                 spinUntil = System.nanoTime() + SPIN_NANOS;
             }
             seen = posted;
+            // Spin long only while tasks come within the spin: in a program's first runs the kernels
+            // are interpreted, steps take milliseconds, and a spinning helper would take the second
+            // core from the JIT's compiler threads (the LSTM H256 artifact's first run took 2.2–2.4 s
+            // with a 300 µs spin after every task, 1.7–1.8 s with 30 µs).
+            spin = System.nanoTime() - idleSince <= SPIN_NANOS ? SPIN_NANOS : SHORT_SPIN_NANOS;
             if (!STATE.compareAndSet(seen * 4 + OPEN, seen * 4 + JOINED)) {
                 continue; // the caller finished it alone (or a newer task is already posted)
             }
