@@ -35,7 +35,7 @@ from export_onnx import ANCHORS, DEFAULT_OUT, HARNESS_CP  # noqa: E402
 from safetensors_file import decode_safetensors  # noqa: E402
 
 TORCH_THREADS = [(1, 2), (2, 1)]  # (torch intra-op threads, OpenBLAS threads)
-SPOOL_BLAS_THREADS = [2, 1]  # Spool runs its kernels on one Java thread; OpenBLAS threads 2 is its default
+SPOOL_BLAS_THREADS = [2, 1]  # OPENBLAS_NUM_THREADS for Spool; the same since SecondCore keeps OpenBLAS on the calling thread
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 VOCAB = 28
 WARMUP_STEPS, WARMUP_SECONDS = 10, 6.0  # as spool bench

@@ -173,7 +173,17 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
             }
         }
         return new KernelExec(mem, kernel, prepared.source(), args, moving.toArray(Exec.Address[]::new), slots.stream().mapToInt(Integer::intValue).toArray(),
-                r, rowsIndependent(k));
+                r, rowsIndependent(k) && outputsMoveAlongOuterAxis(layout, k.inputs().size()));
+    }
+
+    /** Whether every output advances along the outermost axis: one that stays put would be written by both halves. */
+    private static boolean outputsMoveAlongOuterAxis(KernelLayout layout, int inputs) {
+        for (int o = inputs; o < layout.strides().length; o++) {
+            if (layout.strides()[o][0] == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
