@@ -164,6 +164,13 @@ final class DataExecs {
         private final int count;
         private final Address out;
 
+        /** This run's addresses, for the halves (set before they are handed over). */
+        private int tableAt;
+        private int indicesAt;
+        private int outAt;
+        private final Runnable firstHalf;
+        private final Runnable secondHalf;
+
         Gather(ByteBuffer m, Address table, int rows, int rowBytes, Address indices, DType indexType, int count, Address out) {
             this.m = m;
             this.table = table;
@@ -173,6 +180,8 @@ final class DataExecs {
             this.indexType = indexType;
             this.count = count;
             this.out = out;
+            this.firstHalf = () -> rows(tableAt, indicesAt, outAt, 0, count / 2);
+            this.secondHalf = () -> rows(tableAt, indicesAt, outAt, count / 2, count);
         }
 
         public void run(int[] loop) {
@@ -183,8 +192,10 @@ final class DataExecs {
             boolean apart = o + bytes <= t || (long) t + (long) rows * rowBytes <= o;
             if (bytes >= SPLIT_BYTES && count >= 2 && apart) {
                 // Memory-bound: the LSTM H256's 1,120 rows of 4 KB took 0.37 ms on one core.
-                int half = count / 2;
-                SecondCore.run(() -> rows(t, ix, o, 0, half), () -> rows(t, ix, o, half, count));
+                tableAt = t;
+                indicesAt = ix;
+                outAt = o;
+                SecondCore.run(firstHalf, secondHalf);
             } else {
                 rows(t, ix, o, 0, count);
             }

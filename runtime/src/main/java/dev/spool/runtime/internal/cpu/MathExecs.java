@@ -280,7 +280,7 @@ final class MathExecs {
                 if (half < rows && (o == l || o + bytes <= l || l + bytes <= o)) {
                     SecondCore.run(first, second);
                 } else {
-                    // in place through another layout: the halves in order, as one pass would go
+                    // out overlaps the logits but not as the same rows: both halves here, in order
                     first.run();
                     if (half < rows) {
                         second.run();
