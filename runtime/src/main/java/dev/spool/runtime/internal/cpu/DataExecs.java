@@ -180,8 +180,8 @@ final class DataExecs {
             this.indexType = indexType;
             this.count = count;
             this.out = out;
-            this.firstHalf = () -> rows(tableAt, indicesAt, outAt, 0, count / 2);
-            this.secondHalf = () -> rows(tableAt, indicesAt, outAt, count / 2, count);
+            this.firstHalf = () -> copyRows(tableAt, indicesAt, outAt, 0, count / 2);
+            this.secondHalf = () -> copyRows(tableAt, indicesAt, outAt, count / 2, count);
         }
 
         public void run(int[] loop) {
@@ -197,11 +197,12 @@ final class DataExecs {
                 outAt = o;
                 SecondCore.run(firstHalf, secondHalf);
             } else {
-                rows(t, ix, o, 0, count);
+                copyRows(t, ix, o, 0, count);
             }
         }
 
-        private void rows(int t, int ix, int o, int from, int to) {
+        /** Output rows {@code from..to}: table row {@code indices[i]} into out row i. */
+        private void copyRows(int t, int ix, int o, int from, int to) {
             int is = indexType.byteSize();
             for (int i = from; i < to; i++) {
                 long r = Elements.getLong(m, indexType, ix + i * is);

@@ -21,6 +21,7 @@ final class GemmExec implements Exec {
 
     private enum Split { NONE, BATCH, N, M, K }
 
+    /** The arena (its byte order set by the executor), for adding the K split's partial sums. */
     private final ByteBuffer arena;
     private final Blas.Operands blas;
     private final Blas.Operands helperBlas;
@@ -54,7 +55,7 @@ final class GemmExec implements Exec {
 
     GemmExec(ByteBuffer mem, Blas.Operands blas, DType dtype, Address a, Address b, Address c, boolean transA, boolean transB, int m, int n, int k,
              int lda, int ldb, int ldc, double beta, int batch, int strideA, int strideB, int strideC) {
-        this.arena = mem.duplicate().order(ByteOrder.nativeOrder());
+        this.arena = mem;
         this.blas = blas;
         this.dtype = dtype;
         this.a = a;
