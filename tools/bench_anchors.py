@@ -155,8 +155,9 @@ def main():
         if a.baseline:
             base.append(spool_suite(a.baseline, a.steps, a.only))
     peak = statistics.median(o["sgemm_gflops"] for o in ours)
-    lines = ["torch %s at its best of %s threads (torch x OpenBLAS); Spool's measured sgemm rate %.1f GFLOP/s; %d CPUs; %d run(s): median (min-max)" % (
-        theirs[anchors[0][0]][0]["torch"], ", ".join("%dx%d" % tb for tb in THREADS), peak, os.cpu_count(), a.runs), "",
+    lines = ["torch %s at its best of %s threads (torch x OpenBLAS); Spool's measured sgemm rate %.1f GFLOP/s; %d CPUs; OPENBLAS_CORETYPE %s; %d run(s): median (min-max)" % (
+        theirs[anchors[0][0]][0]["torch"], ", ".join("%dx%d" % tb for tb in THREADS), peak, os.cpu_count(),
+        os.environ.get("OPENBLAS_CORETYPE", "unset (OpenBLAS detects the CPU)"), a.runs), "",
         "| workload | Spool ms/step | PyTorch ms/step | Spool tokens/s | PyTorch tokens/s | speed-up | Spool GFLOP/s (% sgemm) "
         "| PyTorch GFLOP/s (% sgemm) | inference ms Spool / PyTorch | inference speed-up |" + (" baseline ms/step | baseline inference ms |" if base else ""),
         "|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if base else "")]

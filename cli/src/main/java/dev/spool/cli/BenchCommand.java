@@ -12,6 +12,7 @@ import dev.spool.nn.RecurrentConfig;
 import dev.spool.nn.train.Initializer;
 import dev.spool.nn.train.Sgd;
 import dev.spool.nn.train.TrainingStep;
+import dev.spool.runtime.internal.cpu.Blas;
 import dev.spool.runtime.internal.cpu.GemmRate;
 import dev.spool.runtime.internal.cpu.Profile;
 
@@ -141,6 +142,7 @@ final class BenchCommand implements Callable<Integer> {
         // minutes on one machine, best-of-40 195-207 right after.
         double gflops = device == Backend.CPU ? GemmRate.sgemmGflops(1024, 40) : Double.NaN;
         if (device == Backend.CPU) {
+            Blas.coreTypeWarning().ifPresent(w -> spec.commandLine().getErr().println("spool bench: note: " + w));
             out.printf("sgemm 1024^3: %.1f GFLOP/s%n", gflops);
         } else {
             out.printf("device: %s%s%n", CudaBackend.probe(), cudaGraphs ? ", scan loops replayed as CUDA graphs" : "");
