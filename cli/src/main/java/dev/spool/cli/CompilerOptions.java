@@ -23,8 +23,8 @@ final class CompilerOptions {
     Integer unroll;
 
     @Option(names = "--passes", split = ",", paramLabel = "NAME",
-            description = "Run exactly these compiler passes, in this order (verify always runs first): graph passes verify, simplify, pushout,"
-                    + " sink, unroll, fusion, dce; Program passes gemm-bias, xent-grad, kernel-split, inplace-carries, memplan (last).")
+            description = "Run exactly these compiler passes, in this order (verify always runs first): graph passes verify, simplify, merge-matmuls,"
+                    + " pushout, sink, unroll, fusion, dce; Program passes gemm-bias, xent-grad, kernel-split, inplace-carries, memplan (last).")
     List<String> passes;
 
     @Option(names = "--no-pass", split = ",", paramLabel = "NAME", description = "Turn compiler passes off by name.")
@@ -32,6 +32,9 @@ final class CompilerOptions {
 
     @Option(names = "--no-simplify", description = "Turn simplification (CSE, folding, algebraic rules) off.")
     boolean noSimplify;
+
+    @Option(names = "--no-merge-matmuls", description = "Turn merging a scan body's matmuls of one operand by several invariants off.")
+    boolean noMergeMatmuls;
 
     @Option(names = "--no-pushout", description = "Turn scan push-out off.")
     boolean noPushout;
@@ -82,6 +85,7 @@ final class CompilerOptions {
                     : unrolls() ? Pipeline.unrolling(unrollFactor()) : auto() ? Pipeline.auto() : Pipeline.standard();
             Set<String> off = new LinkedHashSet<>(disabled);
             addIf(off, noSimplify, "simplify");
+            addIf(off, noMergeMatmuls, "merge-matmuls");
             addIf(off, noPushout, "pushout");
             addIf(off, noSink, "sink");
             addIf(off, noFusion, "fusion");

@@ -26,10 +26,10 @@ import java.util.function.Supplier;
  *
  * <p><b>Graph stage</b> ({@link #run}, once per graph, sizes symbolic):
  * <pre>
- * verify → simplify → pushout → sink → simplify → pushout → simplify → fusion
+ * verify → simplify → merge-matmuls → pushout → sink → simplify → pushout → simplify → fusion
  * </pre>
  * Simplification first exposes the patterns the scan passes match (and turns one-hot products into
- * lookups); push-out then batches each scan's input projection over all steps; sinking turns the
+ * lookups); a scan body's matmuls of one operand by several invariants become one wider matmul; push-out then batches each scan's input projection over all steps; sinking turns the
  * backward scans' weight-gradient accumulators into one GEMM each after the loop; a second round of
  * simplification and push-out cleans up what sinking exposed.
  *
@@ -60,6 +60,7 @@ public final class Pipeline {
     static {
         GRAPH_PASSES.put("verify", k -> new VerifyPass());
         GRAPH_PASSES.put("simplify", k -> new Simplify());
+        GRAPH_PASSES.put("merge-matmuls", k -> new MatMulMerging());
         GRAPH_PASSES.put("pushout", k -> new ScanPushOut());
         GRAPH_PASSES.put("sink", k -> new AccumulationSinking());
         GRAPH_PASSES.put("unroll", Unroll::new);
@@ -72,7 +73,7 @@ public final class Pipeline {
         PROGRAM_PASSES.put(MEMORY_PLANNING, MemoryPlanning::new);
     }
 
-    private static final List<String> GRAPH_STANDARD = List.of("verify", "simplify", "pushout", "sink", "simplify", "pushout", "simplify");
+    private static final List<String> GRAPH_STANDARD = List.of("verify", "simplify", "merge-matmuls", "pushout", "sink", "simplify", "pushout", "simplify");
 
     private final List<Pass> passes;
     private final List<ProgramPass> programPasses;
@@ -126,7 +127,7 @@ public final class Pipeline {
         Map<String, Pipeline> v = new LinkedHashMap<>();
         v.put("standard", standard());
         v.put("no passes", named(List.of("verify"), 0));
-        for (String pass : List.of("simplify", "pushout", "sink", "fusion")) {
+        for (String pass : List.of("simplify", "merge-matmuls", "pushout", "sink", "fusion")) {
             v.put("no " + pass, standard().without(Set.of(pass)));
         }
         for (String pass : PROGRAM_PASSES.keySet()) {
