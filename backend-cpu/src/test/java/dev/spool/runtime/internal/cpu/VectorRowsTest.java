@@ -444,4 +444,24 @@ class VectorRowsTest {
             assertTrue(perRow < 1, "cross_entropy_grad over " + n + " classes allocates " + perRow + " bytes a row");
         }
     }
+    @org.junit.jupiter.api.Test
+    void sumOfLogsOverBlocksOfProductsMatchesOneLogPerRow() {
+        Random rnd = new Random(3);
+        for (int n : new int[] {2, 28, 1000, 50_000}) {
+            for (int count : new int[] {1, 207, 208, 209, 5000}) {
+                float[] x = new float[count];
+                double want = 0;
+                for (int i = 0; i < count; i++) {
+                    // Softmax denominators lie in [1, n]; include both ends.
+                    x[i] = i % 97 == 0 ? n : i % 89 == 0 ? 1 : 1 + rnd.nextFloat() * (n - 1);
+                    want += Math.log(x[i]);
+                }
+                double got = VectorRows.sumOfLogs(x, count, n);
+                assertTrue(Double.isFinite(got), "n " + n + ", " + count + " rows: " + got);
+                close(want, got, 1e-12, "Σ log, n " + n + ", " + count + " rows");
+            }
+        }
+        float[] nan = {2f, Float.NaN, 3f};
+        assertTrue(Double.isNaN(VectorRows.sumOfLogs(nan, 3, 28)));
+    }
 }

@@ -155,17 +155,29 @@ public final class VectorRows {
                 total += rowsOf.max[r - r0] - m.getFloat(logits + 4 * (r * n + target[r]));
             }
         }
-        return total + sumOfLogs(sums, rows);
+        return total + sumOfLogs(sums, rows, n);
     }
 
     /**
-     * Σ log(x[i]) for i < count, in double through Math.log: the Vector API's LOG is SVML under C2
-     * and Math.log per lane before, which differ in the last bit (Math.log is one intrinsic in every tier).
+     * Σ log(x[i]) for i < count, where each x[i] is a softmax denominator Σ exp(row − max(row)) of a
+     * row of n classes, so 1 ≤ x[i] ≤ n: the log of products of as many of them as stay below 2^1000
+     * in double (208 for the character models' 28 classes), one {@code Math.log} per block instead of
+     * one per row. Logs per row took a quarter of the cross-entropy gradient's time (16 ns each, 0.27
+     * of 1.07 ms for 16,384 rows). Math.log, not the Vector API's LOG: that is SVML under C2 and
+     * Math.log per lane before, which differ in the last bit (Math.log is one intrinsic in every tier,
+     * and a double product is the same in every tier). A value outside [1, n] (a row of NaN or
+     * infinities) gives the same NaN or infinity as the per-row sum would.
      */
-    private static double sumOfLogs(float[] x, int count) {
+    static double sumOfLogs(float[] x, int count, int n) {
+        int block = Math.max(1, (int) (1000 / (Math.log(Math.max(2, n)) / Math.log(2))));
         double total = 0;
-        for (int i = 0; i < count; i++) {
-            total += Math.log(x[i]);
+        for (int i = 0; i < count; i += block) {
+            int end = Math.min(count, i + block);
+            double product = 1;
+            for (int j = i; j < end; j++) {
+                product *= x[j];
+            }
+            total += Math.log(product);
         }
         return total;
     }
@@ -374,6 +386,6 @@ public final class VectorRows {
                 m.putFloat(at, m.getFloat(at) - scale);
             }
         }
-        return loss ? total + sumOfLogs(sums, rows) : 0;
+        return loss ? total + sumOfLogs(sums, rows, n) : 0;
     }
 }
