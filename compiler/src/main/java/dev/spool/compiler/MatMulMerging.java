@@ -65,7 +65,7 @@ public final class MatMulMerging implements Pass {
     static Map<Node, List<Node>> groups(Graph body) {
         Map<List<Object>, List<Node>> byKey = new LinkedHashMap<>();
         for (Node n : body.nodes()) {
-            if (n.op() instanceof MatMul mm && !mm.transA() && mergeable(body, n, mm.transB())) {
+            if (n.op() instanceof MatMul mm && !mm.transA() && mergeable(body, n)) {
                 Value left = n.inputs().get(0);
                 Value right = n.inputs().get(1);
                 List<Object> key = List.of(left, mm.transB(), right.type().dtype(), inner(right.type(), mm.transB()));
@@ -85,7 +85,7 @@ public final class MatMulMerging implements Pass {
     }
 
     /** A rank-2 product whose right operand is an invariant of the body with fixed sizes. */
-    private static boolean mergeable(Graph body, Node n, boolean transB) {
+    private static boolean mergeable(Graph body, Node n) {
         Value left = n.inputs().get(0);
         Value right = n.inputs().get(1);
         if (left.type().rank() != 2 || right.type().rank() != 2 || !right.type().shape().isFixed()) {
