@@ -14,7 +14,9 @@ import java.nio.FloatBuffer;
  * register-blocked Vector API kernel (8 rows × 2 vectors of accumulators on 512-bit vectors, 4 rows
  * on narrower ones). OpenBLAS packs the weight again at every call and runs a 32-row product at a
  * third of its large-matrix rate; on this project's Zen 5 machine the packed kernel ran the
- * (32×256)·(256×1024) step at about 190 GFLOP/s on one core, against OpenBLAS's 120 on two. The
+ * (32×256)·(256×1024) step at about 190 GFLOP/s on one core, against OpenBLAS's 120 on two
+ * (OpenBLAS pinned to its Haswell kernels by {@code OPENBLAS_CORETYPE}, as that machine's environment
+ * sets it; see {@link Blas#coreTypeWarning()}). The
  * calling thread and {@link SecondCore} share each step's panels: 400 GFLOP/s on two cores for the
  * same step measured alone.
  *
