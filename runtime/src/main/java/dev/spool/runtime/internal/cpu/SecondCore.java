@@ -202,7 +202,7 @@ public final class SecondCore {
                     LockSupport.park(SecondCore.class);
                 }
                 parked = false;
-                spinUntil = System.nanoTime() + SPIN_NANOS;
+                spinUntil = System.nanoTime() + spin;
             }
             seen = posted;
             // Spin long only while tasks come within the spin: in a program's first runs the kernels
