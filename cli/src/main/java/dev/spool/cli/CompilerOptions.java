@@ -24,7 +24,7 @@ final class CompilerOptions {
 
     @Option(names = "--passes", split = ",", paramLabel = "NAME",
             description = "Run exactly these compiler passes, in this order (verify always runs first): graph passes verify, simplify, merge-matmuls,"
-                    + " pushout, sink, unroll, fusion, dce; Program passes gemm-bias, xent-grad, kernel-split, inplace-carries, memplan (last).")
+                    + " pushout, sink, unroll, fusion, dce; Program passes gemm-bias, xent-grad, linear-xent, kernel-split, inplace-carries, memplan (last).")
     List<String> passes;
 
     @Option(names = "--no-pass", split = ",", paramLabel = "NAME", description = "Turn compiler passes off by name.")
@@ -50,6 +50,9 @@ final class CompilerOptions {
 
     @Option(names = "--no-xent-grad", description = "Turn pairing cross-entropy with its gradient (one pass over the logits) off.")
     boolean noXentGrad;
+
+    @Option(names = "--no-linear-xent", description = "Turn the fused classifier head (logits, cross-entropy gradient and the head's gradients by blocks of rows) off.")
+    boolean noLinearXent;
 
     @Option(names = "--no-kernel-split", description = "Turn splitting large generated kernels off.")
     boolean noKernelSplit;
@@ -91,6 +94,7 @@ final class CompilerOptions {
             addIf(off, noFusion, "fusion");
             addIf(off, noGemmBias, "gemm-bias");
             addIf(off, noXentGrad, "xent-grad");
+            addIf(off, noLinearXent, "linear-xent");
             addIf(off, noKernelSplit, "kernel-split");
             addIf(off, noInplaceCarries, "inplace-carries");
             addIf(off, noMemplan, Pipeline.MEMORY_PLANNING);

@@ -4,6 +4,7 @@ import dev.spool.compiler.lower.GemmBiasEpilogue;
 import dev.spool.compiler.lower.InPlaceCarries;
 import dev.spool.compiler.lower.Lowering;
 import dev.spool.compiler.lower.MemoryPlanning;
+import dev.spool.compiler.lower.LinearCrossEntropyFusion;
 import dev.spool.compiler.lower.PairCrossEntropy;
 import dev.spool.compiler.lower.ProgramPass;
 import dev.spool.compiler.lower.SplitKernels;
@@ -38,7 +39,7 @@ import java.util.function.Supplier;
  * comes before fusion so that fusion sees across the copied steps), lowering to the reference
  * {@link Program}, then the Program passes:
  * <pre>
- * [unroll → simplify → fusion] → lowering → gemm-bias → xent-grad → kernel-split → inplace-carries → memplan
+ * [unroll → simplify → fusion] → lowering → gemm-bias → xent-grad → linear-xent → kernel-split → inplace-carries → memplan
  * </pre>
  * {@link ProgramVerifier} checks the program after lowering and after every Program pass. With
  * every optimising pass off ({@code --passes verify}) the result is the reference program.
@@ -68,6 +69,7 @@ public final class Pipeline {
         GRAPH_PASSES.put("dce", k -> new DeadCodeElimination());
         PROGRAM_PASSES.put("gemm-bias", GemmBiasEpilogue::new);
         PROGRAM_PASSES.put("xent-grad", PairCrossEntropy::new);
+        PROGRAM_PASSES.put("linear-xent", LinearCrossEntropyFusion::new);
         PROGRAM_PASSES.put("kernel-split", SplitKernels::new);
         PROGRAM_PASSES.put("inplace-carries", InPlaceCarries::new);
         PROGRAM_PASSES.put(MEMORY_PLANNING, MemoryPlanning::new);

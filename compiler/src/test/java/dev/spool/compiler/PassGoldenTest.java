@@ -3,6 +3,7 @@ package dev.spool.compiler;
 import dev.spool.compiler.TestPrograms.Cell;
 import dev.spool.compiler.lower.GemmBiasEpilogue;
 import dev.spool.compiler.lower.InPlaceCarries;
+import dev.spool.compiler.lower.LinearCrossEntropyFusion;
 import dev.spool.compiler.lower.Lowering;
 import dev.spool.compiler.lower.MemoryPlanning;
 import dev.spool.compiler.lower.PairCrossEntropy;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
@@ -84,6 +86,19 @@ class PassGoldenTest {
         Graph g = Grad.of(b.build("loss", b.crossEntropy(logits, b.input("targets", DType.I64, 6))), "loss", List.of("w"));
         Program p = reference(g);
         golden("xent-grad-head", p, apply(new PairCrossEntropy(), p));
+    }
+
+    @Test
+    void theClassifierHeadIsFusedIntoOneInstruction() {
+        Builder b = new Builder();
+        Value h = b.parameter("h", DType.F32, 6, 4);
+        Value logits = b.linear(h, b.parameter("w", DType.F32, 5, 4), b.parameter("b", DType.F32, 5));
+        Graph g = Grad.of(b.build("loss", b.crossEntropy(logits, b.input("targets", DType.I64, 6))), "loss", List.of("h", "w", "b"));
+        Program p = apply(new PairCrossEntropy(), apply(new GemmBiasEpilogue(), reference(g)));
+        Program fused = new LinearCrossEntropyFusion().run(p, new Target(36, true));
+        ProgramVerifier.verify(fused, "linear-xent");
+        golden("linear-xent-head", p, fused);
+        assertEquals(p.toString(), new LinearCrossEntropyFusion().run(p, CPU).toString(), "a target that does not ask for it keeps the program");
     }
 
     @Test

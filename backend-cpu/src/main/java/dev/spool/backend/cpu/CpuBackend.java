@@ -25,8 +25,9 @@ public final class CpuBackend {
      * What this backend asks of the Program passes: past a cost of about 36 (vector operations plus
      * operands) per generated kernel, C2 stops intrinsifying some Vector API calls in the loop and
      * the kernel gets 2–3× slower per element (measured on the LSTM cell), so larger kernels are split.
+     * It runs the fused classifier head ({@code linear_xent_grad}).
      */
-    public static final Target TARGET = new Target(36);
+    public static final Target TARGET = new Target(36, true);
 
     /**
      * Compiles with the standard pipeline (every optimising pass); sizes of symbolic dims are

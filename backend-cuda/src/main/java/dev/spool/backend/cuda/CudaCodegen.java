@@ -382,6 +382,11 @@ final class CudaCodegen implements Instr.Visitor<List<DeviceStep>> {
         return crossEntropy(c.logits(), c.targets(), c.scale(), c.out(), c.loss());
     }
 
+    public List<DeviceStep> visit(Instr.LinearCrossEntropyGrad c) {
+        // The CUDA target does not ask for the fusion (Target.linearCrossEntropy is false for it).
+        throw new IllegalArgumentException("the CUDA backend does not run linear_xent_grad; compile for CUDA without the linear-xent pass");
+    }
+
     public List<DeviceStep> visit(Instr.Gather g) {
         int rows = g.table().dim(0);
         int width = g.table().dim(1);

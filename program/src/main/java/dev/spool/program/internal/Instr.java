@@ -36,6 +36,8 @@ public sealed interface Instr {
 
         R visit(CrossEntropyGrad i);
 
+        R visit(LinearCrossEntropyGrad i);
+
         R visit(Gather i);
 
         R visit(ScatterAdd i);
@@ -157,6 +159,42 @@ public sealed interface Instr {
 
         public List<View> writes() {
             return loss == null ? List.of(out) : List.of(out, loss);
+        }
+    }
+
+    /**
+     * A classifier head's training step in one pass over blocks of rows, so that neither the logits
+     * nor their gradient exist whole: {@code logits = h·wᵀ (+ bias)} for h (rows, F) and w (C, F),
+     * {@code g = (softmax(logits) − one_hot(targets)) · scale}, and from g, each where its view is
+     * not null: {@code loss} (the mean cross-entropy), {@code dh = g·w} (rows, F), {@code dw = gᵀ·h}
+     * (C, F) and {@code db} (C) = the column sums of g. Written by {@code LinearCrossEntropyFusion}.
+     */
+    record LinearCrossEntropyGrad(View h, View w, View bias, View targets, View scale, View loss, View dh, View dw, View db) implements Instr {
+        public <R> R accept(Visitor<R> v) {
+            return v.visit(this);
+        }
+
+        public List<View> reads() {
+            return present(h, w, bias, targets, scale);
+        }
+
+        public List<View> writes() {
+            return present(loss, dh, dw, db);
+        }
+
+        /** Rows of h (and of the logits). */
+        public int rows() {
+            return h.dim(0);
+        }
+
+        /** Classes: rows of w. */
+        public int classes() {
+            return w.dim(0);
+        }
+
+        /** Features: columns of h and w. */
+        public int features() {
+            return h.dim(1);
         }
     }
 
@@ -318,6 +356,16 @@ public sealed interface Instr {
         public List<View> writes() {
             return outputs;
         }
+    }
+
+    private static List<View> present(View... views) {
+        List<View> out = new java.util.ArrayList<>();
+        for (View v : views) {
+            if (v != null) {
+                out.add(v);
+            }
+        }
+        return out;
     }
 
     private static List<View> concat(List<View> a, List<View> b) {

@@ -88,6 +88,12 @@ public final class ProgramPrinter {
                         + (c.loss() == null ? "" : ", loss " + c.loss());
             }
 
+            public String visit(Instr.LinearCrossEntropyGrad c) {
+                return "linear_xent_grad " + c.h() + " x " + c.w() + "ᵀ" + (c.bias() == null ? "" : " + " + c.bias()) + ", " + c.targets() + " × " + c.scale()
+                        + " ->" + (c.loss() == null ? "" : " loss " + c.loss()) + (c.dh() == null ? "" : " dh " + c.dh())
+                        + (c.dw() == null ? "" : " dw " + c.dw()) + (c.db() == null ? "" : " db " + c.db());
+            }
+
             public String visit(Instr.Gather g) {
                 return "gather " + g.table() + "[" + g.indices() + "] -> " + g.out();
             }

@@ -51,6 +51,12 @@ public final class ProgramRewrite {
                         c.loss() == null ? null : f.apply(c.loss()));
             }
 
+            public Instr visit(Instr.LinearCrossEntropyGrad c) {
+                return new Instr.LinearCrossEntropyGrad(f.apply(c.h()), f.apply(c.w()), c.bias() == null ? null : f.apply(c.bias()), f.apply(c.targets()),
+                        f.apply(c.scale()), c.loss() == null ? null : f.apply(c.loss()), c.dh() == null ? null : f.apply(c.dh()),
+                        c.dw() == null ? null : f.apply(c.dw()), c.db() == null ? null : f.apply(c.db()));
+            }
+
             public Instr visit(Instr.Gather g) {
                 return new Instr.Gather(f.apply(g.table()), f.apply(g.indices()), f.apply(g.out()));
             }

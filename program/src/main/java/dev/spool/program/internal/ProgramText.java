@@ -127,6 +127,11 @@ public final class ProgramText {
                         + (c.loss() == null ? "-" : view(c.loss()));
             }
 
+            public String visit(Instr.LinearCrossEntropyGrad c) {
+                return "linear_xent_grad " + view(c.h()) + " " + view(c.w()) + " " + optional(c.bias()) + " " + view(c.targets()) + " " + view(c.scale())
+                        + " " + optional(c.loss()) + " " + optional(c.dh()) + " " + optional(c.dw()) + " " + optional(c.db());
+            }
+
             public String visit(Instr.Gather g) {
                 return "gather " + view(g.table()) + " " + view(g.indices()) + " " + view(g.out());
             }
@@ -176,6 +181,11 @@ public final class ProgramText {
     }
 
     // ---- values
+
+    /** A view that may be absent ({@code -}). */
+    private static String optional(View v) {
+        return v == null ? "-" : view(v);
+    }
 
     static String view(View v) {
         return "b" + v.buffer() + "+" + v.offset() + ints(v.shape()) + "s" + ints(v.strides()) + "t" + ints(v.loopStrides());

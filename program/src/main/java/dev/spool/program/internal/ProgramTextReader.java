@@ -131,6 +131,8 @@ final class ProgramTextReader {
             case "softmax" -> new Instr.Softmax(t.view(), t.view(), t.integer(), t.bool());
             case "cross_entropy" -> new Instr.CrossEntropy(t.view(), t.view(), t.view());
             case "cross_entropy_grad" -> new Instr.CrossEntropyGrad(t.view(), t.view(), t.view(), t.view(), t.peek().equals("-") ? t.none() : t.view());
+            case "linear_xent_grad" -> new Instr.LinearCrossEntropyGrad(t.view(), t.view(), optional(t), t.view(), t.view(), optional(t), optional(t),
+                    optional(t), optional(t));
             case "gather" -> new Instr.Gather(t.view(), t.view(), t.view());
             case "scatter_add" -> new Instr.ScatterAdd(t.view(), t.view(), t.view());
             case "one_hot" -> new Instr.OneHot(t.view(), t.view());
@@ -161,6 +163,11 @@ final class ProgramTextReader {
             }
             default -> throw new IllegalArgumentException("unknown instruction '" + op + "'");
         };
+    }
+
+    /** A view or {@code -} (none). */
+    private static View optional(Tokens t) {
+        return t.peek().equals("-") ? t.none() : t.view();
     }
 
     private Tokens next() {

@@ -104,15 +104,18 @@ public final class Blas {
 
         /** A and B in {@code ab}, C in {@code c}. */
         Operands(ByteBuffer ab, ByteBuffer c) {
+            this(ab, ab, c);
+        }
+
+        /** A, B and C each in its own direct buffer (or the same one). */
+        Operands(ByteBuffer a, ByteBuffer b, ByteBuffer c) {
             preload();
-            FloatPointer f = new FloatPointer(ab.asFloatBuffer());
-            DoublePointer d = new DoublePointer(ab.asDoubleBuffer());
-            fa = new FloatPointer(f);
-            fb = new FloatPointer(f);
-            da = new DoublePointer(d);
-            db = new DoublePointer(d);
-            fc = c == ab ? new FloatPointer(f) : new FloatPointer(c.asFloatBuffer());
-            dc = c == ab ? new DoublePointer(d) : new DoublePointer(c.asDoubleBuffer());
+            fa = new FloatPointer(a.asFloatBuffer());
+            fb = new FloatPointer(b.asFloatBuffer());
+            fc = new FloatPointer(c.asFloatBuffer());
+            da = new DoublePointer(a.asDoubleBuffer());
+            db = new DoublePointer(b.asDoubleBuffer());
+            dc = new DoublePointer(c.asDoubleBuffer());
         }
     }
 

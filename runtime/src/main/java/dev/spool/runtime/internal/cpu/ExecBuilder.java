@@ -259,6 +259,17 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
                 address(c.scale()), address(c.out()), c.loss() == null ? null : address(c.loss()), c.logits().dim(0), c.logits().dim(1));
     }
 
+    public Exec visit(Instr.LinearCrossEntropyGrad c) {
+        if (dtype(c.h()) != DType.F32) {
+            throw new IllegalArgumentException("linear_xent_grad runs on F32 only, got " + dtype(c.h()) + "; recompile without the linear-xent pass");
+        }
+        warmRows();
+        return new LinearCrossEntropyExec(mem, address(c.h()), c.h().stride(0), address(c.w()), c.w().stride(0), c.bias() == null ? null : address(c.bias()),
+                address(c.targets()), dtype(c.targets()), address(c.scale()), c.loss() == null ? null : address(c.loss()),
+                c.dh() == null ? null : address(c.dh()), c.dh() == null ? 0 : c.dh().stride(0), c.dw() == null ? null : address(c.dw()),
+                c.dw() == null ? 0 : c.dw().stride(0), c.db() == null ? null : address(c.db()), c.rows(), c.classes(), c.features());
+    }
+
     /** The row kernels serve F32 where the Vector API is on (as {@link MathExecs} decides): have C2 compile them early (see {@link VectorRows#warmUp}). */
     private void warmRows() {
         if (VectorSupport.floatLanes() > 0) {

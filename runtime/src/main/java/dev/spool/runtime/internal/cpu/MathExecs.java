@@ -291,19 +291,9 @@ final class MathExecs {
                 }
                 return;
             }
-            int es = dtype.byteSize();
-            double total = 0;
-            for (int r = 0; r < rows; r++) {
-                int row = l + r * classes * es;
-                int dst = o + r * classes * es;
-                int cls = r < half ? target[r] : targetSecond[r - half];
-                double lse = logSumExp(m, dtype, row, classes, es);
-                total += lse - Elements.get(m, dtype, row + cls * es);
-                for (int j = 0; j < classes; j++) {
-                    double p = Math.exp(Elements.get(m, dtype, row + j * es) - lse);
-                    Elements.put(m, dtype, dst + j * es, (p - (j == cls ? 1 : 0)) * kk);
-                }
-            }
+            int second = half * classes * dtype.byteSize();
+            double total = crossEntropyGradRows(m, dtype, l, o, half, classes, target, kk, 0);
+            total = crossEntropyGradRows(m, dtype, l + second, o + second, rows - half, classes, targetSecond, kk, total);
             if (loss != null) {
                 Elements.put(m, dtype, loss.at(loop), rows == 0 ? Double.NaN : total / rows);
             }
@@ -314,6 +304,27 @@ final class MathExecs {
      * The scalar path's softmax and cross-entropy math, shared by the three execs above (the F32
      * vector path is VectorRows'; the reference interpreter has its own, on tensors).
      */
+
+    /**
+     * The scalar path of the cross-entropy gradient: (softmax − one_hot(target[r])) · scale of
+     * {@code rows} contiguous rows of {@code classes} at byte address l into o; returns {@code total}
+     * plus the rows' losses, added in row order.
+     */
+    static double crossEntropyGradRows(ByteBuffer m, DType dtype, int l, int o, int rows, int classes, int[] target, double scale, double total) {
+        int es = dtype.byteSize();
+        for (int r = 0; r < rows; r++) {
+            int row = l + r * classes * es;
+            int dst = o + r * classes * es;
+            int cls = target[r];
+            double lse = logSumExp(m, dtype, row, classes, es);
+            total += lse - Elements.get(m, dtype, row + cls * es);
+            for (int j = 0; j < classes; j++) {
+                double p = Math.exp(Elements.get(m, dtype, row + j * es) - lse);
+                Elements.put(m, dtype, dst + j * es, (p - (j == cls ? 1 : 0)) * scale);
+            }
+        }
+        return total;
+    }
 
     /** log Σ exp over the n elements at byte address p, p + stride, ... (the max subtracted first), in double. */
     private static double logSumExp(ByteBuffer m, DType dtype, int p, int n, int stride) {
@@ -335,7 +346,12 @@ final class MathExecs {
 
     /** As above, for rows numbered from {@code firstRow} (in the message). */
     private static void readTargets(ByteBuffer m, DType targetType, int t, int classes, int[] target, int firstRow) {
-        for (int r = 0; r < target.length; r++) {
+        readTargets(m, targetType, t, classes, target, target.length, firstRow);
+    }
+
+    /** As above, the first {@code count} entries of target. */
+    static void readTargets(ByteBuffer m, DType targetType, int t, int classes, int[] target, int count, int firstRow) {
+        for (int r = 0; r < count; r++) {
             long c = Elements.getLong(m, targetType, t + r * targetType.byteSize());
             if (c < 0 || c >= classes) {
                 throw new IndexOutOfBoundsException("cross_entropy: target " + c + " at row " + (firstRow + r) + " is outside [0, " + classes + ")");

@@ -218,7 +218,7 @@ public final class VectorRows {
      * masked vector operations (boxed in JDK 17), puts every exponential of the block in one loop
      * (independent vectors, one inlined copy of the arithmetic), and keeps the block in L1.
      */
-    private static final class Staged {
+    static final class Staged {
         /** Floats of the staging array: 16 KB, within L1 with the rows' outputs. */
         private static final int FLOATS = 4096;
         final int n;
@@ -366,9 +366,13 @@ public final class VectorRows {
      * row (written after it), unless that would reach past the last row or into the logits.
      */
     public static double crossEntropyGrad(ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss, float[] sums) {
+        return crossEntropyGrad(new Staged(n, rows), m, logits, out, rows, n, target, scale, loss, sums);
+    }
+
+    /** As above, staging through {@code rowsOf} (made for n classes), so that repeated calls allocate nothing. */
+    static double crossEntropyGrad(Staged rowsOf, ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss, float[] sums) {
         int outEnd = out + 4 * rows * n;
         boolean apart = outEnd <= logits || logits + 4 * rows * n <= out;
-        Staged rowsOf = new Staged(n, rows);
         double total = 0;
         for (int r0 = 0; r0 < rows; r0 += rowsOf.block) {
             int r1 = Math.min(rows, r0 + rowsOf.block);
