@@ -12,7 +12,9 @@ import java.nio.ByteOrder;
  * dimension is larger (at least 64); else, for a long-k product with a small C (a weight gradient
  * summed over every time step), half of k each, the second half into a scratch C that is then
  * added. The cut depends only on the shape, also on one core (where both halves run in turn), so the
- * bits depend neither on whether the helper took part nor on the core count.
+ * bits depend neither on whether the helper took part nor on the core count. A long-k {@code Aᵀ·B}
+ * with a small C (a recurrent weight's gradient summed over every step) runs its halves in
+ * {@link LongKGemm} instead of OpenBLAS.
  */
 final class GemmExec implements Exec {
     /** Products of fewer multiply-adds (about 10 µs on one core) run whole. */
@@ -47,6 +49,12 @@ final class GemmExec implements Exec {
     private final int at;
     /** K split: the second half's C (m×n, dense), added into C after both halves. */
     private final ByteBuffer partial;
+    /** K split of a long-k {@code Aᵀ·B} ({@link LongKGemm#suits}): each half's kernel and its m×n sums; else null. */
+    private final LongKGemm longFirst;
+    private final LongKGemm longSecond;
+    private final float[] sumsFirst;
+    private final float[] sumsSecond;
+    private boolean vector;
     private final Runnable first;
     private final Runnable second;
     private int pa;
@@ -90,8 +98,17 @@ final class GemmExec implements Exec {
         // Cut by the shape alone, with or without a second core, so the bits never depend on it.
         this.split = s;
         this.at = where;
-        this.partial = split == Split.K ? ByteBuffer.allocateDirect(m * n * dtype.byteSize()).order(ByteOrder.nativeOrder()) : null;
-        this.helperBlas = split == Split.NONE ? null : new Blas.Operands(mem, split == Split.K ? partial : mem);
+        boolean longK = split == Split.K && LongKGemm.suits(dtype, transA, transB, batch, m, n, k);
+        java.nio.FloatBuffer floats = longK ? mem.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer() : null;
+        this.longFirst = longK ? new LongKGemm(floats, m, n) : null;
+        this.longSecond = longK ? new LongKGemm(floats, m, n) : null;
+        this.sumsFirst = longK ? new float[m * n] : null;
+        this.sumsSecond = longK ? new float[m * n] : null;
+        if (longK) {
+            LongKGemm.startWarmup();
+        }
+        this.partial = split == Split.K && !longK ? ByteBuffer.allocateDirect(m * n * dtype.byteSize()).order(ByteOrder.nativeOrder()) : null;
+        this.helperBlas = split == Split.NONE || longK ? null : new Blas.Operands(mem, split == Split.K ? partial : mem);
         this.first = this::firstHalf;
         this.second = this::secondHalf;
     }
@@ -114,13 +131,38 @@ final class GemmExec implements Exec {
             batch(blas, 0, batch, m, n, k, 0, 0, pc, beta, ldc);
             return;
         }
+        if (longFirst != null) {
+            vector = LongKGemm.vectorReady();
+            SecondCore.run(first, second);
+            addLongKSums();
+            return;
+        }
         SecondCore.run(first, second);
         if (split == Split.K) {
             addPartial();
         }
     }
 
+    /** C = β·C + the first half's sums + the second half's, in that order. */
+    private void addLongKSums() {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                int at = pc + 4 * (i * ldc + j);
+                float s = sumsFirst[i * n + j];
+                if (beta != 0) {
+                    s = (float) beta * arena.getFloat(at) + s;
+                }
+                arena.putFloat(at, s + sumsSecond[i * n + j]);
+            }
+        }
+    }
+
     private void firstHalf() {
+        if (longFirst != null) {
+            java.util.Arrays.fill(sumsFirst, 0f);
+            longFirst.accumulate(pa / 4, lda, pb / 4, ldb, 0, at, sumsFirst, vector);
+            return;
+        }
         switch (split) {
             case BATCH -> batch(blas, 0, at, m, n, k, 0, 0, pc, beta, ldc);
             case N -> batch(blas, 0, batch, m, at, k, 0, 0, pc, beta, ldc);
@@ -131,6 +173,11 @@ final class GemmExec implements Exec {
     }
 
     private void secondHalf() {
+        if (longSecond != null) {
+            java.util.Arrays.fill(sumsSecond, 0f);
+            longSecond.accumulate(pa / 4, lda, pb / 4, ldb, at, k, sumsSecond, vector);
+            return;
+        }
         int es = dtype.byteSize();
         switch (split) {
             case BATCH -> batch(helperBlas, at, batch, m, n, k, 0, 0, pc, beta, ldc);

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@link GemmExec}'s split products (half of the batch, of C's columns or rows, or of k) against a
  * float64 product computed here, with both operands transposed or not, beta 0 and 1 and padded
- * leading dimensions; and the same bits whether the second half ran on the helper or, with the
+ * leading dimensions (the long-k {@code Aᵀ·B} in {@link LongKGemm}, the others in OpenBLAS); and the same bits whether the second half ran on the helper or, with the
  * helper taken, on the calling thread.
  */
 class GemmExecTest {
@@ -30,6 +30,9 @@ class GemmExecTest {
             new Case("M", 1, 300, 40, 64, true, true, 0),
             new Case("K", 1, 20, 24, 2000, true, false, 1),
             new Case("K", 1, 20, 24, 2000, false, true, 0),
+            // Aᵀ·B with a long k and a small C: LongKGemm's halves, across chunk boundaries.
+            new Case("K", 1, 32, 32, 3000, true, false, 1),
+            new Case("K", 1, 8, LongKGemm.NR, 4000, true, false, 0),
             new Case("BATCH", 3, 64, 64, 64, false, false, 1),
             new Case("NONE", 1, 5, 6, 7, false, false, 1),
         };
