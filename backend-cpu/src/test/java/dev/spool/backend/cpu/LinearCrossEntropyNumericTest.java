@@ -77,7 +77,7 @@ class LinearCrossEntropyNumericTest {
 
     @ParameterizedTest(name = "rows {0}, F {1}, C {2}, bias {3}")
     @CsvSource({
-        "2500, 32, 28, true",   // two halves (blocks of 1024 rows), each ending in a partial block
+        "2500, 32, 28, true",   // two halves of 1250 rows (blocks of 1024), each ending in a partial block
         "300, 32, 28, true",    // one half, one partial block
         "1120, 256, 28, false", // wide h: blocks of 128 rows, two halves, no bias
         "5000, 8, 5, true"      // few classes: a row shorter than a vector

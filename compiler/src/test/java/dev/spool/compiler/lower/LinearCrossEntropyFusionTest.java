@@ -6,8 +6,10 @@ import dev.spool.graph.Graph;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
 import dev.spool.ops.Grad;
+import dev.spool.program.internal.Instr;
 import dev.spool.program.internal.Program;
 import dev.spool.program.internal.ProgramText;
+import dev.spool.program.internal.View;
 
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +63,44 @@ class LinearCrossEntropyFusionTest {
     void float64AndTargetsWithoutTheInstructionKeepTheUnfusedHead() {
         assertFalse(compile(head(DType.F64, List.of("h", "w", "b"), false), CPU).toString().contains("linear_xent_grad"));
         assertFalse(compile(head(DType.F32, List.of("h", "w", "b"), false), new Target(36)).toString().contains("linear_xent_grad"));
+    }
+
+    /** The head's program before the fusion: lowered, the bias folded, the loss paired with its gradient. */
+    private static Program unfused() {
+        Graph g = Pipeline.standard().run(head(DType.F32, List.of("h", "w", "b"), false));
+        Program p = Lowering.lower(Lowering.bind(g, Map.of()));
+        return new PairCrossEntropy().run(new GemmBiasEpilogue().run(p, CPU), CPU);
+    }
+
+    private static Instr.CrossEntropyGrad gradient(Program p) {
+        return (Instr.CrossEntropyGrad) p.code().stream().filter(i -> i instanceof Instr.CrossEntropyGrad).findFirst().orElseThrow();
+    }
+
+    private static boolean fused(Program p) {
+        return new LinearCrossEntropyFusion().run(p, CPU).code().stream().anyMatch(i -> i instanceof Instr.LinearCrossEntropyGrad);
+    }
+
+    @Test
+    void aGradientReadByAnythingElseIsNotFused() {
+        Program p = unfused();
+        assertTrue(fused(p), "the unchanged program fuses");
+        Instr.CrossEntropyGrad ce = gradient(p);
+        int spare = p.buffers().stream().filter(b -> b.elements() == ce.out().size() && b.id() != ce.out().buffer() && b.id() != ce.logits().buffer())
+                .findFirst().orElseThrow().id();
+        List<Instr> code = new java.util.ArrayList<>(p.code());
+        code.add(new Instr.Copy(ce.out(), View.contiguous(spare, ce.out().shape())));
+        assertFalse(fused(p.withCode(p.buffers(), code)), "a copy of g after the head");
+    }
+
+    @Test
+    void aWeightWrittenBetweenTheLogitsAndTheGradientIsNotFused() {
+        Program p = unfused();
+        Instr.CrossEntropyGrad ce = gradient(p);
+        Instr.Gemm logits = (Instr.Gemm) p.code().stream().filter(i -> i instanceof Instr.Gemm gm && gm.c().buffer() == ce.logits().buffer())
+                .findFirst().orElseThrow();
+        List<Instr> code = new java.util.ArrayList<>(p.code());
+        code.add(code.indexOf(ce), new Instr.Fill(logits.b(), 0));
+        assertFalse(fused(p.withCode(p.buffers(), code)), "w changes after the logits were computed from it");
     }
 
     @Test

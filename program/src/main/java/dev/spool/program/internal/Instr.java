@@ -168,6 +168,8 @@ public sealed interface Instr {
      * {@code g = (softmax(logits) − one_hot(targets)) · scale}, and from g, each where its view is
      * not null: {@code loss} (the mean cross-entropy), {@code dh = g·w} (rows, F), {@code dw = gᵀ·h}
      * (C, F) and {@code db} (C) = the column sums of g. Written by {@code LinearCrossEntropyFusion}.
+     * h, w, dh and dw are matrices with unit column stride; bias, targets (rows), db, the scalar scale
+     * and loss are contiguous; none moves with a loop (the CPU backend refuses anything else).
      */
     record LinearCrossEntropyGrad(View h, View w, View bias, View targets, View scale, View loss, View dh, View dw, View db) implements Instr {
         public <R> R accept(Visitor<R> v) {

@@ -263,11 +263,48 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
         if (dtype(c.h()) != DType.F32) {
             throw new IllegalArgumentException("linear_xent_grad runs on F32 only, got " + dtype(c.h()) + "; recompile without the linear-xent pass");
         }
+        // The exec hands these views to OpenBLAS as native pointers, where no bounds are checked: refuse any other geometry.
+        int rows = c.rows();
+        int classes = c.classes();
+        int features = c.features();
+        matrix("h", c.h(), rows, features);
+        matrix("w", c.w(), classes, features);
+        vector("targets", c.targets(), rows);
+        vector("scale", c.scale(), 1);
+        if (c.bias() != null) {
+            vector("bias", c.bias(), classes);
+        }
+        if (c.loss() != null) {
+            vector("loss", c.loss(), 1);
+        }
+        if (c.dh() != null) {
+            matrix("dh", c.dh(), rows, features);
+        }
+        if (c.dw() != null) {
+            matrix("dw", c.dw(), classes, features);
+        }
+        if (c.db() != null) {
+            vector("db", c.db(), classes);
+        }
         warmRows();
         return new LinearCrossEntropyExec(mem, address(c.h()), c.h().stride(0), address(c.w()), c.w().stride(0), c.bias() == null ? null : address(c.bias()),
                 address(c.targets()), dtype(c.targets()), address(c.scale()), c.loss() == null ? null : address(c.loss()),
                 c.dh() == null ? null : address(c.dh()), c.dh() == null ? 0 : c.dh().stride(0), c.dw() == null ? null : address(c.dw()),
                 c.dw() == null ? 0 : c.dw().stride(0), c.db() == null ? null : address(c.db()), c.rows(), c.classes(), c.features());
+    }
+
+    /** A view of r×c elements with unit column stride and a row stride of at least c, not moving with a loop. */
+    private static void matrix(String name, View v, int r, int c) {
+        if (v.rank() != 2 || v.dim(0) != r || v.dim(1) != c || (c > 1 && v.stride(1) != 1) || (r > 1 && v.stride(0) < c) || v.isLoopVariant()) {
+            throw new IllegalArgumentException("linear_xent_grad: " + name + " is " + v + ", expected a [" + r + ", " + c + "] matrix with unit column stride");
+        }
+    }
+
+    /** A contiguous view of n elements, not moving with a loop. */
+    private static void vector(String name, View v, int n) {
+        if (v.size() != n || !v.isContiguous() || v.isLoopVariant()) {
+            throw new IllegalArgumentException("linear_xent_grad: " + name + " is " + v + ", expected " + n + " contiguous elements");
+        }
     }
 
     /** The row kernels serve F32 where the Vector API is on (as {@link MathExecs} decides): have C2 compile them early (see {@link VectorRows#warmUp}). */

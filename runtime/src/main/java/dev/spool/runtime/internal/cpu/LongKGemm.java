@@ -199,15 +199,20 @@ final class LongKGemm {
         c71.intoArray(c, o + 7 * n + L);
     }
 
-    /** The same chains as {@link #block}, one element at a time. */
+    /**
+     * The same chains as {@link #block} in scalar code: a row of C at a time, its {@link #NR}
+     * independent chains advanced together (one chain per element, k in order, as in the vector
+     * form). One element's whole chain at a time was a single dependent FMA chain, about 2 GFLOP/s.
+     */
     private static void blockScalar(float[] a, float[] b, float[] c, int rows, int m, int n, int i, int j) {
         for (int ii = i; ii < i + MR; ii++) {
-            for (int jj = j; jj < j + NR; jj++) {
-                float s = c[ii * n + jj];
-                for (int r = 0; r < rows; r++) {
-                    s = Math.fma(a[r * m + ii], b[r * n + jj], s);
+            int o = ii * n + j;
+            for (int r = 0; r < rows; r++) {
+                float x = a[r * m + ii];
+                int br = r * n + j;
+                for (int jj = 0; jj < NR; jj++) {
+                    c[o + jj] = Math.fma(x, b[br + jj], c[o + jj]);
                 }
-                c[ii * n + jj] = s;
             }
         }
     }
