@@ -243,7 +243,7 @@ final class LongKGemm {
 
     /** Short products until C2 has compiled the vector form (many calls), then both forms timed until the vector one wins twice or 4 s pass. */
     private static void warm() {
-        int m = MR;
+        int m = 3 * MR; // an 8-row block and a 4-row one: the JIT compiles the methods that will run
         int n = NR;
         FloatBuffer f = FloatBuffer.allocate(CHUNK * (m + n));
         for (int i = 0; i < f.capacity(); i++) {
