@@ -115,7 +115,7 @@ def flops(cell, hidden, batch, steps):
 def spool_suite(launcher, steps, only):
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "bench.json")
-        cmd = [launcher, "bench", "--suite", "anchors", "--steps", str(steps), "--metrics", path]
+        cmd = [launcher, "bench", "--suite", "anchors", "--repeat", str(steps), "--metrics", path]
         if only:
             cmd += ["--only", only]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
