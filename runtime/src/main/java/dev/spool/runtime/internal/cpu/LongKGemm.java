@@ -217,28 +217,16 @@ final class LongKGemm {
         }
     }
 
-    private static volatile boolean vectorReady = !KernelWarmup.ENABLED;
-    private static boolean warming;
+    private static final ProvenVectorForm VECTOR = new ProvenVectorForm("spool-longk-warmup", LongKGemm::warm);
 
-    /**
-     * Whether the vector form serves: at once when warm-up is off, otherwise once a background thread
-     * has seen it run a sample product at least as fast as the scalar form (C2 has compiled it).
-     */
+    /** Whether the vector form serves (see {@link ProvenVectorForm}). */
     static boolean vectorReady() {
-        if (vectorReady) {
-            return true;
-        }
-        startWarmup();
-        return false;
+        return VECTOR.ready();
     }
 
     /** Starts the background warm-up (once per JVM): when a program with such a product is prepared. */
-    static synchronized void startWarmup() {
-        if (warming || vectorReady) {
-            return;
-        }
-        warming = true;
-        KernelWarmup.inBackground("spool-longk-warmup", LongKGemm::warm);
+    static void startWarmup() {
+        VECTOR.start();
     }
 
     /** Short products until C2 has compiled the vector form (many calls), then both forms timed until the vector one wins twice or 4 s pass. */
@@ -264,6 +252,5 @@ final class LongKGemm {
             long t2 = System.nanoTime();
             faster = t1 - t0 <= t2 - t1 ? faster + 1 : 0;
         }
-        vectorReady = true;
     }
 }

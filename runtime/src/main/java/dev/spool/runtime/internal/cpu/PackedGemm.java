@@ -387,31 +387,22 @@ public final class PackedGemm implements Exec {
         }
     }
 
-    private static volatile boolean vectorReady = !KernelWarmup.ENABLED;
-    private static boolean warming;
+    private static final ProvenVectorForm VECTOR = new ProvenVectorForm("spool-gemm-warmup", PackedGemm::warm);
 
     /**
      * Whether the vector kernel serves: at once when warm-up is off, otherwise once a background
      * thread has seen it run a sample product at least as fast as the scalar form (C2 has compiled it).
      */
     static boolean vectorReady() {
-        if (vectorReady) {
-            return true;
-        }
-        startWarmup();
-        return false;
+        return VECTOR.ready();
     }
 
     /**
      * Starts the background warm-up of the vector kernel now (once per JVM; nothing when warm-up is
      * off): when a program with a packed GEMM is prepared, or earlier, when an artifact is loaded.
      */
-    public static synchronized void startWarmup() {
-        if (warming || vectorReady) {
-            return;
-        }
-        warming = true;
-        KernelWarmup.inBackground("spool-gemm-warmup", PackedGemm::warm);
+    public static void startWarmup() {
+        VECTOR.start();
     }
 
     /**
@@ -445,7 +436,6 @@ public final class PackedGemm implements Exec {
             long t2 = System.nanoTime();
             faster = t1 - t0 <= t2 - t1 ? faster + 1 : 0;
         }
-        // Past the budget C2 has compiled it whatever the timings said (a busy machine): serve it anyway.
-        vectorReady = true;
+        // Past the budget C2 has compiled it whatever the timings said (a busy machine): it serves anyway.
     }
 }

@@ -1,0 +1,47 @@
+package dev.spool.runtime.internal.cpu;
+
+/**
+ * When a hand-written Vector API kernel with a bit-identical scalar form may serve: once per JVM, a
+ * daemon thread runs a warm-up that brings the vector form to C2 and proves it at least as fast as
+ * the scalar one (run by the interpreter or C1, a Vector API loop allocates per operation and runs
+ * 50–100× slower); until then callers take the scalar form. At once when warm-up is off
+ * ({@code -Dspool.warmup=false}). {@link PackedGemm} and {@link LongKGemm} each hold one.
+ *
+ * <pre>{@code
+ * static final ProvenVectorForm VECTOR = new ProvenVectorForm("spool-gemm-warmup", MyKernel::warm);
+ * boolean vector = VECTOR.ready();   // starts the warm-up on the first call
+ * }</pre>
+ */
+final class ProvenVectorForm {
+    private final String thread;
+    private final Runnable warm;
+    private volatile boolean ready = !KernelWarmup.ENABLED;
+    private boolean warming;
+
+    /** {@code warm} returns once the vector form is compiled and proven, or its time budget is spent (it serves then anyway). */
+    ProvenVectorForm(String thread, Runnable warm) {
+        this.thread = thread;
+        this.warm = warm;
+    }
+
+    /** Whether the vector form serves; starts the warm-up when it has not started. */
+    boolean ready() {
+        if (ready) {
+            return true;
+        }
+        start();
+        return false;
+    }
+
+    /** Starts the warm-up now (once), e.g. when a program that will need the kernel is prepared. */
+    synchronized void start() {
+        if (warming || ready) {
+            return;
+        }
+        warming = true;
+        KernelWarmup.inBackground(thread, () -> {
+            warm.run();
+            ready = true;
+        });
+    }
+}
