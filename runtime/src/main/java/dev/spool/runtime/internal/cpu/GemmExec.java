@@ -98,7 +98,8 @@ final class GemmExec implements Exec {
         // Cut by the shape alone, with or without a second core, so the bits never depend on it.
         this.split = s;
         this.at = where;
-        boolean longK = split == Split.K && LongKGemm.suits(dtype, transA, transB, batch, m, n, k);
+        // LongKGemm's class loads the Vector API: only where the module is there (as for PackedGemm).
+        boolean longK = split == Split.K && VectorSupport.floatLanes() > 0 && LongKGemm.suits(dtype, transA, transB, batch, m, n, k);
         java.nio.FloatBuffer floats = longK ? mem.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer() : null;
         this.longFirst = longK ? new LongKGemm(floats, m, n) : null;
         this.longSecond = longK ? new LongKGemm(floats, m, n) : null;

@@ -12,7 +12,8 @@ import java.nio.FloatBuffer;
  * ({@code dW_hh = Σ_t dgates_tᵀ·h_t}, the d2l RNN's 32×32 over k = 32,768). OpenBLAS ran that shape
  * at about 37 GFLOP/s per core, packing both operands first. Here chunks of {@link #CHUNK} rows of
  * A and B are copied to the heap (a bulk copy; the Vector API reads a heap array at half the cost
- * of the arena) and multiplied in register blocks of 4 rows × 2 vectors of C, each element one
+ * of the arena) and multiplied in register blocks of 8 rows × 2 vectors of C on 512-bit vectors
+ * (16 accumulators in AVX-512's 32 registers; 4 rows otherwise and for a remainder), each element one
  * k-ordered chain of fused multiply-adds {@code c = fma(a_ri, b_rj, c)} carried across the chunks.
  * The scalar form ({@link #vectorReady()} false: until C2 has compiled the vector one, which runs
  * 50–100× slower in the interpreter and C1) computes the same chains, so the bits are the same
