@@ -96,9 +96,9 @@ public final class LinearCrossEntropyFusion implements ProgramPass {
             return false;
         }
         // Nothing between the producer and the gradient instruction may write what the producer reads.
-        List<Instr> before = code.subList(first + 1, c);
+        List<Instr> before = code.subList(g + 1, c);
         for (View v : bias == null ? List.of(h, w) : List.of(h, w, bias)) {
-            if (BufferUse.writes(before.stream().filter(ins -> ins != product).toList(), v.buffer())) {
+            if (BufferUse.writes(before, v.buffer())) {
                 return false;
             }
         }

@@ -23,6 +23,11 @@ public final class ProgramRewrite {
         return vs.stream().map(f).toList();
     }
 
+    /** f(v), or null for an absent view. */
+    private static View optional(View v, UnaryOperator<View> f) {
+        return v == null ? null : f.apply(v);
+    }
+
     public static Instr mapViews(Instr ins, UnaryOperator<View> f) {
         return ins.accept(new Instr.Visitor<Instr>() {
             public Instr visit(Instr.Gemm g) {
@@ -48,13 +53,12 @@ public final class ProgramRewrite {
 
             public Instr visit(Instr.CrossEntropyGrad c) {
                 return new Instr.CrossEntropyGrad(f.apply(c.logits()), f.apply(c.targets()), f.apply(c.scale()), f.apply(c.out()),
-                        c.loss() == null ? null : f.apply(c.loss()));
+                        optional(c.loss(), f));
             }
 
             public Instr visit(Instr.LinearCrossEntropyGrad c) {
-                return new Instr.LinearCrossEntropyGrad(f.apply(c.h()), f.apply(c.w()), c.bias() == null ? null : f.apply(c.bias()), f.apply(c.targets()),
-                        f.apply(c.scale()), c.loss() == null ? null : f.apply(c.loss()), c.dh() == null ? null : f.apply(c.dh()),
-                        c.dw() == null ? null : f.apply(c.dw()), c.db() == null ? null : f.apply(c.db()));
+                return new Instr.LinearCrossEntropyGrad(f.apply(c.h()), f.apply(c.w()), optional(c.bias(), f), f.apply(c.targets()),
+                        f.apply(c.scale()), optional(c.loss(), f), optional(c.dh(), f), optional(c.dw(), f), optional(c.db(), f));
             }
 
             public Instr visit(Instr.Gather g) {

@@ -124,7 +124,7 @@ public final class ProgramText {
 
             public String visit(Instr.CrossEntropyGrad c) {
                 return "cross_entropy_grad " + view(c.logits()) + " " + view(c.targets()) + " " + view(c.scale()) + " " + view(c.out()) + " "
-                        + (c.loss() == null ? "-" : view(c.loss()));
+                        + optional(c.loss());
             }
 
             public String visit(Instr.LinearCrossEntropyGrad c) {

@@ -130,7 +130,7 @@ final class ProgramTextReader {
             }
             case "softmax" -> new Instr.Softmax(t.view(), t.view(), t.integer(), t.bool());
             case "cross_entropy" -> new Instr.CrossEntropy(t.view(), t.view(), t.view());
-            case "cross_entropy_grad" -> new Instr.CrossEntropyGrad(t.view(), t.view(), t.view(), t.view(), t.peek().equals("-") ? t.none() : t.view());
+            case "cross_entropy_grad" -> new Instr.CrossEntropyGrad(t.view(), t.view(), t.view(), t.view(), optional(t));
             case "linear_xent_grad" -> new Instr.LinearCrossEntropyGrad(t.view(), t.view(), optional(t), t.view(), t.view(), optional(t), optional(t),
                     optional(t), optional(t));
             case "gather" -> new Instr.Gather(t.view(), t.view(), t.view());
