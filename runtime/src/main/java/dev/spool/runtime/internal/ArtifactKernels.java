@@ -8,17 +8,15 @@ import dev.spool.runtime.internal.cpu.KernelKey;
 import dev.spool.runtime.internal.cpu.KernelLayout;
 import dev.spool.runtime.internal.cpu.KernelProvider;
 import dev.spool.runtime.internal.cpu.KernelWarmup;
+import dev.spool.runtime.internal.cpu.TieredKernels;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The kernels of an artifact: class files compiled when the artifact was written, each defined in
  * a class loader of its own the first time a program needs it, and warmed up once on a background
- * thread while its scalar form serves (see {@link TieredKernel}). Nothing is
+ * thread while its scalar form serves (see {@link TieredKernels}). Nothing is
  * generated or compiled here; a kernel the artifact does not have (a layout the compiler did not
  * foresee for some sizes) is an {@link ArtifactException} that says which sizes to fix instead.
  */
@@ -34,28 +32,10 @@ public final class ArtifactKernels implements KernelProvider {
 
     private final String artifact;
     private final Map<String, Entry> entries;
-    /** Kernels ready to serve: scalar ones, and vector ones proven at compiled speed (or served without a scalar form). */
+    /** Kernels ready to serve: scalar ones, and vector ones that have no scalar form. */
     private final ConcurrentHashMap<String, CpuKernel> defined = new ConcurrentHashMap<>();
-    /** Vector kernels defined and warmed ahead of need, not yet proven faster than their scalar form. */
-    private final ConcurrentHashMap<String, CpuKernel> candidates = new ConcurrentHashMap<>();
-    /** Vector kernels that did not prove themselves within the budget: their scalar forms serve for good. */
-    private final java.util.Set<String> unproven = ConcurrentHashMap.newKeySet();
-    /**
-     * How long a vector kernel may take to prove itself faster than its scalar form: C2 compiles one
-     * within a second on an idle machine; the limit bounds the core the warm-up thread takes from a
-     * busy one.
-     */
-    private static final long PROOF_BUDGET_NANOS = 4_000_000_000L;
-    /** One daemon thread that loads BLAS and warms kernels, in the order they were asked for; it ends when idle. */
-    private final ThreadPoolExecutor warmer = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-        Thread t = new Thread(r, "spool-kernel-warmup");
-        t.setDaemon(true);
-        return t;
-    });
-
-    {
-        warmer.allowCoreThreadTimeOut(true);   // a service that loads many models keeps no idle thread per model
-    }
+    /** Vector kernels with a scalar form, and the thread that loads BLAS and warms kernels. */
+    private final TieredKernels tiers = new TieredKernels("spool-kernel-warmup", TieredKernels.PROOF_BUDGET_NANOS);
 
     public ArtifactKernels(String artifact, Map<String, Entry> entries) {
         this.artifact = artifact;
@@ -77,45 +57,13 @@ public final class ArtifactKernels implements KernelProvider {
         String scalarKey = KernelKey.of(k, layout, 0);
         Entry scalar = KernelWarmup.ENABLED && e.lanes() > 0 ? entries.get(scalarKey) : null;
         if (scalar == null) {
-            return new Prepared(once(defined, key, () -> candidates.containsKey(key) ? candidates.get(key) : warmed(e, layout, elementSizes)), e.source());
+            return new Prepared(TieredKernels.once(defined, key, () -> {
+                CpuKernel early = tiers.prepared(key);
+                return early != null ? early : warmed(e, layout, elementSizes);
+            }), e.source());
         }
-        // A Vector API kernel runs 50-100x slower than compiled until C2 has it, which takes longer
-        // than a whole first run; the scalar form of the same kernel (the same bits: both compute
-        // every element with the same float operations) reaches C1 within milliseconds. So the
-        // scalar one serves until the vector one runs faster than it, and then the vector one takes
-        // over; one that does not within the budget is never served by this program.
-        CpuKernel scalarKernel = once(defined, scalarKey, () -> define(scalar.classFile()));
-        if (unproven.contains(key)) {
-            return new Prepared(scalarKernel, e.source());
-        }
-        TieredKernel tiered = new TieredKernel(scalarKernel);
-        warmer.execute(() -> {
-            CpuKernel vector = once(candidates, key, () -> warmed(e, layout, elementSizes));
-            if (defined.get(key) == vector || !unproven.contains(key)
-                    && KernelWarmup.warmAgainst(vector, scalarKernel, e.lanes(), layout, elementSizes, PROOF_BUDGET_NANOS)) {
-                defined.putIfAbsent(key, vector);
-                tiered.upgrade(vector);
-            } else {
-                unproven.add(key);   // a later binding of the same kernel does not spend another budget on it
-            }
-        });
-        return new Prepared(tiered, e.source());
-    }
-
-    /**
-     * The kernel of this key, made by {@code make} if no thread has made it yet. Made outside the
-     * map's locks: a warm-up takes up to hundreds of milliseconds, and a lock held that long would
-     * stall the other thread's lookups of unrelated keys that share its bin. Two threads may
-     * rarely both make one; the first stored wins.
-     */
-    private static CpuKernel once(ConcurrentHashMap<String, CpuKernel> map, String key, java.util.function.Supplier<CpuKernel> make) {
-        CpuKernel k = map.get(key);
-        if (k != null) {
-            return k;
-        }
-        CpuKernel made = make.get();
-        CpuKernel raced = map.putIfAbsent(key, made);
-        return raced != null ? raced : made;
+        CpuKernel scalarKernel = TieredKernels.once(defined, scalarKey, () -> define(scalar.classFile()));
+        return new Prepared(tiers.serve(key, scalarKernel, () -> warmed(e, layout, elementSizes), e.lanes(), layout, elementSizes), e.source());
     }
 
     private CpuKernel warmed(Entry e, KernelLayout layout, int[] elementSizes) {
@@ -136,7 +84,7 @@ public final class ArtifactKernels implements KernelProvider {
         if (!KernelWarmup.ENABLED) {
             return;
         }
-        warmer.execute(() -> {
+        tiers.execute(() -> {
             Blas.preload();
             for (Map.Entry<String, Entry> en : entries.entrySet()) {
                 Entry e = en.getValue();
@@ -155,7 +103,11 @@ public final class ArtifactKernels implements KernelProvider {
                 if (!en.getKey().startsWith(KernelKey.layoutPart(layout, maxFloatLanes) + " expr ")) {
                     continue;   // another innermost length's choice of width
                 }
-                once(e.lanes() > 0 ? candidates : defined, en.getKey(), () -> warmed(e, layout, e.elementSizes()));
+                if (e.lanes() > 0) {
+                    tiers.prepare(en.getKey(), () -> warmed(e, layout, e.elementSizes()));
+                } else {
+                    TieredKernels.once(defined, en.getKey(), () -> warmed(e, layout, e.elementSizes()));
+                }
             }
         });
     }

@@ -464,4 +464,78 @@ class VectorRowsTest {
         float[] nan = {2f, Float.NaN, 3f};
         assertTrue(Double.isNaN(VectorRows.sumOfLogs(nan, 3, 28)));
     }
+
+    /**
+     * The scalar forms, which serve until the vector forms are compiled and proven (see
+     * {@link VectorRows}), give the same bits as the vector forms: every output float, the loss and
+     * the row sums, over blocks of rows (300 rows span several staging blocks), with rows of large
+     * logits, of -inf entries and of a NaN among ordinary ones.
+     */
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("positiveLengths")
+    void scalarFormsHaveTheBitsOfTheVectorForms(int n) {
+        assumeVectors();
+        Random rnd = new Random(700 + n);
+        for (int rows : new int[] {1, 5, 300}) {
+            int logits = 3;
+            int out = logits + rows * n + 7;
+            int floats = out + rows * n + 3 * L + 16;
+            ByteBuffer start = arena(floats);
+            randomRows(start, rnd, logits, n, rows, n, 4);
+            if (rows > 3) {
+                start.putFloat(4 * logits, 95f);                                   // exp overflows unless shifted
+                start.putFloat(4 * (logits + n + n / 2), Float.NEGATIVE_INFINITY);
+                start.putFloat(4 * (logits + 2 * n + n - 1), Float.NaN);
+            }
+            int[] target = rnd.ints(rows, 0, n).toArray();
+            String what = "n=" + n + " rows=" + rows;
+            for (boolean loss : new boolean[] {false, true}) {
+                ByteBuffer[] m = {copy(start), copy(start)};
+                float[][] sums = {new float[rows], new float[rows]};
+                double[] total = new double[2];
+                for (int f = 0; f < 2; f++) {
+                    total[f] = VectorRows.crossEntropyGrad(new VectorRows.Staged(n, rows), m[f], 4 * logits, 4 * out, rows, n, target, 0.75f, loss, sums[f], f == 0);
+                }
+                assertSameBits(m[0], m[1], "cross_entropy_grad " + what + " loss=" + loss);
+                assertEquals(Double.doubleToLongBits(total[0]), Double.doubleToLongBits(total[1]), "cross_entropy_grad loss, " + what);
+                assertSameBits(sums[0], sums[1], "cross_entropy_grad sums, " + what);
+                for (int f = 0; f < 2; f++) {
+                    total[f] = VectorRows.crossEntropy(m[f], 4 * logits, rows, n, target, sums[f], f == 0);
+                }
+                assertEquals(Double.doubleToLongBits(total[0]), Double.doubleToLongBits(total[1]), "cross_entropy, " + what);
+                assertSameBits(sums[0], sums[1], "cross_entropy sums, " + what);
+                for (int f = 0; f < 2; f++) {
+                    VectorRows.softmax(m[f], 4 * logits, 4 * n, 4 * out, 4 * n, rows, n, loss, f == 0);
+                }
+                assertSameBits(m[0], m[1], (loss ? "log_softmax " : "softmax ") + what);
+                double[][] acc = {new double[n], new double[n]};
+                for (int f = 0; f < 2; f++) {
+                    VectorRows.columnSums(m[f], 4 * logits, 4 * n, rows, n, acc[f], new float[L], f == 0);
+                    VectorRows.addRow(m[f], 4 * logits, 4 * out, n, f == 0);
+                }
+                for (int j = 0; j < n; j++) {
+                    assertEquals(Double.doubleToLongBits(acc[0][j]), Double.doubleToLongBits(acc[1][j]), "column sum " + j + ", " + what);
+                }
+                assertSameBits(m[0], m[1], "add_row " + what);
+            }
+        }
+    }
+
+    private static ByteBuffer copy(ByteBuffer m) {
+        ByteBuffer c = ByteBuffer.allocateDirect(m.capacity()).order(ByteOrder.LITTLE_ENDIAN);
+        c.put(m.duplicate().clear());
+        return c.clear();
+    }
+
+    private static void assertSameBits(ByteBuffer vector, ByteBuffer scalar, String what) {
+        for (int i = 0; i < vector.capacity() / 4; i++) {
+            assertEquals(Float.floatToIntBits(vector.getFloat(4 * i)), Float.floatToIntBits(scalar.getFloat(4 * i)), what + ": float " + i + " (lanes " + L + ")");
+        }
+    }
+
+    private static void assertSameBits(float[] vector, float[] scalar, String what) {
+        for (int i = 0; i < vector.length; i++) {
+            assertEquals(Float.floatToIntBits(vector[i]), Float.floatToIntBits(scalar[i]), what + ": " + i);
+        }
+    }
 }

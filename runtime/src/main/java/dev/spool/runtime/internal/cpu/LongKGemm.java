@@ -251,7 +251,7 @@ final class LongKGemm {
             long t1 = System.nanoTime();
             g.accumulate(0, m, CHUNK * m, n, 0, CHUNK, c, false);
             long t2 = System.nanoTime();
-            faster = t1 - t0 <= t2 - t1 ? faster + 1 : 0;
+            faster = ProvenVectorForm.proves(t1 - t0, t2 - t1) ? faster + 1 : 0;
         }
     }
 }

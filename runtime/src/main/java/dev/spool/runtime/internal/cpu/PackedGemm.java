@@ -434,7 +434,7 @@ public final class PackedGemm implements Exec {
             long t1 = System.nanoTime();
             multiplyScalar(a, packed, c, m, kLong, panels, 0, panels);
             long t2 = System.nanoTime();
-            faster = t1 - t0 <= t2 - t1 ? faster + 1 : 0;
+            faster = ProvenVectorForm.proves(t1 - t0, t2 - t1) ? faster + 1 : 0;
         }
         // Past the budget C2 has compiled it whatever the timings said (a busy machine): it serves anyway.
     }

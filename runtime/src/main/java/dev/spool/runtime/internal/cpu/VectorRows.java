@@ -17,6 +17,13 @@ import java.nio.ByteOrder;
  * row's remainder are one full vector where the next row is written later, else scalar. Only
  * referenced when {@link VectorSupport#floatLanes()} is non-zero, so JVMs without
  * {@code jdk.incubator.vector} never load it.
+ *
+ * <p>Every kernel has a scalar form with the same bits (the same float operations per element, the
+ * vector lanes' partial sums kept in an array of L floats and reduced in lane order, as the Vector
+ * API's ADD reduction does in every tier). It serves until a background thread has brought the
+ * vector form to C2 and proven it faster ({@link ProvenVectorForm}): before that, every vector
+ * operation is an allocating library call, and the first training step of the d2l model spent 1.4
+ * of its 2.3 s in the cross-entropy gradient.
  */
 public final class VectorRows {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -46,26 +53,31 @@ public final class VectorRows {
     private VectorRows() {
     }
 
-    private static boolean warming;
+    private static final ProvenVectorForm VECTOR = new ProvenVectorForm("spool-rows-warmup", VectorRows::warm);
 
     /**
-     * Starts, once per JVM, a daemon thread that runs the row kernels (cross-entropy and its
-     * gradient, softmax and log-softmax, column sums) on scratch rows a few thousand times, so that
-     * C2 compiles them before the program needs them. A training step calls the cross-entropy
-     * gradient once, and by use alone it stayed in C1 for seconds while C2's queue was busy with
-     * the generated kernels: a Vector API method in C1 allocates on every operation, and the
-     * gradient of 1,120 rows took 4–7 ms instead of 0.1. Row counts and widths vary (28 and 37
-     * classes: a remainder; 64: none), so C2 sees every branch and does not compile a trap.
-     * Does nothing when warm-up is off ({@code -Dspool.warmup=false}).
+     * Starts, once per JVM, the daemon thread that brings the vector forms to C2 and proves them
+     * faster than the scalar ones, when a program that uses them is prepared. A training step calls
+     * the cross-entropy gradient once, and by use alone it stayed in C1 for seconds while C2's queue
+     * was busy with the generated kernels. Does nothing when warm-up is off
+     * ({@code -Dspool.warmup=false}: the vector forms serve at once).
      */
-    public static synchronized void warmUp() {
-        if (warming || !KernelWarmup.ENABLED) {
-            return;
-        }
-        warming = true;
-        KernelWarmup.inBackground("spool-rows-warmup", VectorRows::warm);
+    public static void warmUp() {
+        VECTOR.start();
     }
 
+    /** Whether the vector forms serve (see {@link ProvenVectorForm}). */
+    static boolean vector() {
+        return VECTOR.ready();
+    }
+
+    /**
+     * Runs the vector forms on scratch rows until C2 has compiled them, then both forms, timed
+     * alternately, until the vector ones run at least twice as fast twice in a row (compiled, they
+     * are 5–10× faster; in C1 they are slower, and a bare "not slower" was once met by a vector
+     * form still half in C1). Row counts and widths vary (28 and 37 classes: a remainder; 64: none),
+     * so C2 sees every branch and does not compile a trap.
+     */
     private static void warm() {
         int rows = 96;
         int[] widths = {28, 37, 64};
@@ -77,19 +89,32 @@ public final class VectorRows {
         float[] sums = new float[rows];
         double[] acc = new double[64];
         float[] scratch = new float[L];
-        int out = 4 * rows * 64;
-        long deadline = System.nanoTime() + 3_000_000_000L;
-        for (int call = 0; call < 3000 && System.nanoTime() < deadline; call++) {
-            int n = widths[call % widths.length];
-            int r = rows - call % 3;
-            for (int i = 0; i < r; i++) {
-                target[i] = (i * 7) % n;
+        long deadline = System.nanoTime() + 4_000_000_000L;
+        int faster = 0;
+        for (int round = 0; faster < 2 && System.nanoTime() < deadline; round++) {
+            for (int call = 0; call < 30; call++) {
+                all(m, rows - call % 3, widths[call % widths.length], target, sums, acc, scratch, call % 2 == 0, true);
             }
-            crossEntropyGrad(m, 0, out, r, n, target, 1f / r, call % 2 == 0, sums);
-            crossEntropy(m, 0, r, n, target, sums);
-            softmax(m, 0, 4 * n, out, 4 * n, r, n, call % 2 == 0);
-            columnSums(m, 0, 4 * n, r, n, acc, scratch);
+            long t0 = System.nanoTime();
+            all(m, rows, 28, target, sums, acc, scratch, true, true);
+            long t1 = System.nanoTime();
+            all(m, rows, 28, target, sums, acc, scratch, true, false);
+            long t2 = System.nanoTime();
+            faster = ProvenVectorForm.proves(t1 - t0, t2 - t1) ? faster + 1 : 0;
         }
+    }
+
+    /** One call of each row kernel on r rows of n classes, in the vector or the scalar form. */
+    private static void all(ByteBuffer m, int r, int n, int[] target, float[] sums, double[] acc, float[] scratch, boolean flag, boolean vector) {
+        int out = 4 * 96 * 64;
+        for (int i = 0; i < r; i++) {
+            target[i] = (i * 7) % n;
+        }
+        crossEntropyGrad(new Staged(n, r), m, 0, out, r, n, target, 1f / r, flag, sums, vector);
+        crossEntropy(m, 0, r, n, target, sums, vector);
+        softmax(m, 0, 4 * n, out, 4 * n, r, n, flag, vector);
+        columnSums(m, 0, 4 * n, r, n, acc, scratch, vector);
+        addRow(m, 0, out, n, vector);
     }
 
     /**
@@ -97,6 +122,10 @@ public final class VectorRows {
      * strides in bytes). Sums accumulate in float within a row.
      */
     public static void softmax(ByteBuffer m, int in, int inRow, int out, int outRow, int rows, int n, boolean log) {
+        softmax(m, in, inRow, out, outRow, rows, n, log, vector());
+    }
+
+    static void softmax(ByteBuffer m, int in, int inRow, int out, int outRow, int rows, int n, boolean log, boolean vector) {
         int outEnd = out + (rows - 1) * outRow + 4 * n;
         // Spilling into the next row is only safe when that row is written later and was not an input
         // still to be read (no overlap of the input rows with the output rows).
@@ -104,25 +133,25 @@ public final class VectorRows {
         Staged rowsOf = new Staged(n, rows);
         for (int r0 = 0; r0 < rows; r0 += rowsOf.block) {
             int r1 = Math.min(rows, r0 + rowsOf.block);
-            rowsOf.exponentials(m, in, inRow, r0, r1);
+            rowsOf.exponentials(m, in, inRow, r0, r1, vector);
             for (int r = r0; r < r1; r++) {
                 int q = out + r * outRow;
                 boolean spill = contiguous && r + 1 < rows && mayStoreFullRemainder(q, n, outEnd);
-                float s = rowsOf.sum(r - r0);
+                float s = rowsOf.sum(r - r0, vector);
                 if (log) {
                     float lse = rowsOf.max[r - r0] + (float) Math.log(s);
-                    scaleOrShift(m, in + r * inRow, q, n, 1, -lse);
+                    scaleOrShift(m, in + r * inRow, q, n, 1, -lse, vector);
                 } else {
-                    rowsOf.store(m, r - r0, q, 1 / s, spill);
+                    rowsOf.store(m, r - r0, q, 1 / s, spill, vector);
                 }
             }
         }
     }
 
     /** q[j] = p[j] * scale + shift over one row, the remainder in scalar fused multiply-adds (the same rounding). */
-    private static void scaleOrShift(ByteBuffer m, int p, int q, int n, float scale, float shift) {
+    private static void scaleOrShift(ByteBuffer m, int p, int q, int n, float scale, float shift, boolean vector) {
         int j = 0;
-        for (; j + L <= n; j += L) {
+        for (; vector && j + L <= n; j += L) {
             FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).fma(scale, shift).intoByteBuffer(m, q + 4 * j, LE);
         }
         for (; j < n; j++) {
@@ -145,13 +174,17 @@ public final class VectorRows {
      * float per row).
      */
     static double crossEntropy(ByteBuffer m, int logits, int rows, int n, int[] target, float[] sums) {
+        return crossEntropy(m, logits, rows, n, target, sums, vector());
+    }
+
+    static double crossEntropy(ByteBuffer m, int logits, int rows, int n, int[] target, float[] sums, boolean vector) {
         Staged rowsOf = new Staged(n, rows);
         double total = 0;
         for (int r0 = 0; r0 < rows; r0 += rowsOf.block) {
             int r1 = Math.min(rows, r0 + rowsOf.block);
-            rowsOf.exponentials(m, logits, 4 * n, r0, r1);
+            rowsOf.exponentials(m, logits, 4 * n, r0, r1, vector);
             for (int r = r0; r < r1; r++) {
-                sums[r] = rowsOf.sum(r - r0);
+                sums[r] = rowsOf.sum(r - r0, vector);
                 total += rowsOf.max[r - r0] - m.getFloat(logits + 4 * (r * n + target[r]));
             }
         }
@@ -240,7 +273,11 @@ public final class VectorRows {
         }
 
         /** Rows [r0, r1) from byte address {@code at} (byte row stride {@code rowStride}): exp(row − max(row)) and max. */
-        void exponentials(ByteBuffer m, int at, int rowStride, int r0, int r1) {
+        void exponentials(ByteBuffer m, int at, int rowStride, int r0, int r1, boolean vector) {
+            if (!vector) {
+                exponentialsScalar(m, at, rowStride, r0, r1);
+                return;
+            }
             // No vector lives across a loop iteration or meets another at a branch: JDK 17's C2 boxes
             // such vectors (an allocation per row); running maxima and sums go through {@code lanes}.
             FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
@@ -275,8 +312,39 @@ public final class VectorRows {
             expInPlace(x, (r1 - r0) * padded);
         }
 
+        /** {@link #exponentials} in scalar code: max is exact in any order, the rest is per element. */
+        private void exponentialsScalar(ByteBuffer m, int at, int rowStride, int r0, int r1) {
+            for (int r = r0; r < r1; r++) {
+                int p = at + r * rowStride;
+                int base = (r - r0) * padded;
+                float rowMax = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < padded; j++) {
+                    float v = j < n ? m.getFloat(p + 4 * j) : Float.NEGATIVE_INFINITY;
+                    x[base + j] = v;
+                    rowMax = Math.max(rowMax, v);
+                }
+                max[r - r0] = rowMax;
+                for (int j = 0; j < padded; j++) {
+                    x[base + j] = FloatMath.exp(x[base + j] - rowMax);
+                }
+            }
+        }
+
         /** Σ of staged row r's exponentials: vector partial sums (through {@code lanes}, see above) reduced at the end. */
-        float sum(int r) {
+        float sum(int r, boolean vector) {
+            if (!vector) {
+                java.util.Arrays.fill(lanes, 0f);
+                for (int j = 0; j < padded; j += L) {
+                    for (int k = 0; k < L; k++) {
+                        lanes[k] += x[r * padded + j + k];
+                    }
+                }
+                float total = 0f;   // the ADD reduction's order: lane 0 first, from 0
+                for (int k = 0; k < L; k++) {
+                    total += lanes[k];
+                }
+                return total;
+            }
             ZERO.intoArray(lanes, 0);
             for (int j = 0; j < padded; j += L) {
                 FloatVector.fromArray(S, lanes, 0).lanewise(VectorOperators.ADD, FloatVector.fromArray(S, x, r * padded + j)).intoArray(lanes, 0);
@@ -285,7 +353,13 @@ public final class VectorRows {
         }
 
         /** Staged row r times scale to byte address q; {@code spill}: the remainder may be stored as a full vector (else lane by lane, the same products). */
-        void store(ByteBuffer m, int r, int q, float scale, boolean spill) {
+        void store(ByteBuffer m, int r, int q, float scale, boolean spill, boolean vector) {
+            if (!vector) {
+                for (int j = 0; j < n; j++) {
+                    m.putFloat(q + 4 * j, x[r * padded + j] * scale);
+                }
+                return;
+            }
             FloatVector k = FloatVector.broadcast(S, scale);
             int j = 0;
             for (; j + L <= n; j += L) {
@@ -308,11 +382,16 @@ public final class VectorRows {
      * row stride; blocks of rows are summed in float vectors and added to the double accumulators.
      */
     static void columnSums(ByteBuffer m, int p, int rowStride, int rows, int n, double[] acc, float[] scratch) {
+        columnSums(m, p, rowStride, rows, n, acc, scratch, vector());
+    }
+
+    /** The scalar form is the remainder's loop for every column: each lane's sum is the same chain of adds. */
+    static void columnSums(ByteBuffer m, int p, int rowStride, int rows, int n, double[] acc, float[] scratch, boolean vector) {
         final int block = 256;
         for (int r0 = 0; r0 < rows; r0 += block) {
             int r1 = Math.min(rows, r0 + block);
             int j = 0;
-            for (; j + L <= n; j += L) {
+            for (; vector && j + L <= n; j += L) {
                 // One vector of sums kept in scratch, not a loop-carried vector: C2 has boxed such a
                 // vector on every row (once the JVM had run vector code of several shapes).
                 ZERO.intoArray(scratch, 0);
@@ -336,8 +415,12 @@ public final class VectorRows {
 
     /** dst[j] += src[j] over n floats. */
     static void addRow(ByteBuffer m, int src, int dst, int n) {
+        addRow(m, src, dst, n, vector());
+    }
+
+    static void addRow(ByteBuffer m, int src, int dst, int n, boolean vector) {
         int j = 0;
-        for (; j + L <= n; j += L) {
+        for (; vector && j + L <= n; j += L) {
             FloatVector.fromByteBuffer(S, m, dst + 4 * j, LE).add(FloatVector.fromByteBuffer(S, m, src + 4 * j, LE))
                     .intoByteBuffer(m, dst + 4 * j, LE);
         }
@@ -348,10 +431,12 @@ public final class VectorRows {
 
     /** n floats of value v from byte address p. */
     static void fill(ByteBuffer m, int p, int n, float v) {
-        FloatVector b = FloatVector.broadcast(S, v);
         int j = 0;
-        for (; j + L <= n; j += L) {
-            b.intoByteBuffer(m, p + 4 * j, LE);
+        if (vector()) {
+            FloatVector b = FloatVector.broadcast(S, v);
+            for (; j + L <= n; j += L) {
+                b.intoByteBuffer(m, p + 4 * j, LE);
+            }
         }
         for (; j < n; j++) {
             m.putFloat(p + 4 * j, v);
@@ -366,26 +451,31 @@ public final class VectorRows {
      * row (written after it), unless that would reach past the last row or into the logits.
      */
     public static double crossEntropyGrad(ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss, float[] sums) {
-        return crossEntropyGrad(new Staged(n, rows), m, logits, out, rows, n, target, scale, loss, sums);
+        return crossEntropyGrad(new Staged(n, rows), m, logits, out, rows, n, target, scale, loss, sums, vector());
     }
 
     /** As above, staging through {@code rowsOf} (made for n classes), so that repeated calls allocate nothing. */
     static double crossEntropyGrad(Staged rowsOf, ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss, float[] sums) {
+        return crossEntropyGrad(rowsOf, m, logits, out, rows, n, target, scale, loss, sums, vector());
+    }
+
+    static double crossEntropyGrad(Staged rowsOf, ByteBuffer m, int logits, int out, int rows, int n, int[] target, float scale, boolean loss, float[] sums,
+            boolean vector) {
         int outEnd = out + 4 * rows * n;
         boolean apart = outEnd <= logits || logits + 4 * rows * n <= out;
         double total = 0;
         for (int r0 = 0; r0 < rows; r0 += rowsOf.block) {
             int r1 = Math.min(rows, r0 + rowsOf.block);
-            rowsOf.exponentials(m, logits, 4 * n, r0, r1);
+            rowsOf.exponentials(m, logits, 4 * n, r0, r1, vector);
             for (int r = r0; r < r1; r++) {
                 int q = out + 4 * r * n;
-                float s = rowsOf.sum(r - r0);
+                float s = rowsOf.sum(r - r0, vector);
                 if (loss) {
                     // Read before the row's gradient is stored: out may be the logits' own memory.
                     sums[r] = s;
                     total += rowsOf.max[r - r0] - m.getFloat(logits + 4 * (r * n + target[r]));
                 }
-                rowsOf.store(m, r - r0, q, scale / s, apart && r + 1 < rows && mayStoreFullRemainder(q, n, outEnd));
+                rowsOf.store(m, r - r0, q, scale / s, apart && r + 1 < rows && mayStoreFullRemainder(q, n, outEnd), vector);
                 int at = q + 4 * target[r];
                 m.putFloat(at, m.getFloat(at) - scale);
             }

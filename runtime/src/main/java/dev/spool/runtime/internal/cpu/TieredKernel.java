@@ -1,13 +1,11 @@
-package dev.spool.runtime.internal;
-
-import dev.spool.runtime.internal.cpu.CpuKernel;
+package dev.spool.runtime.internal.cpu;
 
 import java.nio.ByteBuffer;
 
 /**
- * A kernel that starts as one implementation and moves to a faster one when it is ready: an
- * artifact's scalar kernel serves the first runs while the Vector API form of the same kernel is
- * warmed up on another thread. Both compute every element with the same float operations, so the
+ * A kernel that starts as one implementation and moves to a faster one when it is ready: a
+ * kernel's scalar form serves the first runs while the Vector API form of the same kernel is
+ * warmed up on another thread ({@link TieredKernels}). Both compute every element with the same float operations, so the
  * switch does not change a single bit; a run that is under way when it happens may use either.
  */
 final class TieredKernel implements CpuKernel {
