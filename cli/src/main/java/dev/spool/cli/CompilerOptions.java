@@ -24,7 +24,7 @@ final class CompilerOptions {
 
     @Option(names = "--passes", split = ",", paramLabel = "NAME",
             description = "Run exactly these compiler passes, in this order (verify always runs first): graph passes verify, simplify, merge-matmuls,"
-                    + " pushout, sink, unroll, fusion, dce; Program passes gemm-bias, xent-grad, linear-xent, kernel-split, inplace-carries, memplan (last).")
+                    + " pushout, sink, unroll, fusion, dce; Program passes gemm-bias, xent-grad, linear-xent, kernel-split, inplace-carries, carry-stack, memplan (last).")
     List<String> passes;
 
     @Option(names = "--no-pass", split = ",", paramLabel = "NAME", description = "Turn compiler passes off by name.")
@@ -59,6 +59,9 @@ final class CompilerOptions {
 
     @Option(names = "--no-inplace-carries", description = "Turn writing scan carries in place (no copy per step) off.")
     boolean noInplaceCarries;
+
+    @Option(names = "--no-carry-stack", description = "Turn keeping scan carries in their stacked history (no history copy per step) off.")
+    boolean noCarryStack;
 
     @Option(names = "--no-memplan", description = "Turn memory planning (buffer reuse, in-place kernels) off.")
     boolean noMemplan;
@@ -97,6 +100,7 @@ final class CompilerOptions {
             addIf(off, noLinearXent, "linear-xent");
             addIf(off, noKernelSplit, "kernel-split");
             addIf(off, noInplaceCarries, "inplace-carries");
+            addIf(off, noCarryStack, "carry-stack");
             addIf(off, noMemplan, Pipeline.MEMORY_PLANNING);
             return off.isEmpty() ? p : p.without(off);
         } catch (IllegalArgumentException e) {

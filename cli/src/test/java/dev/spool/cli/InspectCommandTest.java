@@ -44,13 +44,13 @@ class InspectCommandTest {
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("2 scans"), r[1]);
         assertTrue(r[1].contains("passes: [verify, simplify, merge-matmuls, sink, simplify, simplify, fusion, gemm-bias, xent-grad, linear-xent, kernel-split, inplace-carries,"
-                + " memplan]"), r[1]);
+                + " carry-stack, memplan]"), r[1]);
         // Both stages, pass by pass: the graph stage, then the program for B=2, T=3 after lowering and each Program pass.
         String out = r[1];
         int stage2 = out.indexOf("-- program stage for B=2, T=3");
         assertTrue(out.indexOf("-- graph stage") < stage2 && out.indexOf("== after fusion") < stage2, out);
         int at = stage2;
-        for (String pass : new String[] {"lowering", "gemm-bias", "xent-grad", "linear-xent", "kernel-split", "inplace-carries", "memplan"}) {
+        for (String pass : new String[] {"lowering", "gemm-bias", "xent-grad", "linear-xent", "kernel-split", "inplace-carries", "carry-stack", "memplan"}) {
             int next = out.indexOf("== program after " + pass + ":", at);
             assertTrue(next > at, "no program after " + pass + " in\n" + out);
             at = next;
@@ -58,7 +58,7 @@ class InspectCommandTest {
         assertTrue(out.substring(at).contains("(arena "), "after memplan the buffers have arena offsets");
         String[] bad = run("inspect", "--no-pass", "fuse");
         assertEquals("2", bad[0]);
-        assertTrue(bad[2].contains("unknown pass 'fuse'; passes are [dce, fusion, gemm-bias, inplace-carries, kernel-split, linear-xent, memplan, merge-matmuls, pushout, simplify, sink, unroll,"
+        assertTrue(bad[2].contains("unknown pass 'fuse'; passes are [carry-stack, dce, fusion, gemm-bias, inplace-carries, kernel-split, linear-xent, memplan, merge-matmuls, pushout, simplify, sink, unroll,"
                 + " verify, xent-grad]"), bad[2]);
     }
 

@@ -1,6 +1,7 @@
 package dev.spool.compiler;
 
 import dev.spool.compiler.lower.GemmBiasEpilogue;
+import dev.spool.compiler.lower.CarryStack;
 import dev.spool.compiler.lower.InPlaceCarries;
 import dev.spool.compiler.lower.Lowering;
 import dev.spool.compiler.lower.MemoryPlanning;
@@ -39,7 +40,7 @@ import java.util.function.Supplier;
  * comes before fusion so that fusion sees across the copied steps), lowering to the reference
  * {@link Program}, then the Program passes:
  * <pre>
- * [unroll → simplify → fusion] → lowering → gemm-bias → xent-grad → linear-xent → kernel-split → inplace-carries → memplan
+ * [unroll → simplify → fusion] → lowering → gemm-bias → xent-grad → linear-xent → kernel-split → inplace-carries → carry-stack → memplan
  * </pre>
  * {@link ProgramVerifier} checks the program after lowering and after every Program pass. With
  * every optimising pass off ({@code --passes verify}) the result is the reference program.
@@ -72,6 +73,7 @@ public final class Pipeline {
         PROGRAM_PASSES.put("linear-xent", LinearCrossEntropyFusion::new);
         PROGRAM_PASSES.put("kernel-split", SplitKernels::new);
         PROGRAM_PASSES.put("inplace-carries", InPlaceCarries::new);
+        PROGRAM_PASSES.put("carry-stack", CarryStack::new);
         PROGRAM_PASSES.put(MEMORY_PLANNING, MemoryPlanning::new);
     }
 

@@ -1,6 +1,7 @@
 package dev.spool.compiler;
 
 import dev.spool.compiler.TestPrograms.Cell;
+import dev.spool.compiler.lower.CarryStack;
 import dev.spool.compiler.lower.GemmBiasEpilogue;
 import dev.spool.compiler.lower.InPlaceCarries;
 import dev.spool.compiler.lower.LinearCrossEntropyFusion;
@@ -111,6 +112,13 @@ class PassGoldenTest {
     void theRnnCarryIsWrittenInPlace() {
         Program p = reference(TestPrograms.cellScan(Cell.RNN));
         golden("inplace-carries-rnn", p, apply(new InPlaceCarries(), p));
+    }
+
+    @Test
+    void theRnnTrainingCarryLivesInItsHistory() {
+        Graph fwd = TestPrograms.cellScan(Cell.RNN, true);
+        Program p = apply(new InPlaceCarries(), reference(Grad.of(fwd, "loss", List.of("w_ih", "w_hh"))));
+        golden("carry-stack-rnn-grad", p, apply(new CarryStack(), p));
     }
 
     @Test

@@ -74,6 +74,11 @@ final class RecurrentGraphs {
      * and h0 ("grad.w_ih", ...).
      */
     static Graph graph(Cell cell, DType t, int input, int hidden, boolean training) {
+        return graph(cell, t, input, hidden, training, false, false);
+    }
+
+    /** As above, the scan reversed and/or masked by per-row lengths (an I64 input "lengths" of shape (B)). */
+    static Graph graph(Cell cell, DType t, int input, int hidden, boolean training, boolean reverse, boolean lengths) {
         var b = new Builder();
         Value xs = b.input("xs", t, "T", "B", input);
         Value h0 = b.input("h0", t, "B", hidden);
@@ -85,7 +90,11 @@ final class RecurrentGraphs {
         if (cell == Cell.LSTM) {
             init.add(b.input("c0", t, "B", hidden));
         }
-        ScanResult r = b.scan(ScanOptions.DEFAULT, init, List.of(xs), (cs, ss) -> {
+        ScanOptions options = reverse ? ScanOptions.DEFAULT.reverse() : ScanOptions.DEFAULT;
+        if (lengths) {
+            options = options.lengths(b.input("lengths", DType.I64, "B"));
+        }
+        ScanResult r = b.scan(options, init, List.of(xs), (cs, ss) -> {
             List<Value> next = step(b, cell, hidden, cs, ss.get(0), wIh, wHh, bIh, bHh);
             return Step.of(next, List.of(next.get(0)));
         });
