@@ -5,7 +5,6 @@ import dev.spool.runtime.internal.cpu.CpuKernel;
 import dev.spool.runtime.internal.cpu.KernelLayout;
 import dev.spool.runtime.internal.cpu.KernelProvider;
 import dev.spool.runtime.internal.cpu.KernelWarmup;
-import dev.spool.runtime.internal.cpu.TieredKernels;
 
 import org.codehaus.janino.SimpleCompiler;
 import org.codehaus.janino.util.ClassFile;
@@ -19,15 +18,12 @@ import java.util.concurrent.atomic.LongAdder;
  * The CPU backend's {@link KernelProvider}: generates each kernel's Java source
  * ({@link KernelSource}) and compiles it with Janino, once per distinct source for the life of the
  * JVM (kernels do not depend on sizes, so one LSTM cell kernel serves every batch size and sequence
- * length). A vector kernel's scalar form serves until a background thread has warmed the vector
- * form up and proven it faster ({@link TieredKernels}). An artifact writer takes the class bytes of the
+ * length), then warms it up ({@link KernelWarmup}). An artifact writer takes the class bytes of the
  * same compilation ({@link #classBytes}), so an artifact runs exactly the code the backend runs.
  */
 public final class KernelCompiler implements KernelProvider {
     /** The one instance: the cache is per JVM. */
-    public static final KernelCompiler INSTANCE = new KernelCompiler(KernelWarmup.ENABLED);
-    /** Vector kernels whose scalar forms serve until they are proven faster, for the life of the JVM. */
-    private static final TieredKernels TIERS = new TieredKernels("spool-kernel-warmup", TieredKernels.PROOF_BUDGET_NANOS);
+    public static final KernelCompiler INSTANCE = new KernelCompiler();
     private static final ConcurrentHashMap<String, CpuKernel> CACHE = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<String, byte[]> CLASS_FILES = new ConcurrentHashMap<>();
     /** Time spent in Janino and in warm-up, for the compile-stage timings of the scan-vs-unroll study. */
@@ -35,30 +31,13 @@ public final class KernelCompiler implements KernelProvider {
     private static final LongAdder WARM_NANOS = new LongAdder();
     private static final ThreadLocal<Map<String, CpuKernel>> PRIVATE = new ThreadLocal<>();
 
-    private final boolean tiered;
-
-    /** @param tiered whether vector kernels are served by their scalar forms until proven faster (on unless warm-up is off) */
-    KernelCompiler(boolean tiered) {
-        this.tiered = tiered;
+    private KernelCompiler() {
     }
 
-    /**
-     * A vector kernel is served by its scalar form until its vector form is proven faster
-     * ({@link TieredKernels}): without that, the first steps of a training run or the first runs of a
-     * program ran the Vector API code before C2 had compiled it, 50–100× slower than compiled. A
-     * kernel cache of the caller's own ({@link #uncached}) warms on the caller's thread instead,
-     * so that the scan-vs-unroll study can time the warm-up as a compile stage.
-     */
     @Override
     public Prepared kernel(Instr.Kernel k, KernelLayout layout, int maxFloatLanes, int[] elementSizes) {
         KernelSource.Code code = KernelSource.generate(k.expr(), layout, maxFloatLanes);
-        if (code.lanes() == 0 || !tiered || PRIVATE.get() != null) {
-            return new Prepared(compile(code, layout, elementSizes), code.source());
-        }
-        KernelSource.Code scalarCode = KernelSource.generate(k.expr(), layout, 0);
-        CpuKernel scalar = CACHE.computeIfAbsent(scalarCode.source(), s -> timedCook(s));
-        return new Prepared(TIERS.serve(code.source(), scalar, () -> compile(code, layout, elementSizes), code.lanes(), layout, elementSizes),
-                code.source());
+        return new Prepared(compile(code, layout, elementSizes), code.source());
     }
 
     /**
@@ -71,19 +50,14 @@ public final class KernelCompiler implements KernelProvider {
     }
 
     private static CpuKernel fresh(KernelSource.Code code, KernelLayout layout, int[] elementSizes) {
-        CpuKernel k = timedCook(code.source());
+        long t0 = System.nanoTime();
+        CpuKernel k = cook(code.source());
+        long t1 = System.nanoTime();
+        COOK_NANOS.add(t1 - t0);
         if (KernelWarmup.ENABLED) {
-            long t1 = System.nanoTime();
             KernelWarmup.warm(k, code.lanes(), layout, elementSizes);
             WARM_NANOS.add(System.nanoTime() - t1);
         }
-        return k;
-    }
-
-    private static CpuKernel timedCook(String source) {
-        long t0 = System.nanoTime();
-        CpuKernel k = cook(source);
-        COOK_NANOS.add(System.nanoTime() - t0);
         return k;
     }
 
