@@ -43,6 +43,11 @@ final class ProvenVectorForm {
         return false;
     }
 
+    /** Whether the vector form serves, without starting the warm-up (for code that does not need it proven to be worth it). */
+    boolean proven() {
+        return ready;
+    }
+
     /** Starts the warm-up now (once), e.g. when a program that will need the kernel is prepared. */
     synchronized void start() {
         if (warming || ready) {

@@ -429,10 +429,13 @@ public final class VectorRows {
         }
     }
 
-    /** n floats of value v from byte address p. */
+    /**
+     * n floats of value v from byte address p: vector stores once the row kernels are proven; a
+     * fill alone does not start their warm-up (a program of fills should not cost a core for seconds).
+     */
     static void fill(ByteBuffer m, int p, int n, float v) {
         int j = 0;
-        if (vector()) {
+        if (VECTOR.proven()) {
             FloatVector b = FloatVector.broadcast(S, v);
             for (; j + L <= n; j += L) {
                 b.intoByteBuffer(m, p + 4 * j, LE);
