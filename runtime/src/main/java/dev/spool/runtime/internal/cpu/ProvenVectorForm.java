@@ -5,7 +5,7 @@ package dev.spool.runtime.internal.cpu;
  * daemon thread runs a warm-up that brings the vector form to C2 and proves it at least twice as fast as
  * the scalar one (run by the interpreter or C1, a Vector API loop allocates per operation and runs
  * 50–100× slower); until then callers take the scalar form. At once when warm-up is off
- * ({@code -Dspool.warmup=false}). {@link PackedGemm} and {@link LongKGemm} each hold one.
+ * ({@code -Dspool.warmup=false}). {@link PackedGemm}, {@link LongKGemm} and {@link VectorRows} each hold one.
  *
  * <pre>{@code
  * static final ProvenVectorForm VECTOR = new ProvenVectorForm("spool-gemm-warmup", MyKernel::warm);
