@@ -15,8 +15,9 @@ import java.util.function.Supplier;
  * with the same float operations) reaches C1 within milliseconds. So the scalar form serves
  * ({@link TieredKernel}) while one daemon thread warms the vector form and times both alternately
  * ({@link KernelWarmup#warmAgainst}); the vector form takes over once it is at least as fast, and
- * one that does not get there within the budget is never served. Both the compiler's kernels and
- * an artifact's go through one of these.
+ * one that does not get there within the budget is never served. An artifact's kernels go through
+ * one of these ({@code ArtifactKernels}: the artifact ships both forms). The compiler's kernels do
+ * not: tried, it gave a first training epoch nothing and slowed a program's next runs (README).
  *
  * <pre>{@code
  * TieredKernels tiers = new TieredKernels("spool-kernel-warmup", TieredKernels.PROOF_BUDGET_NANOS);
