@@ -284,6 +284,17 @@ public final class VectorRows {
             for (int r = r0; r < r1; r++) {
                 int p = at + r * rowStride;
                 int base = (r - r0) * padded;
+                if (padded == 2 * L && n > L && p + 8 * L <= m.limit()) {
+                    // Two vectors a row, the second past the row's end: loaded, max and shift in registers.
+                    FloatVector v0 = FloatVector.fromByteBuffer(S, m, p, LE);
+                    FloatVector v1 = FloatVector.fromByteBuffer(S, m, p + 4 * L, LE).blend(negInf, outside);
+                    float top = v0.lanewise(VectorOperators.MAX, v1).reduceLanes(VectorOperators.MAX);
+                    max[r - r0] = top;
+                    FloatVector shift = FloatVector.broadcast(S, top);
+                    v0.lanewise(VectorOperators.SUB, shift).intoArray(x, base);
+                    v1.lanewise(VectorOperators.SUB, shift).intoArray(x, base + L);
+                    continue;
+                }
                 int j = 0;
                 for (; j + L <= n; j += L) {
                     FloatVector.fromByteBuffer(S, m, p + 4 * j, LE).intoArray(x, base + j);
