@@ -195,11 +195,11 @@ public final class CarryStack implements ProgramPass {
     }
 
     private static boolean reads(Instr ins, int b) {
-        return ins instanceof Instr.Loop l ? BufferUse.reads(l.body(), b) : ins.reads().stream().anyMatch(v -> v.buffer() == b);
+        return BufferUse.reads(List.of(ins), b);
     }
 
     private static boolean writes(Instr ins, int b) {
-        return ins instanceof Instr.Loop l ? BufferUse.writes(l.body(), b) : ins.writes().stream().anyMatch(v -> v.buffer() == b);
+        return BufferUse.writes(List.of(ins), b);
     }
 
     /** The kernel without its output {@code index} (a second store of a value it also stores elsewhere). */

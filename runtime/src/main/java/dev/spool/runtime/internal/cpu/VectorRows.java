@@ -284,8 +284,10 @@ public final class VectorRows {
             for (int r = r0; r < r1; r++) {
                 int p = at + r * rowStride;
                 int base = (r - r0) * padded;
-                if (padded == 2 * L && n > L && p + 8 * L <= m.limit()) {
-                    // Two vectors a row, the second past the row's end: loaded, max and shift in registers.
+                if (padded == 2 * L && p + 8 * L <= m.limit()) {
+                    // Two vectors a row (the character models' 28 classes on 16 lanes), the second
+                    // reaching past the row's end: loaded, max and shift in registers (max is exact, so
+                    // the same value as through {@code lanes} below, which the arena's last rows take).
                     FloatVector v0 = FloatVector.fromByteBuffer(S, m, p, LE);
                     FloatVector v1 = FloatVector.fromByteBuffer(S, m, p + 4 * L, LE).blend(negInf, outside);
                     float top = v0.lanewise(VectorOperators.MAX, v1).reduceLanes(VectorOperators.MAX);
@@ -309,19 +311,11 @@ public final class VectorRows {
                         }
                     }
                 }
-                float rowMax;
-                if (padded == 2 * L) {
-                    // Two vectors a row (the character models' 28 classes on 16 lanes): their lanewise
-                    // max reduced, without the round trip through {@code lanes} (max is exact: the same value).
-                    rowMax = FloatVector.fromArray(S, x, base).lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, base + L))
-                            .reduceLanes(VectorOperators.MAX);
-                } else {
-                    negInf.intoArray(lanes, 0);
-                    for (j = 0; j < padded; j += L) {
-                        FloatVector.fromArray(S, lanes, 0).lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, base + j)).intoArray(lanes, 0);
-                    }
-                    rowMax = FloatVector.fromArray(S, lanes, 0).reduceLanes(VectorOperators.MAX);
+                negInf.intoArray(lanes, 0);
+                for (j = 0; j < padded; j += L) {
+                    FloatVector.fromArray(S, lanes, 0).lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, base + j)).intoArray(lanes, 0);
                 }
+                float rowMax = FloatVector.fromArray(S, lanes, 0).reduceLanes(VectorOperators.MAX);
                 max[r - r0] = rowMax;
                 FloatVector shift = FloatVector.broadcast(S, rowMax);
                 for (j = 0; j < padded; j += L) {
