@@ -9,11 +9,12 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -69,6 +70,50 @@ class SteadyStateAllocationTest {
         return best;
     }
 
+    /**
+     * Where this thread allocates while {@code p} runs: the top frames of JFR's allocation samples,
+     * most bytes first, so that a failure on another machine (another vector width, another JIT
+     * history) says which kernel or exec allocates.
+     */
+    private static String allocationSites(CpuProgram p, Map<String, Tensor> feeds) {
+        Map<String, Long> bytes = new java.util.HashMap<>();
+        try (jdk.jfr.Recording r = new jdk.jfr.Recording()) {
+            r.enable("jdk.ObjectAllocationSample").withStackTrace().with("throttle", "10000/s");
+            r.start();
+            for (int i = 0; i < 2000; i++) {
+                p.run(feeds);
+            }
+            r.stop();
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("allocation", ".jfr");
+            try {
+                r.dump(file);
+                String me = Thread.currentThread().getName();
+                for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
+                    if (e.getThread() == null || !me.equals(e.getThread().getJavaName()) || e.getStackTrace() == null) {
+                        continue;
+                    }
+                    // The allocating JDK frame and the first of ours above it (a kernel, an exec).
+                    StringBuilder site = new StringBuilder(e.getClass("objectClass").getName());
+                    List<jdk.jfr.consumer.RecordedFrame> frames = e.getStackTrace().getFrames();
+                    frames.stream().limit(1).forEach(f -> site.append(" < ").append(frame(f)));
+                    frames.stream().filter(f -> !f.getMethod().getType().getName().startsWith("j")).limit(2)
+                            .forEach(f -> site.append(" < ").append(frame(f)));
+                    bytes.merge(site.toString(), e.getLong("weight"), Long::sum);
+                }
+            } finally {
+                java.nio.file.Files.deleteIfExists(file);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return "(no allocation samples: " + e + ")";
+        }
+        return bytes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+                .map(e -> "  " + e.getValue() + " B  " + e.getKey()).collect(java.util.stream.Collectors.joining(System.lineSeparator()));
+    }
+
+    private static String frame(jdk.jfr.consumer.RecordedFrame f) {
+        return f.getMethod().getType().getName() + "." + f.getMethod().getName() + ":" + f.getLineNumber() + " (" + f.getType() + ")";
+    }
+
     @ParameterizedTest(name = "{0} {1} training={2}")
     @MethodSource("cases")
     void scanStepsAllocateNothingInSteadyState(Cell cell, DType t, boolean training) {
@@ -107,7 +152,9 @@ class SteadyStateAllocationTest {
                 break;
             }
         }
-        assertTrue(perStep < PER_STEP_SLACK, String.format("%s %s training=%s: %.1f bytes allocated per scan step (T=%d: %d B/run, T=%d: %d B/run)",
-                cell, t, training, perStep, SHORT, shortBytes, LONG, longBytes));
+        if (perStep >= PER_STEP_SLACK) {
+            fail(String.format("%s %s training=%s: %.1f bytes allocated per scan step (T=%d: %d B/run, T=%d: %d B/run); where:%n%s",
+                    cell, t, training, perStep, SHORT, shortBytes, LONG, longBytes, allocationSites(p, longFeeds)));
+        }
     }
 }
