@@ -90,14 +90,22 @@ public final class PackedGemm implements Exec {
         this.multiplyChunk = chunk -> multiplyAndStore(chunk * CHUNK, Math.min(panels, chunk * CHUNK + CHUNK));
     }
 
+    /** The largest B (k×n floats, in bytes) run packed: 4 MiB, about the L2 caches of two cores. */
+    static final long MAX_PACKED_BYTES = 4L << 20;
+
     /**
      * Whether the packed form suits this product: F32, A not transposed, one matrix (no batch), and
      * at least {@link #MIN_PANELS} panels of columns. A is copied (interleaved) at every step and
      * then read once per panel, so with few panels the copy outweighs what packing B saves: the d2l
-     * RNN's (1024×32)·(32×32) step, one panel, took 34–39 µs packed against 25 in OpenBLAS.
+     * RNN's (1024×32)·(32×32) step, one panel, took 34–39 µs packed against 25 in OpenBLAS. And B
+     * packed at most {@link #MAX_PACKED_BYTES}: past the two cores' L2 caches every step streams the
+     * packed panels from L3 or memory, and OpenBLAS's blocking is faster there (the LSTM H1024 B64
+     * forward pass, 16 MiB of recurrent weight: 263–267 ms a pass with OpenBLAS, 279–294 packed,
+     * three alternating rounds; the H256 cells' 0.75–1 MiB stay packed, where packing gained a quarter).
      */
     static boolean suits(boolean transA, int batch, int m, int n, int k) {
         return !transA && batch == 1 && m > 0 && n >= MIN_PANELS * NR && k > 0 && (long) m * k < Integer.MAX_VALUE / 2
+                && 4L * k * n <= MAX_PACKED_BYTES
                 && (long) ((n + NR - 1) / NR) * k * NR < Integer.MAX_VALUE / 2;
     }
 

@@ -8,6 +8,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -93,6 +94,17 @@ class PackedGemmTest {
             }
         }
         assertEquals(8 * 5 * 3 * 2 * 2, checked);
+    }
+
+    @Test
+    void recurrentWeightsBeyondTheL2CachesAreLeftToOpenBlas() {
+        // The H256 cells' recurrent products (LSTM: 256×1024 weights, GRU: 256×768) run packed;
+        // the LSTM H1024's (1024×4096, 16 MiB) is left to OpenBLAS, measured faster there.
+        assertTrue(PackedGemm.suits(false, 1, 32, 1024, 256));
+        assertTrue(PackedGemm.suits(false, 1, 32, 768, 256));
+        assertTrue(PackedGemm.suits(false, 1, 64, 1024, 1024), "4 MiB, the largest packed");
+        assertFalse(PackedGemm.suits(false, 1, 64, 1025, 1024), "just past 4 MiB");
+        assertFalse(PackedGemm.suits(false, 1, 64, 4096, 1024));
     }
 
     @Test
