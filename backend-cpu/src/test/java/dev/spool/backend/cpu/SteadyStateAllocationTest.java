@@ -96,7 +96,7 @@ class SteadyStateAllocationTest {
                     StringBuilder site = new StringBuilder(e.getClass("objectClass").getName());
                     List<jdk.jfr.consumer.RecordedFrame> frames = e.getStackTrace().getFrames();
                     frames.stream().limit(1).forEach(f -> site.append(" < ").append(frame(f)));
-                    frames.stream().filter(f -> !f.getMethod().getType().getName().startsWith("j")).limit(2)
+                    frames.stream().filter(f -> !isJdk(f)).limit(2)
                             .forEach(f -> site.append(" < ").append(frame(f)));
                     bytes.merge(site.toString(), e.getLong("weight"), Long::sum);
                 }
@@ -108,6 +108,11 @@ class SteadyStateAllocationTest {
         }
         return bytes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
                 .map(e -> "  " + e.getValue() + " B  " + e.getKey()).collect(java.util.stream.Collectors.joining(System.lineSeparator()));
+    }
+
+    private static boolean isJdk(jdk.jfr.consumer.RecordedFrame f) {
+        String type = f.getMethod().getType().getName();
+        return type.startsWith("java.") || type.startsWith("jdk.");
     }
 
     private static String frame(jdk.jfr.consumer.RecordedFrame f) {
