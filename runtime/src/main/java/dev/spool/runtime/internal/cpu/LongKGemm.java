@@ -230,7 +230,14 @@ final class LongKGemm {
         VECTOR.start();
     }
 
-    /** Short products until C2 has compiled the vector form (many calls), then both forms timed until the vector one wins twice or 4 s pass. */
+    /**
+     * Short products until C2 has compiled the vector form (many calls), then both forms timed until
+     * the vector one wins twice or 4 s pass. The timed products are short too (32 rows of k, eight
+     * calls): a long one was finished by an on-stack-replacement compilation of the row loop, which
+     * proved the vector form while calls from the start still ran its C1 code (the Vector API's
+     * fallback, 25× slower than the scalar form): the d2l model's weight-gradient products then spent
+     * about 0.7 s of the first epoch there.
+     */
     private static void warm() {
         int m = 3 * MR; // an 8-row block and a 4-row one: the JIT compiles the methods that will run
         int n = NR;
@@ -247,9 +254,13 @@ final class LongKGemm {
                 g.accumulate(0, m, CHUNK * m, n, 0, 8, c, true);
             }
             long t0 = System.nanoTime();
-            g.accumulate(0, m, CHUNK * m, n, 0, CHUNK, c, true);
+            for (int r = 0; r < 8; r++) {
+                g.accumulate(0, m, CHUNK * m, n, 0, 32, c, true);
+            }
             long t1 = System.nanoTime();
-            g.accumulate(0, m, CHUNK * m, n, 0, CHUNK, c, false);
+            for (int r = 0; r < 8; r++) {
+                g.accumulate(0, m, CHUNK * m, n, 0, 32, c, false);
+            }
             long t2 = System.nanoTime();
             faster = ProvenVectorForm.proves(t1 - t0, t2 - t1) ? faster + 1 : 0;
         }
