@@ -235,8 +235,8 @@ final class LongKGemm {
      * the vector one wins twice or 4 s pass. The timed products are short too (32 rows of k, eight
      * calls): a long one was finished by an on-stack-replacement compilation of the row loop, which
      * proved the vector form while calls from the start still ran its C1 code (the Vector API's
-     * fallback, 25× slower than the scalar form): the d2l model's weight-gradient products then spent
-     * about 0.7 s of the first epoch there.
+     * fallback, 25× slower than the scalar form): in the d2l model's first epoch a fifth of the main
+     * thread's samples, over 0.7 s, were there.
      */
     private static void warm() {
         int m = 3 * MR; // an 8-row block and a 4-row one: the JIT compiles the methods that will run
