@@ -79,6 +79,9 @@ public final class VectorRows {
      * so C2 sees every branch and does not compile a trap. The timed work is eight calls of 12 rows,
      * not one of 96: a long call can be finished by an on-stack-replacement compilation, which proves
      * code that calls from the method's entry do not run ({@link LongKGemm}'s warm-up once did so).
+     * The scalar forms are not run between the timings (as {@link PackedGemm}'s warm-up does): they
+     * serve the program's first steps meanwhile, which compiles them, and running them here as well
+     * made the d2l first epoch no faster (2.2–2.9 s against 2.1–2.4, five alternating pairs).
      */
     private static void warm() {
         int rows = 96;
