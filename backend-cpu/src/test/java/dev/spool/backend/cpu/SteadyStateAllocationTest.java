@@ -71,15 +71,22 @@ class SteadyStateAllocationTest {
     }
 
     /**
-     * Where this thread allocates while {@code p} runs: the top frames of JFR's allocation samples,
-     * most bytes first, so that a failure on another machine (another vector width, another JIT
-     * history) says which kernel or exec allocates.
+     * Where this thread allocates while {@code p} runs: the top frames of JFR's allocation samples
+     * (sampled estimates of bytes), most bytes first, so that a failure on another machine (another
+     * vector width, another JIT history) says which kernel or exec allocates.
      */
     private static String allocationSites(CpuProgram p, Map<String, Tensor> feeds) {
         Map<String, Long> bytes = new java.util.HashMap<>();
         try (jdk.jfr.Recording r = new jdk.jfr.Recording()) {
             r.enable("jdk.ObjectAllocationSample").withStackTrace().with("throttle", "10000/s");
             r.start();
+            // Starting a recording deoptimises compiled code: run until the JIT has recompiled it, and
+            // count only what is allocated after that.
+            long settle = System.nanoTime() + 5_000_000_000L;
+            while (System.nanoTime() < settle) {
+                p.run(feeds);
+            }
+            java.time.Instant after = java.time.Instant.now();
             for (int i = 0; i < 2000; i++) {
                 p.run(feeds);
             }
@@ -89,7 +96,7 @@ class SteadyStateAllocationTest {
                 r.dump(file);
                 String me = Thread.currentThread().getName();
                 for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
-                    if (e.getThread() == null || !me.equals(e.getThread().getJavaName()) || e.getStackTrace() == null) {
+                    if (e.getThread() == null || !me.equals(e.getThread().getJavaName()) || e.getStackTrace() == null || e.getStartTime().isBefore(after)) {
                         continue;
                     }
                     // The allocating JDK frame and the first of ours above it (a kernel, an exec).
