@@ -1,13 +1,16 @@
 package dev.spool.backend.cpu;
 
+import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
 import dev.spool.graph.Value;
 import dev.spool.ops.Builder;
+import dev.spool.ops.Grad;
 
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -27,14 +30,14 @@ class ScatterAddTest {
         int vocab = 28;
         var b = new Builder();
         Value table = b.parameter("table", F32, vocab, width);
-        Value ids = b.input("ids", dev.spool.graph.DType.I64, count);
+        Value ids = b.input("ids", DType.I64, count);
         Value r = b.input("r", F32, count, width);
         Value loss = b.sum(b.mul(b.gather(table, ids), r));
-        Graph g = dev.spool.ops.Grad.of(b.build("loss", loss), "loss", java.util.List.of("table"));
+        Graph g = Grad.of(b.build("loss", loss), "loss", List.of("table"));
         Random rnd = new Random(9);
         Tensor tt = Tensor.zeros(F32, vocab, width);
         Tensor rt = Tensor.zeros(F32, count, width);
-        Tensor it = Tensor.zeros(dev.spool.graph.DType.I64, count);
+        Tensor it = Tensor.zeros(DType.I64, count);
         for (int i = 0; i < rt.size(); i++) {
             rt.setDouble(i, rnd.nextGaussian());
         }
@@ -54,5 +57,4 @@ class ScatterAddTest {
             assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits((float) got.getDouble(i)), "grad.table[" + i + "]");
         }
     }
-
 }

@@ -4,13 +4,23 @@ import dev.spool.backend.cpu.RecurrentGraphs.Cell;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -76,8 +86,8 @@ class SteadyStateAllocationTest {
      * vector width, another JIT history) says which kernel or exec allocates.
      */
     private static String allocationSites(CpuProgram p, Map<String, Tensor> feeds) {
-        Map<String, Long> bytes = new java.util.HashMap<>();
-        try (jdk.jfr.Recording r = new jdk.jfr.Recording()) {
+        Map<String, Long> bytes = new HashMap<>();
+        try (Recording r = new Recording()) {
             r.enable("jdk.ObjectAllocationSample").withStackTrace().with("throttle", "10000/s");
             r.start();
             // Starting a recording deoptimises compiled code: run until the JIT has recompiled it, and
@@ -86,43 +96,43 @@ class SteadyStateAllocationTest {
             while (System.nanoTime() < settle) {
                 p.run(feeds);
             }
-            java.time.Instant after = java.time.Instant.now();
+            Instant after = Instant.now();
             for (int i = 0; i < 2000; i++) {
                 p.run(feeds);
             }
             r.stop();
-            java.nio.file.Path file = java.nio.file.Files.createTempFile("allocation", ".jfr");
+            Path file = Files.createTempFile("allocation", ".jfr");
             try {
                 r.dump(file);
                 String me = Thread.currentThread().getName();
-                for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
+                for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
                     if (e.getThread() == null || !me.equals(e.getThread().getJavaName()) || e.getStackTrace() == null || e.getStartTime().isBefore(after)) {
                         continue;
                     }
                     // The allocating JDK frame and the first of ours above it (a kernel, an exec).
                     StringBuilder site = new StringBuilder(e.getClass("objectClass").getName());
-                    List<jdk.jfr.consumer.RecordedFrame> frames = e.getStackTrace().getFrames();
+                    List<RecordedFrame> frames = e.getStackTrace().getFrames();
                     frames.stream().limit(1).forEach(f -> site.append(" < ").append(frame(f)));
                     frames.stream().filter(f -> !isJdk(f)).limit(2)
                             .forEach(f -> site.append(" < ").append(frame(f)));
                     bytes.merge(site.toString(), e.getLong("weight"), Long::sum);
                 }
             } finally {
-                java.nio.file.Files.deleteIfExists(file);
+                Files.deleteIfExists(file);
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return "(no allocation samples: " + e + ")";
         }
         return bytes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
-                .map(e -> "  " + e.getValue() + " B  " + e.getKey()).collect(java.util.stream.Collectors.joining(System.lineSeparator()));
+                .map(e -> "  " + e.getValue() + " B  " + e.getKey()).collect(Collectors.joining(System.lineSeparator()));
     }
 
-    private static boolean isJdk(jdk.jfr.consumer.RecordedFrame f) {
+    private static boolean isJdk(RecordedFrame f) {
         String type = f.getMethod().getType().getName();
         return type.startsWith("java.") || type.startsWith("jdk.");
     }
 
-    private static String frame(jdk.jfr.consumer.RecordedFrame f) {
+    private static String frame(RecordedFrame f) {
         return f.getMethod().getType().getName() + "." + f.getMethod().getName() + ":" + f.getLineNumber() + " (" + f.getType() + ")";
     }
 

@@ -60,10 +60,10 @@ public final class KernelSource {
     /** Scratch slot of each value computed in one segment and read in a later one (or a result of an earlier one). */
     private final Map<Value, Integer> slots = new LinkedHashMap<>();
     /**
-     * The scratch's Java type: an array of the kernel's element type when every spilled value has it
-     * (always, in the kernels fusion makes), else a direct buffer addressed in bytes.
+     * Whether the scratch is an array of the kernel's element type: when every spilled value has it
+     * (always, in the kernels fusion makes); else a direct buffer addressed in bytes.
      */
-    private final String scratchType;
+    private final boolean arrayScratch;
     /** The segment computing each operation's value. */
     private final Map<Value, Integer> definedIn = new HashMap<>();
 
@@ -99,8 +99,7 @@ public final class KernelSource {
         this.segments = lanes > 0 ? split(expr) : List.of(operations(expr));
         assignSlots();
         DType element = operandTypes.get(operandTypes.size() - 1);
-        boolean typed = (element == DType.F32 || element == DType.F64) && slots.keySet().stream().allMatch(v -> v.dtype() == element);
-        this.scratchType = typed ? javaType(element) + "[]" : "java.nio.ByteBuffer";
+        this.arrayScratch = (element == DType.F32 || element == DType.F64) && slots.keySet().stream().allMatch(v -> v.dtype() == element);
     }
 
     /** The expression's operations (every node but sources and constants), in order. */
@@ -293,10 +292,10 @@ public final class KernelSource {
         if (segmented()) {
             // One scratch buffer per thread and kernel: a kernel may run on several threads at once.
             int elements = Math.max(1, slots.size()) * CHUNK;
-            sb.append("        ").append(scratchType).append(" sc = (").append(scratchType).append(") SCRATCH.get();\n");
+            sb.append("        ").append(scratchType()).append(" sc = (").append(scratchType()).append(") SCRATCH.get();\n");
             sb.append("        if (sc == null) {\n");
-            sb.append("            sc = ").append(arrayScratch()
-                    ? "new " + scratchType.replace("[]", "[" + elements + "]")
+            sb.append("            sc = ").append(arrayScratch
+                    ? "new " + javaType(operandTypes.get(operandTypes.size() - 1)) + "[" + elements + "]"
                     : "java.nio.ByteBuffer.allocateDirect(" + elements * elementSize() + ").order(LE)").append(";\n");
             sb.append("            SCRATCH.set(sc);\n");
             sb.append("        }\n");
@@ -451,7 +450,7 @@ public final class KernelSource {
      * is still read before any output at its index is written.
      */
     private void segmentMethod(StringBuilder sb, int s) {
-        sb.append("    private static void seg").append(s).append("(java.nio.ByteBuffer m, ").append(scratchType).append(" sc");
+        sb.append("    private static void seg").append(s).append("(java.nio.ByteBuffer m, ").append(scratchType()).append(" sc");
         for (int k = 0; k < operandTypes.size(); k++) {
             sb.append(", int p").append(k);
         }
@@ -568,7 +567,7 @@ public final class KernelSource {
                 String name = (vec ? "v" : "x") + v.node();
                 String at = scratchAddress(slot.getValue());
                 String value;
-                if (arrayScratch()) {
+                if (arrayScratch) {
                     value = vec ? exact(vectorClass() + ".fromArray(S, sc, " + at + ")") : "sc[" + at + "]";
                 } else {
                     value = vec ? exact(vectorClass() + ".fromByteBuffer(S, sc, " + at + ", LE)") : load(v.dtype(), at).replace("m.", "sc.");
@@ -586,7 +585,7 @@ public final class KernelSource {
                     String v = local.get(slot.getKey());
                     String at = scratchAddress(slot.getValue());
                     String spill;
-                    if (arrayScratch()) {
+                    if (arrayScratch) {
                         spill = vec ? v + ".intoArray(sc, " + at + ");" : "sc[" + at + "] = " + v + ";";
                     } else {
                         spill = vec ? v + ".intoByteBuffer(sc, " + at + ", LE);" : store(slot.getKey().dtype(), at, v).replace("m.", "sc.");
@@ -637,14 +636,15 @@ public final class KernelSource {
 
     /** Index (array scratch) or byte address (buffer scratch) of the current element, or vector, in a scratch slot. */
     private String scratchAddress(int slot) {
-        if (arrayScratch()) {
+        if (arrayScratch) {
             return slot * CHUNK + " + (so + j)";
         }
         return slot * CHUNK * elementSize() + " + ((so + j) << " + shift(operandTypes.get(operandTypes.size() - 1)) + ")";
     }
 
-    private boolean arrayScratch() {
-        return scratchType.endsWith("[]");
+    /** The scratch's Java type (see {@link #arrayScratch}). */
+    private String scratchType() {
+        return arrayScratch ? javaType(operandTypes.get(operandTypes.size() - 1)) + "[]" : "java.nio.ByteBuffer";
     }
 
     private int elementSize() {

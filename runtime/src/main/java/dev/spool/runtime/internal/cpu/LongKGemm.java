@@ -248,23 +248,19 @@ final class LongKGemm {
         }
         LongKGemm g = new LongKGemm(f, m, n);
         float[] c = new float[m * n];
-        long deadline = System.nanoTime() + 4_000_000_000L;
-        int faster = 0;
-        while (System.nanoTime() < deadline && faster < 2) {
+        ProvenVectorForm.prove(() -> {
             for (int r = 0; r < 100; r++) {
                 g.accumulate(0, m, CHUNK * m, n, 0, 8, c, true);
                 g.accumulate(0, m, CHUNK * m, n, 0, 8, c, false);
             }
-            long t0 = System.nanoTime();
+        }, () -> {
             for (int r = 0; r < 8; r++) {
                 g.accumulate(0, m, CHUNK * m, n, 0, 32, c, true);
             }
-            long t1 = System.nanoTime();
+        }, () -> {
             for (int r = 0; r < 8; r++) {
                 g.accumulate(0, m, CHUNK * m, n, 0, 32, c, false);
             }
-            long t2 = System.nanoTime();
-            faster = ProvenVectorForm.proves(t1 - t0, t2 - t1) ? faster + 1 : 0;
-        }
+        });
     }
 }

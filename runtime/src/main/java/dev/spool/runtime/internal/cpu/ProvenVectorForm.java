@@ -34,6 +34,26 @@ final class ProvenVectorForm {
         return 2 * vectorNanos <= scalarNanos;
     }
 
+    /**
+     * A warm-up's proof loop: {@code warm} (calls that bring both forms through the JIT), then
+     * {@code vector} and {@code scalar} on the same work, timed, until the vector run {@link #proves}
+     * it twice in a row or {@link TieredKernels#PROOF_BUDGET_NANOS} have passed. Past the budget C2
+     * has compiled it whatever the timings said (a busy machine): it serves anyway.
+     */
+    static void prove(Runnable warm, Runnable vector, Runnable scalar) {
+        long deadline = System.nanoTime() + TieredKernels.PROOF_BUDGET_NANOS;
+        int faster = 0;
+        while (faster < 2 && System.nanoTime() < deadline) {
+            warm.run();
+            long t0 = System.nanoTime();
+            vector.run();
+            long t1 = System.nanoTime();
+            scalar.run();
+            long t2 = System.nanoTime();
+            faster = proves(t1 - t0, t2 - t1) ? faster + 1 : 0;
+        }
+    }
+
     /** Whether the vector form serves; starts the warm-up when it has not started. */
     boolean ready() {
         if (ready) {

@@ -94,23 +94,19 @@ public final class VectorRows {
         float[] sums = new float[rows];
         double[] acc = new double[64];
         float[] scratch = new float[L];
-        long deadline = System.nanoTime() + 4_000_000_000L;
-        int faster = 0;
-        for (int round = 0; faster < 2 && System.nanoTime() < deadline; round++) {
+        ProvenVectorForm.prove(() -> {
             for (int call = 0; call < 30; call++) {
                 all(m, rows - call % 3, widths[call % widths.length], target, sums, acc, scratch, call % 2 == 0, true);
             }
-            long t0 = System.nanoTime();
+        }, () -> {
             for (int call = 0; call < 8; call++) {
                 all(m, rows / 8, 28, target, sums, acc, scratch, true, true);
             }
-            long t1 = System.nanoTime();
+        }, () -> {
             for (int call = 0; call < 8; call++) {
                 all(m, rows / 8, 28, target, sums, acc, scratch, true, false);
             }
-            long t2 = System.nanoTime();
-            faster = ProvenVectorForm.proves(t1 - t0, t2 - t1) ? faster + 1 : 0;
-        }
+        });
     }
 
     /** One call of each row kernel on r rows of n classes, in the vector or the scalar form. */
