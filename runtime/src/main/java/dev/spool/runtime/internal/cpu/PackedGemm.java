@@ -10,9 +10,9 @@ import java.nio.FloatBuffer;
 /**
  * An F32 GEMM {@code C = A·op(B) + beta·C} inside a scan loop whose {@code B} is a loop invariant
  * (the recurrent weight): {@code B} is packed once per run of the loop into panels of
- * {@code 2 × lanes} columns, and every step multiplies against the packed copy with a
- * register-blocked Vector API kernel (8 rows × 2 vectors of accumulators on 512-bit vectors, 4 rows
- * on narrower ones). OpenBLAS packs the weight again at every call and runs a 32-row product at a
+ * {@code 4 × lanes} columns ({@code 2 × lanes} on narrow vectors), and every step multiplies against the packed copy with a
+ * register-blocked Vector API kernel (6 rows × 4 vectors of accumulators on 512-bit vectors, 4 rows
+ * × 2 vectors on narrower ones). OpenBLAS packs the weight again at every call and runs a 32-row product at a
  * third of its large-matrix rate; on this project's Zen 5 machine the packed kernel ran the
  * (32×256)·(256×1024) step at about 190 GFLOP/s on one core, against OpenBLAS's 120 on two
  * (OpenBLAS pinned to its Haswell kernels by {@code OPENBLAS_CORETYPE}, as that machine's environment
@@ -36,14 +36,25 @@ import java.nio.FloatBuffer;
 public final class PackedGemm implements Exec {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int L = SPECIES.length();
-    /** Panel width: two vectors. */
-    static final int NR = 2 * L;
-    /** Rows per register block: 8×2 accumulators need 32 vector registers (AVX-512), 4×2 fit in 16. */
-    private static final int MR = L >= 16 ? 8 : 4;
+    /** 512-bit vectors or wider: 32 vector registers (AVX-512), against 16 on narrower ones (AVX2). */
+    private static final boolean WIDE = L >= 16;
+    /**
+     * Panel width: four vectors on wide vectors, two on narrow ones. Register blocks: 6 rows × 4
+     * vectors of accumulators and the 4 vectors of B take 28 of AVX-512's 32 registers; 4 rows × 2
+     * vectors fit in AVX2's 16. Each step of k loads the block's vectors of B and broadcasts one A
+     * value per row, and these loads, not the FMAs, bound the kernel: 6×4 does 24 FMAs per 10 loads
+     * where 8×2, the block before, did 16 per 10 (one core, the LSTM H256 step's 32×256·256×1024:
+     * 107–120 GFLOP/s against 96–109, 120–150 on 30 rows, which need no 2-row block; the FMAs alone
+     * run at about 210). With 256-bit vectors 2×4 ran 15 % slower than 4×2, so they keep 4×2.
+     */
+    static final int NR = (WIDE ? 4 : 2) * L;
     private static final int TRANSPOSE_BLOCK = 64;
-    /** Fewest panels (of {@link #NR} columns) a product needs to run packed; see {@link #suits}. */
-    static final int MIN_PANELS = 4;
-    /** Panels per chunk of work handed between the two cores (about 5 µs for 32 rows of k = 256). */
+    /** Fewest columns a product needs to run packed (eight vectors); see {@link #suits}. */
+    static final int MIN_COLUMNS = 8 * L;
+    /**
+     * Panels per chunk of work handed between the two cores (about 10 µs for 32 rows of k = 256 on
+     * wide vectors); one panel per chunk was no faster for the LSTM H256 step.
+     */
     private static final int CHUNK = 2;
 
     private final FloatBuffer floats;
@@ -95,16 +106,16 @@ public final class PackedGemm implements Exec {
 
     /**
      * Whether the packed form suits this product: F32, A not transposed, one matrix (no batch), and
-     * at least {@link #MIN_PANELS} panels of columns. A is copied (interleaved) at every step and
-     * then read once per panel, so with few panels the copy outweighs what packing B saves: the d2l
-     * RNN's (1024×32)·(32×32) step, one panel, took 34–39 µs packed against 25 in OpenBLAS. And B
+     * at least {@link #MIN_COLUMNS} columns. A is copied at every step, so with few columns the copy
+     * outweighs what packing B saves: the d2l RNN's (1024×32)·(32×32) step took 34–39 µs packed
+     * against 25 in OpenBLAS. And B
      * packed at most {@link #MAX_PACKED_BYTES}: past the two cores' L2 caches every step streams the
      * packed panels from L3 or memory, and OpenBLAS's blocking is faster there (the LSTM H1024 B64
      * forward pass, 16 MiB of recurrent weight: 263–267 ms a pass with OpenBLAS, 279–294 packed,
      * three alternating rounds; the H256 cells' 0.75–1 MiB stay packed, where packing gained a quarter).
      */
     static boolean suits(boolean transA, int batch, int m, int n, int k) {
-        return !transA && batch == 1 && m > 0 && n >= MIN_PANELS * NR && k > 0 && (long) m * k < Integer.MAX_VALUE / 2
+        return !transA && batch == 1 && m > 0 && n >= MIN_COLUMNS && k > 0 && (long) m * k < Integer.MAX_VALUE / 2
                 && 4L * k * n <= MAX_PACKED_BYTES
                 && (long) ((n + NR - 1) / NR) * k * NR < Integer.MAX_VALUE / 2;
     }
@@ -182,10 +193,10 @@ public final class PackedGemm implements Exec {
         return k + 16;
     }
 
-    /** The rows the kernel takes at once from row i: 8 (wide vectors only), 4, or 1. */
+    /** The rows the kernel takes at once from row i: 6, 2 or 1 on wide vectors, 4 or 1 on narrow ones. */
     static int groupAt(int i, int m) {
-        if (MR == 8 && i + 8 <= m) {
-            return 8;
+        if (WIDE) {
+            return i + 6 <= m ? 6 : i + 2 <= m ? 2 : 1;
         }
         return i + 4 <= m ? 4 : 1;
     }
@@ -234,29 +245,115 @@ public final class PackedGemm implements Exec {
             int i = 0;
             while (i < m) {
                 int g = groupAt(i, m);
-                if (g == 8) {
-                    block8(a, packed, c, k, width, p, i);
+                if (g == 6) {
+                    block6x4(a, packed, c, k, width, p, i);
                 } else if (g == 4) {
-                    block4(a, packed, c, k, width, p, i);
+                    block4x2(a, packed, c, k, width, p, i);
+                } else if (WIDE) {
+                    if (g == 2) {
+                        block2x4(a, packed, c, k, width, p, i);
+                    } else {
+                        block1x4(a, packed, c, k, width, p, i);
+                    }
                 } else {
-                    block1(a, packed, c, k, width, p, i);
+                    block1x2(a, packed, c, k, width, p, i);
                 }
                 i += g;
             }
         }
     }
 
-    // block8, block4 and block1 are written out rather than one method over an array of
+    // The blocks are written out rather than one method over an array of
     // accumulators: C2 keeps named vector locals in registers, but boxes vectors stored in an array.
-    private static void block8(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
+    // Every index is the loop counter plus an invariant, so C2 drops the bounds checks in the loop.
+    private static void block6x4(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES), c02 = FloatVector.zero(SPECIES), c03 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES), c12 = FloatVector.zero(SPECIES), c13 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES), c22 = FloatVector.zero(SPECIES), c23 = FloatVector.zero(SPECIES);
+        FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES), c32 = FloatVector.zero(SPECIES), c33 = FloatVector.zero(SPECIES);
+        FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES), c42 = FloatVector.zero(SPECIES), c43 = FloatVector.zero(SPECIES);
+        FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES), c52 = FloatVector.zero(SPECIES), c53 = FloatVector.zero(SPECIES);
+        int w0 = p * k * NR;
+        int s = rowStride(k);
+        int r0 = i * s;
+        int r1 = r0 + s;
+        int r2 = r1 + s;
+        int r3 = r2 + s;
+        int r4 = r3 + s;
+        int r5 = r4 + s;
+        for (int kk = 0; kk < k; kk++) {
+            int w = w0 + kk * NR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, packed, w);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, packed, w + L);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, packed, w + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(SPECIES, packed, w + 3 * L);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[r0 + kk]);
+            c00 = b0.fma(x0, c00); c01 = b1.fma(x0, c01); c02 = b2.fma(x0, c02); c03 = b3.fma(x0, c03);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a[r1 + kk]);
+            c10 = b0.fma(x1, c10); c11 = b1.fma(x1, c11); c12 = b2.fma(x1, c12); c13 = b3.fma(x1, c13);
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a[r2 + kk]);
+            c20 = b0.fma(x2, c20); c21 = b1.fma(x2, c21); c22 = b2.fma(x2, c22); c23 = b3.fma(x2, c23);
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a[r3 + kk]);
+            c30 = b0.fma(x3, c30); c31 = b1.fma(x3, c31); c32 = b2.fma(x3, c32); c33 = b3.fma(x3, c33);
+            FloatVector x4 = FloatVector.broadcast(SPECIES, a[r4 + kk]);
+            c40 = b0.fma(x4, c40); c41 = b1.fma(x4, c41); c42 = b2.fma(x4, c42); c43 = b3.fma(x4, c43);
+            FloatVector x5 = FloatVector.broadcast(SPECIES, a[r5 + kk]);
+            c50 = b0.fma(x5, c50); c51 = b1.fma(x5, c51); c52 = b2.fma(x5, c52); c53 = b3.fma(x5, c53);
+        }
+        int o = i * width + p * NR;
+        c00.intoArray(c, o); c01.intoArray(c, o + L); c02.intoArray(c, o + 2 * L); c03.intoArray(c, o + 3 * L);
+        c10.intoArray(c, o + width); c11.intoArray(c, o + width + L); c12.intoArray(c, o + width + 2 * L); c13.intoArray(c, o + width + 3 * L);
+        c20.intoArray(c, o + 2 * width); c21.intoArray(c, o + 2 * width + L); c22.intoArray(c, o + 2 * width + 2 * L); c23.intoArray(c, o + 2 * width + 3 * L);
+        c30.intoArray(c, o + 3 * width); c31.intoArray(c, o + 3 * width + L); c32.intoArray(c, o + 3 * width + 2 * L); c33.intoArray(c, o + 3 * width + 3 * L);
+        c40.intoArray(c, o + 4 * width); c41.intoArray(c, o + 4 * width + L); c42.intoArray(c, o + 4 * width + 2 * L); c43.intoArray(c, o + 4 * width + 3 * L);
+        c50.intoArray(c, o + 5 * width); c51.intoArray(c, o + 5 * width + L); c52.intoArray(c, o + 5 * width + 2 * L); c53.intoArray(c, o + 5 * width + 3 * L);
+    }
+
+    private static void block2x4(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES), c02 = FloatVector.zero(SPECIES), c03 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES), c12 = FloatVector.zero(SPECIES), c13 = FloatVector.zero(SPECIES);
+        int w0 = p * k * NR;
+        int s = rowStride(k);
+        int r0 = i * s;
+        int r1 = r0 + s;
+        for (int kk = 0; kk < k; kk++) {
+            int w = w0 + kk * NR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, packed, w);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, packed, w + L);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, packed, w + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(SPECIES, packed, w + 3 * L);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[r0 + kk]);
+            c00 = b0.fma(x0, c00); c01 = b1.fma(x0, c01); c02 = b2.fma(x0, c02); c03 = b3.fma(x0, c03);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a[r1 + kk]);
+            c10 = b0.fma(x1, c10); c11 = b1.fma(x1, c11); c12 = b2.fma(x1, c12); c13 = b3.fma(x1, c13);
+        }
+        int o = i * width + p * NR;
+        c00.intoArray(c, o); c01.intoArray(c, o + L); c02.intoArray(c, o + 2 * L); c03.intoArray(c, o + 3 * L);
+        c10.intoArray(c, o + width); c11.intoArray(c, o + width + L); c12.intoArray(c, o + width + 2 * L); c13.intoArray(c, o + width + 3 * L);
+    }
+
+    private static void block1x4(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES), c02 = FloatVector.zero(SPECIES), c03 = FloatVector.zero(SPECIES);
+        int w0 = p * k * NR;
+        int r0 = i * rowStride(k);
+        for (int kk = 0; kk < k; kk++) {
+            int w = w0 + kk * NR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, packed, w);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, packed, w + L);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, packed, w + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(SPECIES, packed, w + 3 * L);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[r0 + kk]);
+            c00 = b0.fma(x0, c00); c01 = b1.fma(x0, c01); c02 = b2.fma(x0, c02); c03 = b3.fma(x0, c03);
+        }
+        int o = i * width + p * NR;
+        c00.intoArray(c, o); c01.intoArray(c, o + L); c02.intoArray(c, o + 2 * L); c03.intoArray(c, o + 3 * L);
+    }
+
+    private static void block4x2(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
         FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
         FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
-        FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES);
-        FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES);
-        FloatVector c60 = FloatVector.zero(SPECIES), c61 = FloatVector.zero(SPECIES);
-        FloatVector c70 = FloatVector.zero(SPECIES), c71 = FloatVector.zero(SPECIES);
         int w = p * k * NR;
         int s = rowStride(k);
         int r = i * s;
@@ -275,61 +372,6 @@ public final class PackedGemm implements Exec {
             x = FloatVector.broadcast(SPECIES, a[r + 3 * s]);
             c30 = w0.fma(x, c30);
             c31 = w1.fma(x, c31);
-            x = FloatVector.broadcast(SPECIES, a[r + 4 * s]);
-            c40 = w0.fma(x, c40);
-            c41 = w1.fma(x, c41);
-            x = FloatVector.broadcast(SPECIES, a[r + 5 * s]);
-            c50 = w0.fma(x, c50);
-            c51 = w1.fma(x, c51);
-            x = FloatVector.broadcast(SPECIES, a[r + 6 * s]);
-            c60 = w0.fma(x, c60);
-            c61 = w1.fma(x, c61);
-            x = FloatVector.broadcast(SPECIES, a[r + 7 * s]);
-            c70 = w0.fma(x, c70);
-            c71 = w1.fma(x, c71);
-        }
-        int o = i * width + p * NR;
-        c00.intoArray(c, o);
-        c01.intoArray(c, o + L);
-        c10.intoArray(c, o + width);
-        c11.intoArray(c, o + width + L);
-        c20.intoArray(c, o + 2 * width);
-        c21.intoArray(c, o + 2 * width + L);
-        c30.intoArray(c, o + 3 * width);
-        c31.intoArray(c, o + 3 * width + L);
-        c40.intoArray(c, o + 4 * width);
-        c41.intoArray(c, o + 4 * width + L);
-        c50.intoArray(c, o + 5 * width);
-        c51.intoArray(c, o + 5 * width + L);
-        c60.intoArray(c, o + 6 * width);
-        c61.intoArray(c, o + 6 * width + L);
-        c70.intoArray(c, o + 7 * width);
-        c71.intoArray(c, o + 7 * width + L);
-    }
-
-    private static void block4(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
-        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
-        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
-        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
-        FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
-        int w = p * k * NR;
-        int s = rowStride(k);
-        int r = i * s;
-        for (int kk = 0; kk < k; kk++, w += NR, r++) {
-            FloatVector w0 = FloatVector.fromArray(SPECIES, packed, w);
-            FloatVector w1 = FloatVector.fromArray(SPECIES, packed, w + L);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[r]);
-            c00 = w0.fma(x, c00);
-            c01 = w1.fma(x, c01);
-            x = FloatVector.broadcast(SPECIES, a[r + s]);
-            c10 = w0.fma(x, c10);
-            c11 = w1.fma(x, c11);
-            x = FloatVector.broadcast(SPECIES, a[r + 2 * s]);
-            c20 = w0.fma(x, c20);
-            c21 = w1.fma(x, c21);
-            x = FloatVector.broadcast(SPECIES, a[r + 3 * s]);
-            c30 = w0.fma(x, c30);
-            c31 = w1.fma(x, c31);
         }
         int o = i * width + p * NR;
         c00.intoArray(c, o);
@@ -342,7 +384,7 @@ public final class PackedGemm implements Exec {
         c31.intoArray(c, o + 3 * width + L);
     }
 
-    private static void block1(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
+    private static void block1x2(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         int w = p * k * NR;
         int r = i * rowStride(k);
@@ -414,7 +456,7 @@ public final class PackedGemm implements Exec {
     }
 
     /**
-     * Brings the vector kernel to C2 quickly and proves it: many short products (k = 8, 13 rows, so
+     * Brings the vector kernel to C2 quickly and proves it: many short products (k = 8, 9 rows, so
      * every row group's method runs; the JIT counts invocations, and C2 takes a method after some
      * 600 calls), then one long product (k = 64) in each form, timed, until the vector form wins
      * twice running or 4 s have passed. Short calls matter: run in C1, a Vector API product
@@ -425,7 +467,7 @@ public final class PackedGemm implements Exec {
      * run from C1 until C2 had compiled it, about 0.5 s later.
      */
     private static void warm() {
-        int m = 13;
+        int m = 9;
         int panels = 2;
         int kShort = 8;
         int kLong = 64;

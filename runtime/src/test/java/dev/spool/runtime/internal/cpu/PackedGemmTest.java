@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link PackedGemm} against a float64 product computed here, over shapes that exercise every row
- * group (8, 4, 1) and partial panels, both layouts of B, padded leading dimensions and beta 1; its
+ * group (6, 2, 1 rows on 512-bit vectors; 4, 1 on narrower ones) and partial panels, both layouts of B, padded leading dimensions and beta 1; its
  * vector and scalar forms must agree to the bit, and a loop must see B as it was when the loop started.
  */
 class PackedGemmTest {
