@@ -101,18 +101,18 @@ public final class PackedGemm implements Exec {
         this.multiplyChunk = chunk -> multiplyAndStore(chunk * CHUNK, Math.min(panels, chunk * CHUNK + CHUNK));
     }
 
-    /** The largest B (k×n floats, in bytes) run packed: 4 MiB, about the L2 caches of two cores. */
-    static final long MAX_PACKED_BYTES = 4L << 20;
+    /** The largest B (k×n floats, in bytes) run packed: 16 MiB, the largest measured (the LSTM H1024's). */
+    static final long MAX_PACKED_BYTES = 16L << 20;
 
     /**
      * Whether the packed form suits this product: F32, A not transposed, one matrix (no batch), and
      * at least {@link #MIN_COLUMNS} columns. A is copied at every step, so with few columns the copy
      * outweighs what packing B saves: the d2l RNN's (1024×32)·(32×32) step took 34–39 µs packed
-     * against 25 in OpenBLAS. And B
-     * packed at most {@link #MAX_PACKED_BYTES}: past the two cores' L2 caches every step streams the
-     * packed panels from L3 or memory, and OpenBLAS's blocking is faster there (the LSTM H1024 B64
-     * forward pass, 16 MiB of recurrent weight: 263–267 ms a pass with OpenBLAS, 279–294 packed,
-     * three alternating rounds; the H256 cells' 0.75–1 MiB stay packed, where packing gained a quarter).
+     * against 25 in OpenBLAS. And B packed at most {@link #MAX_PACKED_BYTES}: a weight past the L2
+     * caches streams from L3 at every step, packed or not, and was first left to OpenBLAS, which was
+     * faster than the 8 × 2 block there (the LSTM H1024's 16 MiB: 263–267 ms a forward pass against
+     * 279–294); with the 6 × 4 block the packed product is faster (its steps' forward products
+     * 2.2–2.5 ms against 2.55–2.7, the backward 2.6 against 3.2). Larger weights were not measured.
      */
     static boolean suits(boolean transA, int batch, int m, int n, int k) {
         return !transA && batch == 1 && m > 0 && n >= MIN_COLUMNS && k > 0 && (long) m * k < Integer.MAX_VALUE / 2

@@ -97,14 +97,15 @@ class PackedGemmTest {
     }
 
     @Test
-    void recurrentWeightsBeyondTheL2CachesAreLeftToOpenBlas() {
-        // The H256 cells' recurrent products (LSTM: 256×1024 weights, GRU: 256×768) run packed;
-        // the LSTM H1024's (1024×4096, 16 MiB) is left to OpenBLAS, measured faster there.
+    void recurrentWeightsUpToSixteenMebibytesRunPackedLargerOnesInOpenBlas() {
+        // The H256 cells' recurrent products (LSTM: 256×1024 weights, GRU: 256×768) and the LSTM
+        // H1024's (1024×4096, 16 MiB), both directions, run packed; larger weights were not measured.
         assertTrue(PackedGemm.suits(false, 1, 32, 1024, 256));
         assertTrue(PackedGemm.suits(false, 1, 32, 768, 256));
-        assertTrue(PackedGemm.suits(false, 1, 64, 1024, 1024), "4 MiB, the largest packed");
-        assertFalse(PackedGemm.suits(false, 1, 64, 1025, 1024), "just past 4 MiB");
-        assertFalse(PackedGemm.suits(false, 1, 64, 4096, 1024));
+        assertTrue(PackedGemm.suits(false, 1, 64, 4096, 1024), "16 MiB, the largest packed");
+        assertTrue(PackedGemm.suits(false, 1, 64, 1024, 4096), "the H1024's backward product");
+        assertFalse(PackedGemm.suits(false, 1, 64, 4097, 1024), "just past 16 MiB");
+        assertFalse(PackedGemm.suits(false, 1, 64, 4096, 4096));
     }
 
     @Test
