@@ -290,7 +290,7 @@ class VectorRowsTest {
                         expected[j] += before[at + r * stride + j];
                     }
                 }
-                VectorRows.columnSums(m, 4 * at, 4 * stride, rows, n, acc, new float[Math.max(1, L)]);
+                VectorRows.columnSums(m, 4 * at, 4 * stride, rows, n, acc, new float[n]);
                 String what = "columnSums n=" + n + " rows=" + rows + " pad=" + pad;
                 assertOnlyWritten(before, m, new boolean[floats], what);
                 for (int j = 0; j < acc.length; j++) {
@@ -510,7 +510,7 @@ class VectorRowsTest {
                 assertSameBits(m[0], m[1], (loss ? "log_softmax " : "softmax ") + what);
                 double[][] acc = {new double[n], new double[n]};
                 for (int f = 0; f < 2; f++) {
-                    VectorRows.columnSums(m[f], 4 * logits, 4 * n, rows, n, acc[f], new float[L], f == 0);
+                    VectorRows.columnSums(m[f], 4 * logits, 4 * n, rows, n, acc[f], new float[n], f == 0);
                     VectorRows.addRow(m[f], 4 * logits, 4 * out, n, f == 0);
                 }
                 for (int j = 0; j < n; j++) {

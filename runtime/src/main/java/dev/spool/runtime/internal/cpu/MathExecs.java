@@ -31,7 +31,8 @@ final class MathExecs {
         private final int count;
         /** Whether the walk is rows × columns summed over rows with contiguous columns: one vector column sum. */
         private final boolean columns;
-        private final float[] scratch = new float[64];
+        /** The column sums' scratch: one float per column. */
+        private final float[] scratch;
         private boolean writing;
         private int next;
 
@@ -48,6 +49,7 @@ final class MathExecs {
             this.count = count;
             this.columns = VectorSupport.floatLanes() > 0 && dtype == DType.F32 && fn != ReduceFn.MAX && walk.sizes.length == 2
                     && walk.byteStrides[1][0] == 0 && walk.byteStrides[1][1] == 1 && walk.byteStrides[0][1] == 4;
+            this.scratch = new float[columns ? walk.sizes[1] : 0];
         }
 
         public void run(int[] loop) {
