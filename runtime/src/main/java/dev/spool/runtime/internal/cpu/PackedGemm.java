@@ -354,48 +354,44 @@ public final class PackedGemm implements Exec {
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
         FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
         FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
-        int w = p * k * NR;
+        int w0 = p * k * NR;
         int s = rowStride(k);
-        int r = i * s;
-        for (int kk = 0; kk < k; kk++, w += NR, r++) {
-            FloatVector w0 = FloatVector.fromArray(SPECIES, packed, w);
-            FloatVector w1 = FloatVector.fromArray(SPECIES, packed, w + L);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[r]);
-            c00 = w0.fma(x, c00);
-            c01 = w1.fma(x, c01);
-            x = FloatVector.broadcast(SPECIES, a[r + s]);
-            c10 = w0.fma(x, c10);
-            c11 = w1.fma(x, c11);
-            x = FloatVector.broadcast(SPECIES, a[r + 2 * s]);
-            c20 = w0.fma(x, c20);
-            c21 = w1.fma(x, c21);
-            x = FloatVector.broadcast(SPECIES, a[r + 3 * s]);
-            c30 = w0.fma(x, c30);
-            c31 = w1.fma(x, c31);
+        int r0 = i * s;
+        int r1 = r0 + s;
+        int r2 = r1 + s;
+        int r3 = r2 + s;
+        for (int kk = 0; kk < k; kk++) {
+            int w = w0 + kk * NR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, packed, w);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, packed, w + L);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[r0 + kk]);
+            c00 = b0.fma(x0, c00); c01 = b1.fma(x0, c01);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a[r1 + kk]);
+            c10 = b0.fma(x1, c10); c11 = b1.fma(x1, c11);
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a[r2 + kk]);
+            c20 = b0.fma(x2, c20); c21 = b1.fma(x2, c21);
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a[r3 + kk]);
+            c30 = b0.fma(x3, c30); c31 = b1.fma(x3, c31);
         }
         int o = i * width + p * NR;
-        c00.intoArray(c, o);
-        c01.intoArray(c, o + L);
-        c10.intoArray(c, o + width);
-        c11.intoArray(c, o + width + L);
-        c20.intoArray(c, o + 2 * width);
-        c21.intoArray(c, o + 2 * width + L);
-        c30.intoArray(c, o + 3 * width);
-        c31.intoArray(c, o + 3 * width + L);
+        c00.intoArray(c, o); c01.intoArray(c, o + L);
+        c10.intoArray(c, o + width); c11.intoArray(c, o + width + L);
+        c20.intoArray(c, o + 2 * width); c21.intoArray(c, o + 2 * width + L);
+        c30.intoArray(c, o + 3 * width); c31.intoArray(c, o + 3 * width + L);
     }
 
     private static void block1x2(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
-        int w = p * k * NR;
-        int r = i * rowStride(k);
-        for (int kk = 0; kk < k; kk++, w += NR, r++) {
-            FloatVector x = FloatVector.broadcast(SPECIES, a[r]);
-            c00 = FloatVector.fromArray(SPECIES, packed, w).fma(x, c00);
-            c01 = FloatVector.fromArray(SPECIES, packed, w + L).fma(x, c01);
+        int w0 = p * k * NR;
+        int r0 = i * rowStride(k);
+        for (int kk = 0; kk < k; kk++) {
+            int w = w0 + kk * NR;
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[r0 + kk]);
+            c00 = FloatVector.fromArray(SPECIES, packed, w).fma(x0, c00);
+            c01 = FloatVector.fromArray(SPECIES, packed, w + L).fma(x0, c01);
         }
         int o = i * width + p * NR;
-        c00.intoArray(c, o);
-        c01.intoArray(c, o + L);
+        c00.intoArray(c, o); c01.intoArray(c, o + L);
     }
 
     /**
