@@ -265,7 +265,7 @@ public final class PackedGemm implements Exec {
 
     // The blocks are written out rather than one method over an array of
     // accumulators: C2 keeps named vector locals in registers, but boxes vectors stored in an array.
-    // Every index is the loop counter plus an invariant, so C2 drops the bounds checks in the loop.
+    // Every index is the loop counter plus an invariant, so C2 can take the bounds checks out of the loop.
     private static void block6x4(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES), c02 = FloatVector.zero(SPECIES), c03 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES), c12 = FloatVector.zero(SPECIES), c13 = FloatVector.zero(SPECIES);
