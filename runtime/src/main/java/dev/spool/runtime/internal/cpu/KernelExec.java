@@ -4,16 +4,24 @@ import java.nio.ByteBuffer;
 
 /**
  * Runs a generated {@link CpuKernel}, updating the argument slots of operands that move with a loop.
- * A kernel over at least {@link #MIN_SPLIT} elements whose rows are independent (no output overlaps
- * an input except as the same view, see {@code ExecBuilder}) runs its outermost axis in two halves,
- * one on {@link SecondCore}: a scan step's gate kernels were 30 % of an LSTM H256 forward step,
- * all on one core while the other waited for the next GEMM. Every element is computed by the same
- * code either way (a one-axis kernel is cut at a multiple of 64, so no element moves between the
- * vector loop and the scalar tail), so the bits do not change.
+ * A kernel over at least {@link #MIN_SPLIT} elements and {@link #MIN_SPLIT_WORK} element-operations
+ * whose rows are independent (no output overlaps an input except as the same view, see
+ * {@code ExecBuilder}) runs its outermost axis in two halves, one on {@link SecondCore}: a scan
+ * step's gate kernels were 30 % of an LSTM H256 forward step, all on one core while the other
+ * waited for the next GEMM. Every element is computed by the same code either way (a one-axis
+ * kernel is cut at a multiple of 64, so no element moves between the vector loop and the scalar
+ * tail), so the bits do not change.
  */
 final class KernelExec implements Exec {
     /** Fewer elements than this run whole: a few microseconds, about what a hand-over costs. */
     static final int MIN_SPLIT = 8192;
+    /**
+     * Less work than this (elements × operations of the fused expression) runs whole. A cheap kernel
+     * costs less than the hand-over: in the GRU H256's backward step the one-op add of two 32 × 256
+     * operands took about 2 µs on one core and 5–6.5 µs split, a three-op kernel 2.0–2.2 µs against
+     * 2.3–3.2, while kernels of five operations and more gained from the split.
+     */
+    static final long MIN_SPLIT_WORK = 4L * MIN_SPLIT;
 
     private final ByteBuffer m;
     private final CpuKernel kernel;
@@ -27,7 +35,9 @@ final class KernelExec implements Exec {
     private final Runnable first;
     private final Runnable second;
 
-    KernelExec(ByteBuffer m, CpuKernel kernel, String source, int[] args, Address[] moving, int[] slots, int rank, boolean rowsIndependent) {
+    /** @param operations the fused expression's operations per element (at least 1) */
+    KernelExec(ByteBuffer m, CpuKernel kernel, String source, int[] args, Address[] moving, int[] slots, int rank, boolean rowsIndependent,
+               int operations) {
         this.m = m;
         this.kernel = kernel;
         this.source = source;
@@ -39,7 +49,7 @@ final class KernelExec implements Exec {
         }
         int outer = args[0];
         int at = rank == 1 ? (outer / 2) & ~63 : outer / 2;
-        if (SecondCore.ENABLED && rowsIndependent && elements >= MIN_SPLIT && at > 0) {
+        if (SecondCore.ENABLED && rowsIndependent && elements >= MIN_SPLIT && elements * Math.max(1, operations) >= MIN_SPLIT_WORK && at > 0) {
             this.split = at;
             this.args = args.clone();
             this.args[0] = at;
@@ -74,5 +84,10 @@ final class KernelExec implements Exec {
 
     String source() {
         return source;
+    }
+
+    /** Whether the rows run in two halves, one on {@link SecondCore} (for tests). */
+    boolean splits() {
+        return secondArgs != null;
     }
 }
