@@ -19,7 +19,7 @@ final class KernelExec implements Exec {
      * Less work than this (elements × operations of the fused expression) runs whole. A cheap kernel
      * costs less than the hand-over: in the GRU H256's backward step the one-op add of two 32 × 256
      * operands took about 2 µs on one core and 5–6.5 µs split, a three-op kernel 2.0–2.2 µs against
-     * 2.3–3.2, while kernels of five operations and more gained from the split.
+     * 2.3–3.2, while kernels of five operations and more gained from the split or broke even.
      */
     static final long MIN_SPLIT_WORK = 4L * MIN_SPLIT;
 
