@@ -98,7 +98,7 @@ public final class KernelSource {
         this.lanes = lanes;
         this.segments = lanes > 0 ? split(expr) : List.of(operations(expr));
         assignSlots();
-        DType element = operandTypes.get(operandTypes.size() - 1);
+        DType element = element();
         this.arrayScratch = (element == DType.F32 || element == DType.F64) && slots.keySet().stream().allMatch(v -> v.dtype() == element);
     }
 
@@ -255,7 +255,7 @@ public final class KernelSource {
     }
 
     private String vectorClass() {
-        return operandTypes.get(operandTypes.size() - 1) == DType.F32 ? "FloatVector" : "DoubleVector";
+        return element() == DType.F32 ? "FloatVector" : "DoubleVector";
     }
 
     private String source() {
@@ -265,7 +265,7 @@ public final class KernelSource {
         }
         sb.append("public final class ").append(CLASS_NAME).append(" implements dev.spool.runtime.internal.cpu.CpuKernel {\n");
         if (lanes > 0) {
-            int bits = lanes * (operandTypes.get(operandTypes.size() - 1) == DType.F32 ? 32 : 64);
+            int bits = lanes * (element() == DType.F32 ? 32 : 64);
             sb.append("    private static final VectorSpecies S = ").append(vectorClass()).append(".SPECIES_").append(bits).append(";\n");
             sb.append("    private static final java.nio.ByteOrder LE = java.nio.ByteOrder.LITTLE_ENDIAN;\n");
             sb.append("    private static final Class VT = S.vectorType();\n");
@@ -295,7 +295,7 @@ public final class KernelSource {
             sb.append("        ").append(scratchType()).append(" sc = (").append(scratchType()).append(") SCRATCH.get();\n");
             sb.append("        if (sc == null) {\n");
             sb.append("            sc = ").append(arrayScratch
-                    ? "new " + javaType(operandTypes.get(operandTypes.size() - 1)) + "[" + elements + "]"
+                    ? "new " + javaType(element()) + "[" + elements + "]"
                     : "java.nio.ByteBuffer.allocateDirect(" + elements * elementSize() + ").order(LE)").append(";\n");
             sb.append("            SCRATCH.set(sc);\n");
             sb.append("        }\n");
@@ -356,7 +356,7 @@ public final class KernelSource {
      */
     private void vectorConstants(StringBuilder sb) {
         String vc = vectorClass();
-        DType t = operandTypes.get(operandTypes.size() - 1);
+        DType t = element();
         sb.append("    private static final ").append(vc).append(" ONE = ").append(vc).append(".broadcast(S, ").append(literal(1, t)).append(");\n");
         sb.append("    private static final ").append(vc).append(" ZERO = ").append(vc).append(".zero(S);\n");
         for (Node n : expr.nodes()) {
@@ -639,16 +639,21 @@ public final class KernelSource {
         if (arrayScratch) {
             return slot * CHUNK + " + (so + j)";
         }
-        return slot * CHUNK * elementSize() + " + ((so + j) << " + shift(operandTypes.get(operandTypes.size() - 1)) + ")";
+        return slot * CHUNK * elementSize() + " + ((so + j) << " + shift(element()) + ")";
     }
 
     /** The scratch's Java type (see {@link #arrayScratch}). */
     private String scratchType() {
-        return arrayScratch ? javaType(operandTypes.get(operandTypes.size() - 1)) + "[]" : "java.nio.ByteBuffer";
+        return arrayScratch ? javaType(element()) + "[]" : "java.nio.ByteBuffer";
     }
 
     private int elementSize() {
-        return operandTypes.get(operandTypes.size() - 1).byteSize();
+        return element().byteSize();
+    }
+
+    /** The kernel's element type: its last operand's (an output's), what its vectors and scratch hold. */
+    private DType element() {
+        return operandTypes.get(operandTypes.size() - 1);
     }
 
     /** A vector-valued call cast to the kernel's exact vector class; see {@code FloatMath.exact}. */
