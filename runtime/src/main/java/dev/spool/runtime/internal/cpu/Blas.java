@@ -2,7 +2,7 @@ package dev.spool.runtime.internal.cpu;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.openblas.global.openblas;
+import org.bytedeco.openblas.global.openblas_nolapack;
 
 import java.nio.ByteBuffer;
 import java.nio.DoubleBuffer;
@@ -24,15 +24,16 @@ public final class Blas {
     private static boolean loaded;
 
     /**
-     * Loads OpenBLAS (JavaCPP extracts and links the native library on first use, a few hundred
-     * milliseconds) by running one tiny GEMM, once per JVM: a background thread may do it before
+     * Loads OpenBLAS (JavaCPP extracts and links the native library on first use, 150 ms or more
+     * in a fresh JVM; the BLAS-only {@code openblas_nolapack} build, because the preset's
+     * {@code openblas} class also loads a LAPACK build of 60 MB) by running one tiny GEMM, once per JVM: a background thread may do it before
      * the first run needs it. Every use of native memory goes through here first, because two
-     * threads that start JavaCPP's loading at once (one through {@code openblas}, one through
+     * threads that start JavaCPP's loading at once (one through {@code openblas_nolapack}, one through
      * {@code Pointer}) deadlock on its class-initialisation locks.
      */
     public static synchronized void preload() {
         if (!loaded) {
-            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, 1, 1, 1, 1f,
+            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans, openblas_nolapack.CblasNoTrans, 1, 1, 1, 1f,
                     FloatBuffer.wrap(new float[] {1}), 1, FloatBuffer.wrap(new float[] {1}), 1, 0f, FloatBuffer.wrap(new float[1]), 1);
             if (SecondCore.ENABLED) {
                 // Spool splits the large products itself (GemmExec, PackedGemm); OpenBLAS's workers
@@ -125,7 +126,7 @@ public final class Blas {
         if (m == 0 || n == 0) {
             return;
         }
-        openblas.cblas_sgemm(openblas.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1f,
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1f,
                 p.fa.position(aByte >> 2), lda, p.fb.position(bByte >> 2), ldb, beta, p.fc.position(cByte >> 2), ldc);
     }
 
@@ -135,7 +136,7 @@ public final class Blas {
         if (m == 0 || n == 0) {
             return;
         }
-        openblas.cblas_dgemm(openblas.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1.0,
+        openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1.0,
                 p.da.position(aByte >> 3), lda, p.db.position(bByte >> 3), ldb, beta, p.dc.position(cByte >> 3), ldc);
     }
 
@@ -145,7 +146,7 @@ public final class Blas {
             return;
         }
         preload();
-        openblas.cblas_sgemm(openblas.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1f,
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1f,
                 FloatBuffer.wrap(a, aOff, a.length - aOff), lda, FloatBuffer.wrap(b, bOff, b.length - bOff), ldb,
                 beta, FloatBuffer.wrap(c, cOff, c.length - cOff), ldc);
     }
@@ -156,12 +157,12 @@ public final class Blas {
             return;
         }
         preload();
-        openblas.cblas_dgemm(openblas.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1.0,
+        openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1.0,
                 DoubleBuffer.wrap(a, aOff, a.length - aOff), lda, DoubleBuffer.wrap(b, bOff, b.length - bOff), ldb,
                 beta, DoubleBuffer.wrap(c, cOff, c.length - cOff), ldc);
     }
 
     private static int trans(boolean t) {
-        return t ? openblas.CblasTrans : openblas.CblasNoTrans;
+        return t ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
     }
 }
