@@ -75,31 +75,34 @@ public final class ArtifactKernels implements KernelProvider {
     }
 
     /**
-     * Loads OpenBLAS, then defines and warms, on a daemon thread, the kernels this JVM's vector width will use at full
+     * Defines and warms, on a daemon thread, the scalar forms of the kernels (they serve the first
+     * runs), then loads OpenBLAS, then defines and warms the kernels this JVM's vector width will use at full
      * width (the case of any innermost length that is a multiple of it), so that while the first
-     * run binds its program and loads BLAS, the other core brings the kernels to compiled speed.
+     * run binds its program, the other core brings the kernels to compiled speed.
      * A run that needs a kernel still being warmed waits for it, as it would have warmed it itself.
+     * The scalar forms come first because they serve: a run used to define its own, unwarmed, and
+     * interpret them (the LSTM H256 artifact's gate kernels took 150–390 ms of its first run; warmed
+     * at load, 30–120 ms), while the few tens of milliseconds their warm-up takes delay nothing the
+     * first run waits for.
      */
     public void warmInBackground(int maxFloatLanes) {
         if (!KernelWarmup.ENABLED) {
             return;
         }
         tiers.execute(() -> {
+            for (Map.Entry<String, Entry> en : entries.entrySet()) {
+                Entry e = en.getValue();
+                if (e.maxLanes() == 0 && e.lanes() == 0 && !strided(e)) {
+                    TieredKernels.once(defined, en.getKey(), () -> warmed(e, warmupLayout(e), e.elementSizes()));
+                }
+            }
             Blas.preload();
             for (Map.Entry<String, Entry> en : entries.entrySet()) {
                 Entry e = en.getValue();
                 if (e.maxLanes() != maxFloatLanes || (e.lanes() != 0 && e.lanes() < maxFloatLanes / 2) || strided(e)) {
                     continue;
                 }
-                int inner = Math.max(1, 8 * Math.max(1, e.lanes()));
-                int[] sizes = new int[e.rank()];
-                java.util.Arrays.fill(sizes, 2);
-                sizes[sizes.length - 1] = inner;
-                int[][] strides = new int[e.innerStrides().length][e.rank()];
-                for (int o = 0; o < strides.length; o++) {
-                    strides[o][e.rank() - 1] = e.innerStrides()[o];
-                }
-                KernelLayout layout = new KernelLayout(sizes, strides);
+                KernelLayout layout = warmupLayout(e);
                 if (!en.getKey().startsWith(KernelKey.layoutPart(layout, maxFloatLanes) + " expr ")) {
                     continue;   // another innermost length's choice of width
                 }
@@ -110,6 +113,19 @@ public final class ArtifactKernels implements KernelProvider {
                 }
             }
         });
+    }
+
+    /** Two rows (per outer axis) of eight vectors, or eight elements for a scalar kernel, with the entry's innermost strides. */
+    private static KernelLayout warmupLayout(Entry e) {
+        int inner = Math.max(1, 8 * Math.max(1, e.lanes()));
+        int[] sizes = new int[e.rank()];
+        java.util.Arrays.fill(sizes, 2);
+        sizes[sizes.length - 1] = inner;
+        int[][] strides = new int[e.innerStrides().length][e.rank()];
+        for (int o = 0; o < strides.length; o++) {
+            strides[o][e.rank() - 1] = e.innerStrides()[o];
+        }
+        return new KernelLayout(sizes, strides);
     }
 
     private static boolean strided(Entry e) {

@@ -10,4 +10,13 @@ import java.nio.ByteBuffer;
  */
 public interface CpuKernel {
     void run(ByteBuffer mem, int[] args);
+
+    /**
+     * Whether this is a stand-in that a faster form of the same kernel will replace (a scalar form
+     * serving while the vector form warms up, {@link TieredKernel}): the JIT is busy then, and
+     * {@link KernelExec} runs such a kernel whole rather than wait for a second core it shares.
+     */
+    default boolean provisional() {
+        return false;
+    }
 }

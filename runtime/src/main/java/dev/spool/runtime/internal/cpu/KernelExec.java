@@ -10,7 +10,11 @@ import java.nio.ByteBuffer;
  * step's gate kernels were 30 % of an LSTM H256 forward step, all on one core while the other
  * waited for the next GEMM. Every element is computed by the same code either way (a one-axis
  * kernel is cut at a multiple of 64, so no element moves between the vector loop and the scalar
- * tail), so the bits do not change.
+ * tail), so the bits do not change. While a {@linkplain CpuKernel#provisional() stand-in} serves
+ * (an artifact's scalar form, before the vector form is proven) both halves run on the calling
+ * thread: then the JIT's compiler threads and the warm-ups hold the other core, a helper the OS had
+ * descheduled in mid-half kept steps of the LSTM artifact's first run waiting 2–10 ms, and that
+ * first run took about 50 ms longer with the split.
  */
 final class KernelExec implements Exec {
     /** Fewer elements than this run whole: a few microseconds, about what a hand-over costs. */
@@ -77,6 +81,11 @@ final class KernelExec implements Exec {
         }
         if (secondArgs == null) {
             kernel.run(m, args);
+        } else if (kernel.provisional()) {
+            // While a stand-in serves, the JIT's threads and the warm-ups hold the other core, and a
+            // helper that the OS descheduled mid-half kept the step waiting for milliseconds.
+            first.run();
+            second.run();
         } else {
             SecondCore.run(first, second);
         }

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
  */
 final class TieredKernel implements CpuKernel {
     private volatile CpuKernel current;
+    private volatile boolean settled;
 
     TieredKernel(CpuKernel first) {
         this.current = first;
@@ -17,6 +18,17 @@ final class TieredKernel implements CpuKernel {
 
     void upgrade(CpuKernel faster) {
         current = faster;
+        settled = true;
+    }
+
+    /** No faster form is coming: the one serving now serves for good. */
+    void settle() {
+        settled = true;
+    }
+
+    @Override
+    public boolean provisional() {
+        return !settled;
     }
 
     @Override

@@ -74,6 +74,7 @@ public final class TieredKernels {
                 proven.putIfAbsent(key, v);
                 tiered.upgrade(v);
             } else {
+                tiered.settle();
                 unproven.add(key);   // a later binding of the same kernel does not spend another budget on it
             }
         });

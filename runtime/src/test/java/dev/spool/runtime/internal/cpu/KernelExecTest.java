@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -47,6 +48,27 @@ class KernelExecTest {
         assertTrue(exec(m, 128, 256, true, 1).splits(), "one op over 32768 elements");
         assertFalse(exec(m, 16, 256, true, 50).splits(), "4096 elements, however costly");
         assertFalse(exec(m, 32, 256, false, 8).splits(), "rows that depend on each other");
+    }
+
+    @Test
+    void aProvisionalKernelRunsBothHalvesOnTheCallingThread() {
+        assumeTrue(SecondCore.ENABLED, "one core (or -Dspool.secondCore=false): nothing is split");
+        java.util.Set<Thread> ran = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        CpuKernel recording = (mem, a) -> {
+            ran.add(Thread.currentThread());
+            ADD_ONE.run(mem, a);
+        };
+        TieredKernel standIn = new TieredKernel(recording);
+        ByteBuffer m = ByteBuffer.allocateDirect(2 * 4 * 32 * 256).order(ByteOrder.nativeOrder());
+        KernelExec e = new KernelExec(m, standIn, "", args(32, 256), new Exec.Address[0], new int[0], 2, true, 8);
+        assertTrue(e.splits());
+        for (int i = 0; i < 50; i++) {
+            e.run(new int[0]);
+        }
+        assertEquals(java.util.Set.of(Thread.currentThread()), ran, "threads that ran a half");
+        for (int i = 0; i < 32 * 256; i++) {
+            assertEquals(1f, m.getFloat(4 * (32 * 256 + i)), "element " + i);
+        }
     }
 
     @Test

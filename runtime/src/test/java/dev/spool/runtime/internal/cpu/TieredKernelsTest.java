@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +61,7 @@ class TieredKernelsTest {
         };
         CpuKernel k = tiers.serve("key", marking(1, true), make, 0, LAYOUT, SIZES);
         awaitServed(k, 2);
+        assertFalse(k.provisional(), "the vector form serves for good");
         assertSame(vector, tiers.serve("key", marking(1, true), make, 0, LAYOUT, SIZES), "a proven vector form serves directly");
         assertEquals(1, made.get(), "the vector form is made once");
     }
@@ -81,6 +83,7 @@ class TieredKernelsTest {
         } while (later != scalar && System.nanoTime() < deadline);
         assertSame(scalar, later);
         assertEquals(1, served(k), "the first request's kernel still runs the scalar form");
+        assertFalse(k.provisional(), "and no faster form is coming to it");
     }
 
     @Test
