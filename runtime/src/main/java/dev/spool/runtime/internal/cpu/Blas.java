@@ -90,14 +90,18 @@ public final class Blas {
         }
     }
 
-    /** Reusable pointers into one direct buffer (one set per thread: a call repositions them). */
+    /**
+     * Reusable pointers into one direct buffer (one set per thread: a call repositions them). They
+     * are made at the first product, not with the plan: making them needs OpenBLAS loaded (see
+     * {@link #preload}), and a plan prepared while a background thread still loads it need not wait
+     * for it until a product runs.
+     */
     static final class Operands {
-        private final FloatPointer fa;
-        private final FloatPointer fb;
-        private final FloatPointer fc;
-        private final DoublePointer da;
-        private final DoublePointer db;
-        private final DoublePointer dc;
+        private final ByteBuffer a;
+        private final ByteBuffer b;
+        private final ByteBuffer c;
+        /** Made once, by whichever thread multiplies first; volatile so that a product on the other core sees them whole. */
+        private volatile Pointers pointers;
 
         Operands(ByteBuffer direct) {
             this(direct, direct);
@@ -110,14 +114,29 @@ public final class Blas {
 
         /** A, B and C each in its own direct buffer (or the same one). */
         Operands(ByteBuffer a, ByteBuffer b, ByteBuffer c) {
-            preload();
-            fa = new FloatPointer(a.asFloatBuffer());
-            fb = new FloatPointer(b.asFloatBuffer());
-            fc = new FloatPointer(c.asFloatBuffer());
-            da = new DoublePointer(a.asDoubleBuffer());
-            db = new DoublePointer(b.asDoubleBuffer());
-            dc = new DoublePointer(c.asDoubleBuffer());
+            this.a = a;
+            this.b = b;
+            this.c = c;
         }
+
+        Pointers pointers() {
+            Pointers p = pointers;
+            if (p == null) {
+                synchronized (this) {
+                    p = pointers;
+                    if (p == null) {
+                        preload();
+                        p = new Pointers(new FloatPointer(a.asFloatBuffer()), new FloatPointer(b.asFloatBuffer()), new FloatPointer(c.asFloatBuffer()),
+                                new DoublePointer(a.asDoubleBuffer()), new DoublePointer(b.asDoubleBuffer()), new DoublePointer(c.asDoubleBuffer()));
+                        pointers = p;
+                    }
+                }
+            }
+            return p;
+        }
+    }
+
+    private record Pointers(FloatPointer fa, FloatPointer fb, FloatPointer fc, DoublePointer da, DoublePointer db, DoublePointer dc) {
     }
 
     /** sgemm on byte offsets into the operands' buffer; leading dimensions in elements. */
@@ -126,8 +145,9 @@ public final class Blas {
         if (m == 0 || n == 0) {
             return;
         }
+        Pointers q = p.pointers();
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1f,
-                p.fa.position(aByte >> 2), lda, p.fb.position(bByte >> 2), ldb, beta, p.fc.position(cByte >> 2), ldc);
+                q.fa().position(aByte >> 2), lda, q.fb().position(bByte >> 2), ldb, beta, q.fc().position(cByte >> 2), ldc);
     }
 
     /** dgemm on byte offsets into the operands' buffer; leading dimensions in elements. */
@@ -136,8 +156,9 @@ public final class Blas {
         if (m == 0 || n == 0) {
             return;
         }
+        Pointers q = p.pointers();
         openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, trans(transA), trans(transB), m, n, k, 1.0,
-                p.da.position(aByte >> 3), lda, p.db.position(bByte >> 3), ldb, beta, p.dc.position(cByte >> 3), ldc);
+                q.da().position(aByte >> 3), lda, q.db().position(bByte >> 3), ldb, beta, q.dc().position(cByte >> 3), ldc);
     }
 
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k,
