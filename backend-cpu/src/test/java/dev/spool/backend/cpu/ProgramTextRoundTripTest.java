@@ -7,6 +7,8 @@ import dev.spool.compiler.Pipeline;
 import dev.spool.graph.DType;
 import dev.spool.graph.Graph;
 import dev.spool.graph.Tensor;
+import dev.spool.program.internal.Instr;
+import dev.spool.program.internal.KernelExpression;
 import dev.spool.program.internal.Program;
 import dev.spool.program.internal.ProgramText;
 import dev.spool.program.internal.ProgramVerifier;
@@ -59,6 +61,18 @@ class ProgramTextRoundTripTest {
         }));
     }
 
+    private static List<Instr.Kernel> kernels(List<Instr> code) {
+        List<Instr.Kernel> out = new ArrayList<>();
+        for (Instr i : code) {
+            if (i instanceof Instr.Kernel k) {
+                out.add(k);
+            } else if (i instanceof Instr.Loop l) {
+                out.addAll(kernels(l.body()));
+            }
+        }
+        return out;
+    }
+
     private static void check(Graph graph, Map<String, Tensor> feeds, Pipeline pipeline) {
         Map<String, Integer> dims = new HashMap<>();
         FeedBinding.bind(graph, feeds, dims);
@@ -67,6 +81,13 @@ class ProgramTextRoundTripTest {
         assertTrue(text.startsWith("spool-program " + ProgramText.VERSION + "\n"), text);
         Program parsed = ProgramText.read(text);
         assertEquals(text, ProgramText.write(parsed), "print → parse → print");
+        // A read program keeps each kernel's text and builds its graph only on demand: built and
+        // printed again, it gives the same text and the same count of operations.
+        for (Instr.Kernel k : kernels(parsed.code())) {
+            KernelExpression built = KernelExpression.of(k.expr());
+            assertEquals(k.expression().text(), built.text(), "kernel text → graph → text");
+            assertEquals(built.operations(), k.expression().operations(), "operations of " + built.text());
+        }
         ProgramVerifier.verify(parsed, "parse");
         Map<String, Tensor> want = new CpuExecutable(program, null, KernelCompiler.INSTANCE).runChecked(feeds);
         Map<String, Tensor> got = new CpuExecutable(parsed, null, KernelCompiler.INSTANCE).runChecked(feeds);

@@ -80,11 +80,20 @@ public sealed interface Instr {
     }
 
     /**
-     * A generated elementwise kernel: {@code expr} is a self-contained graph of elementwise ops
+     * A generated elementwise kernel: {@code expression} is a self-contained graph of elementwise ops
      * (params {@code in0..}, results {@code out0..}); inputs are views broadcast to {@code shape} (stride
      * 0 on broadcast axes) and outputs are views of {@code shape}.
      */
-    record Kernel(Graph expr, List<View> inputs, List<View> outputs, int[] shape) implements Instr {
+    record Kernel(KernelExpression expression, List<View> inputs, List<View> outputs, int[] shape) implements Instr {
+        public Kernel(Graph expr, List<View> inputs, List<View> outputs, int[] shape) {
+            this(KernelExpression.of(expr), inputs, outputs, shape);
+        }
+
+        /** The expression's graph (built now if the program was read from text). */
+        public Graph expr() {
+            return expression.graph();
+        }
+
         public <R> R accept(Visitor<R> v) {
             return v.visit(this);
         }

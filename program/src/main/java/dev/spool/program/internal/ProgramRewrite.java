@@ -36,7 +36,7 @@ public final class ProgramRewrite {
             }
 
             public Instr visit(Instr.Kernel k) {
-                return new Instr.Kernel(k.expr(), all(k.inputs(), f), all(k.outputs(), f), k.shape());
+                return new Instr.Kernel(k.expression(), all(k.inputs(), f), all(k.outputs(), f), k.shape());
             }
 
             public Instr visit(Instr.Reduce r) {

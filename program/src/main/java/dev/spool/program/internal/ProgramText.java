@@ -107,7 +107,7 @@ public final class ProgramText {
             }
 
             public String visit(Instr.Kernel k) {
-                return "kernel " + ints(k.shape()) + " in " + views(k.inputs()) + " out " + views(k.outputs()) + " expr " + expression(k.expr());
+                return "kernel " + ints(k.shape()) + " in " + views(k.inputs()) + " out " + views(k.outputs()) + " expr " + k.expression().text();
             }
 
             public String visit(Instr.Reduce r) {

@@ -121,7 +121,7 @@ final class ProgramTextReader {
                 t.expect("out");
                 List<View> out = t.views();
                 t.expect("expr");
-                yield new Instr.Kernel(ProgramText.parseExpression(t.rest()), in, out, shape);
+                yield new Instr.Kernel(KernelExpression.parse(t.rest()), in, out, shape);
             }
             case "reduce" -> {
                 var fn = ProgramText.reduceFn(t.word());

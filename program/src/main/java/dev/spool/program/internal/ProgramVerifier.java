@@ -158,7 +158,11 @@ public final class ProgramVerifier {
     }
 
     private void checkView(View v, String at, Instr ins) {
-        checkBuffer(v.buffer(), ins == null ? at : "instruction " + at + " (" + ProgramPrinter.line(ins) + ")");
+        if (v.buffer() < 0 || v.buffer() >= program.buffers().size()) {
+            // The instruction is printed only for the message: printing every checked one built each
+            // kernel's expression graph, most of a loaded artifact's first bind.
+            checkBuffer(v.buffer(), ins == null ? at : "instruction " + at + " (" + ProgramPrinter.line(ins) + ")");
+        }
         for (int l = loopLengths.size(); l < v.loopStrides().length; l++) {
             if (v.loopStrides()[l] != 0) {
                 throw fail(at, ins, "view " + v + " moves with loop level " + l + ", which does not enclose it");

@@ -174,7 +174,7 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
         }
         return new KernelExec(mem, kernel, prepared.source(), args, moving.toArray(Exec.Address[]::new), slots.stream().mapToInt(Integer::intValue).toArray(),
                 r, rowsIndependent(k) && outputsMoveAlongOuterAxis(layout, k.inputs().size()),
-                (int) k.expr().nodes().stream().filter(n -> !(n.op() instanceof dev.spool.graph.internal.Source)).count());
+                k.expression().operations());
     }
 
     /** Whether every output advances along the outermost axis: one that stays put would be written by both halves. */

@@ -1,7 +1,6 @@
 package dev.spool.runtime.internal.cpu;
 
 import dev.spool.program.internal.Instr;
-import dev.spool.program.internal.ProgramText;
 /**
  * What a generated kernel's code depends on, as a string: its expression (without operand shapes,
  * which the code does not depend on), the rank of its collapsed iteration space, how each operand
@@ -17,7 +16,7 @@ public final class KernelKey {
     }
 
     public static String of(Instr.Kernel k, KernelLayout layout, int maxFloatLanes) {
-        return layoutPart(layout, maxFloatLanes) + " expr " + ProgramText.expression(k.expr()).replaceAll("\\[[0-9,]*]", "");
+        return layoutPart(layout, maxFloatLanes) + " expr " + k.expression().text().replaceAll("\\[[0-9,]*]", "");
     }
 
     /** The part of the key that the iteration space decides (everything but the expression). */
