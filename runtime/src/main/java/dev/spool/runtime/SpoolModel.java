@@ -16,6 +16,7 @@ import dev.spool.runtime.internal.ProgramTemplate;
 import dev.spool.runtime.internal.RowSplit;
 import dev.spool.runtime.internal.cpu.CpuExecutable;
 import dev.spool.runtime.internal.cpu.VectorSupport;
+import dev.spool.runtime.internal.cpu.WarmupGate;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -56,6 +57,13 @@ public final class SpoolModel {
     private final RowSplit rowSplit;
     private final Map<String, Tensor> weights;
     private final ArtifactKernels kernels;
+    /**
+     * Holds the vector kernels' warm-ups back from load until the first run has ended (see
+     * {@link WarmupGate}); until a run has ended, each run holds them back too, so that a first run
+     * after a long idle time (when the load's hold has expired) still has the cores.
+     */
+    private final WarmupGate.Hold loaded;
+    private volatile boolean ranOnce;
     private final Map<Map<String, Integer>, CpuExecutable> bound = new ConcurrentHashMap<>();
 
     private SpoolModel(Artifact artifact) {
@@ -85,6 +93,7 @@ public final class SpoolModel {
             throw new ArtifactException(name + " is damaged: " + e.getMessage(), e);
         }
         this.kernels = new ArtifactKernels(name, readKernels(artifact));
+        this.loaded = WarmupGate.hold();
         kernels.warmInBackground(VectorSupport.floatLanes());
         if (VectorSupport.floatLanes() > 0) {
             // Its recurrent GEMMs run packed (dev.spool.runtime.internal.cpu.PackedGemm): compile that kernel now too.
@@ -135,6 +144,20 @@ public final class SpoolModel {
      * @throws InputException one line naming the input, the expected and the actual dtype or shape
      */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        if (ranOnce) {
+            return runHeld(inputs);
+        }
+        WarmupGate.Hold firstRun = WarmupGate.hold();
+        try {
+            return runHeld(inputs);
+        } finally {
+            firstRun.release();
+            loaded.release();
+            ranOnce = true;
+        }
+    }
+
+    private Map<String, Tensor> runHeld(Map<String, Tensor> inputs) {
         Map<String, Integer> dims = bind(inputs);
         Map<String, Tensor> feeds = new HashMap<>(weights);
         for (Signature.Spec s : signature.inputs()) {

@@ -1,0 +1,99 @@
+package dev.spool.runtime.internal.cpu;
+
+/**
+ * Holds the vector forms' warm-ups back while a loaded artifact's first run is under way: on two
+ * cores the first run, the JIT's compiler threads and the warm-up threads share the machine, and
+ * the warm-ups (interpreted Vector API code, then C2 compiling both it and the Vector API's Java
+ * fallbacks) took the core that the first run's scalar forms needed. Held back, the LSTM H256
+ * artifact's load and first run took 0.44–0.49 s against 0.54–0.77 (five alternating rounds; the
+ * next 20 runs, which now pay for the warm-ups, 46–110 ms against 36–97; the steady state after
+ * 3 s unchanged). A warm-up waits at its next call while a hold is on (an artifact's warm-ups start
+ * at load, so a service that loads before its first request has them done or under way by then),
+ * and the time it waits does not count against its budget. A hold ends with the first run, or at
+ * the latest {@link #MAX_HOLD_NANOS} after it began, so that a long first run still gets its
+ * vector forms part-way. The scalar forms' warm-ups are not held: they serve the first run. Nothing
+ * is held unless an artifact is run, so programs compiled in-process ({@code spool train}) warm up
+ * as before.
+ *
+ * <pre>{@code
+ * WarmupGate.Hold firstRun = WarmupGate.hold();
+ * try { ... } finally { firstRun.release(); }
+ * }</pre>
+ */
+public final class WarmupGate {
+    /** The longest a hold lasts. */
+    static final long MAX_HOLD_NANOS = 1_500_000_000L;
+    private static final Object LOCK = new Object();
+    /** Holds not yet released (written under {@link #LOCK}; read without it on the fast path). */
+    private static volatile int holds;
+    /** When the newest hold expires, in {@link System#nanoTime} (guarded by {@link #LOCK}). */
+    private static long until;
+
+    private WarmupGate() {
+    }
+
+    /** A hold on the vector warm-ups, released once (later calls do nothing). */
+    public static final class Hold {
+        private volatile boolean released;
+
+        private Hold() {
+        }
+
+        /** Lets the warm-ups go on (unless another hold is still on); cheap once released. */
+        public void release() {
+            if (released) {
+                return;
+            }
+            synchronized (LOCK) {
+                if (!released) {
+                    released = true;
+                    holds--;
+                    LOCK.notifyAll();
+                }
+            }
+        }
+    }
+
+    /** Holds the vector warm-ups until the hold is released or {@link #MAX_HOLD_NANOS} have passed. */
+    public static Hold hold() {
+        return hold(MAX_HOLD_NANOS);
+    }
+
+    static Hold hold(long nanos) {
+        synchronized (LOCK) {
+            holds++;
+            until = Math.max(until - System.nanoTime(), nanos) + System.nanoTime();
+            return new Hold();
+        }
+    }
+
+    /**
+     * Waits while a hold is on and not expired; a vector form's warm-up calls this before each of
+     * its calls. Returns the nanoseconds it waited, which the caller adds to its time budget.
+     */
+    static long awaitOpen() {
+        if (holds == 0) {
+            return 0;
+        }
+        long start = System.nanoTime();
+        synchronized (LOCK) {
+            long left;
+            while (holds > 0 && (left = until - System.nanoTime()) > 0) {
+                try {
+                    LOCK.wait(left / 1_000_000 + 1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return System.nanoTime() - start;
+    }
+
+    /** Whether warm-ups would wait now (for tests). */
+    static boolean held() {
+        synchronized (LOCK) {
+            return holds > 0 && until - System.nanoTime() > 0;
+        }
+    }
+}

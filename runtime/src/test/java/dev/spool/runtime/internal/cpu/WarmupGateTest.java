@@ -1,0 +1,61 @@
+package dev.spool.runtime.internal.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Vector warm-ups wait while a hold is on, until it is released or expires. */
+class WarmupGateTest {
+    private static CountDownLatch waiter() {
+        CountDownLatch passed = new CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            WarmupGate.awaitOpen();
+            passed.countDown();
+        });
+        t.setDaemon(true);
+        t.start();
+        return passed;
+    }
+
+    @Test
+    void aWarmUpWaitsUntilTheHoldIsReleased() throws InterruptedException {
+        WarmupGate.Hold h = WarmupGate.hold(60_000_000_000L);
+        try {
+            CountDownLatch passed = waiter();
+            assertFalse(passed.await(200, TimeUnit.MILLISECONDS), "went on while held");
+            h.release();
+            assertTrue(passed.await(30, TimeUnit.SECONDS), "still waiting after the release");
+        } finally {
+            h.release();
+        }
+        assertFalse(WarmupGate.held());
+    }
+
+    @Test
+    void aHoldExpires() throws InterruptedException {
+        WarmupGate.Hold h = WarmupGate.hold(100_000_000L);
+        try {
+            assertTrue(waiter().await(30, TimeUnit.SECONDS), "still waiting after the hold expired");
+        } finally {
+            h.release();
+        }
+    }
+
+    @Test
+    void releasingTwiceReleasesOneHold() {
+        WarmupGate.Hold a = WarmupGate.hold(60_000_000_000L);
+        WarmupGate.Hold b = WarmupGate.hold(60_000_000_000L);
+        try {
+            a.release();
+            a.release();
+            assertTrue(WarmupGate.held(), "b still holds");
+        } finally {
+            b.release();
+        }
+        assertFalse(WarmupGate.held());
+    }
+}
