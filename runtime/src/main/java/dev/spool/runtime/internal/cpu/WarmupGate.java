@@ -24,19 +24,21 @@ public final class WarmupGate {
     /** The longest a hold lasts. */
     static final long MAX_HOLD_NANOS = 1_500_000_000L;
     private static final Object LOCK = new Object();
-    /** Holds not yet released (written under {@link #LOCK}; read without it on the fast path). */
-    private static volatile int holds;
-    /** When the newest hold expires, in {@link System#nanoTime} (guarded by {@link #LOCK}). */
-    private static long until;
+    /** Holds neither released nor expired (guarded by {@link #LOCK}); a model loaded and never run leaves one that expires. */
+    private static final java.util.List<Hold> ACTIVE = new java.util.ArrayList<>();
+    /** {@code ACTIVE.size()}, for the fast path that takes no lock. */
+    private static volatile int active;
 
     private WarmupGate() {
     }
 
     /** A hold on the vector warm-ups, released once (later calls do nothing). */
     public static final class Hold {
+        private final long deadline;
         private volatile boolean released;
 
-        private Hold() {
+        private Hold(long deadline) {
+            this.deadline = deadline;
         }
 
         /** Lets the warm-ups go on (unless another hold is still on); cheap once released. */
@@ -45,11 +47,10 @@ public final class WarmupGate {
                 return;
             }
             synchronized (LOCK) {
-                if (!released) {
-                    released = true;
-                    holds--;
-                    LOCK.notifyAll();
-                }
+                released = true;
+                ACTIVE.remove(this);
+                active = ACTIVE.size();
+                LOCK.notifyAll();
             }
         }
     }
@@ -61,9 +62,10 @@ public final class WarmupGate {
 
     static Hold hold(long nanos) {
         synchronized (LOCK) {
-            holds++;
-            until = Math.max(until - System.nanoTime(), nanos) + System.nanoTime();
-            return new Hold();
+            Hold h = new Hold(System.nanoTime() + nanos);
+            ACTIVE.add(h);
+            active = ACTIVE.size();
+            return h;
         }
     }
 
@@ -72,13 +74,13 @@ public final class WarmupGate {
      * its calls. Returns the nanoseconds it waited, which the caller adds to its time budget.
      */
     static long awaitOpen() {
-        if (holds == 0) {
+        if (active == 0) {
             return 0;
         }
         long start = System.nanoTime();
         synchronized (LOCK) {
             long left;
-            while (holds > 0 && (left = until - System.nanoTime()) > 0) {
+            while ((left = longestHeldNanos()) > 0) {
                 try {
                     LOCK.wait(left / 1_000_000 + 1);
                 } catch (InterruptedException e) {
@@ -90,10 +92,22 @@ public final class WarmupGate {
         return System.nanoTime() - start;
     }
 
+    /** Drops expired holds; the time until the last of the others expires, or 0 when none is on (caller holds {@link #LOCK}). */
+    private static long longestHeldNanos() {
+        long now = System.nanoTime();
+        ACTIVE.removeIf(h -> h.deadline - now <= 0);
+        active = ACTIVE.size();
+        long left = 0;
+        for (Hold h : ACTIVE) {
+            left = Math.max(left, h.deadline - now);
+        }
+        return left;
+    }
+
     /** Whether warm-ups would wait now (for tests). */
     static boolean held() {
         synchronized (LOCK) {
-            return holds > 0 && until - System.nanoTime() > 0;
+            return longestHeldNanos() > 0;
         }
     }
 }

@@ -46,6 +46,15 @@ class WarmupGateTest {
     }
 
     @Test
+    void aHoldNeverReleasedStopsHoldingWhenItExpires() throws InterruptedException {
+        WarmupGate.hold(100_000_000L);   // a model loaded and never run
+        WarmupGate.Hold h = WarmupGate.hold(60_000_000_000L);
+        h.release();
+        assertTrue(waiter().await(30, TimeUnit.SECONDS), "a hold that expired still held the warm-ups back");
+        assertFalse(WarmupGate.held());
+    }
+
+    @Test
     void releasingTwiceReleasesOneHold() {
         WarmupGate.Hold a = WarmupGate.hold(60_000_000_000L);
         WarmupGate.Hold b = WarmupGate.hold(60_000_000_000L);
