@@ -164,7 +164,7 @@ public final class SpoolModel {
             Tensor t = inputs.get(s.name());
             feeds.put(s.name(), t != null ? t : Tensor.zeros(s.dtype(), s.sizes(dims)));
         }
-        Map<String, Tensor> out = rowSplit != null && rowSplit.worthSplitting(dims, feeds) ? rowSplit.run(dims, feeds, this::executable)
+        Map<String, Tensor> out = rowSplit != null && rowSplit.worthSplitting(dims) ? rowSplit.run(dims, feeds, this::executable)
                 : executable(dims).run(feeds);
         Map<String, Tensor> results = new LinkedHashMap<>();
         for (Signature.Spec s : signature.outputs()) {

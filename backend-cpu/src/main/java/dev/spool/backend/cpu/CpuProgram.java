@@ -65,7 +65,7 @@ public final class CpuProgram {
     public Map<String, Tensor> run(Map<String, Tensor> feeds) {
         Map<String, Integer> dims = dims(feeds);
         Optional<RowSplit> split = rowSplit();
-        if (split.isPresent() && profile == null && split.get().worthSplitting(dims, feeds)) {
+        if (split.isPresent() && profile == null && split.get().worthSplitting(dims)) {
             return split.get().run(dims, feeds, this::executable);
         }
         return executable(dims).runChecked(feeds);

@@ -1,7 +1,6 @@
 package dev.spool.runtime.internal;
 
 import dev.spool.graph.Tensor;
-import dev.spool.runtime.internal.cpu.CacheSizes;
 import dev.spool.runtime.internal.cpu.CpuExecutable;
 import dev.spool.runtime.internal.cpu.SecondCore;
 
@@ -76,44 +75,10 @@ public final class RowSplit {
         return SPLITS.get();
     }
 
-    /**
-     * Fewer rows are never split. From this many up to {@link #MIN_ROWS}, a run is split when what
-     * both halves read whole (the weights) fits in three quarters of a core's L2 cache
-     * ({@link CacheSizes}): then each core keeps the whole recurrent weight in its own cache, and a
-     * half's steps need no hand-over between the cores. On this project's Xeon (2 MB of L2 per core)
-     * the GRU and LSTM H256 forward passes of 32 rows (weights of 0.9 and 1.2 MB) ran 10–20 % faster
-     * split; on a machine with 1 MB of L2 per core the GRU had run slower split; and the LSTM H1024's
-     * 64 rows, whose 16 MB weight each half would read from L3 at every step, ran slower split here.
-     */
-    public static final int MIN_CACHED_ROWS = 32;
-
-    /**
-     * Whether a run with these dims and feeds is split: splitting and the second core are on, and at
-     * least {@link #MIN_ROWS} rows, or at least {@link #MIN_CACHED_ROWS} with the feeds that both
-     * halves read whole within three quarters of a core's L2 cache.
-     */
-    public boolean worthSplitting(Map<String, Integer> dims, Map<String, Tensor> feeds) {
-        return worthSplitting(dims, feeds, CacheSizes.L2_BYTES);
-    }
-
-    boolean worthSplitting(Map<String, Integer> dims, Map<String, Tensor> feeds, long l2Bytes) {
+    /** Whether a run with these dims is split: splitting and the second core are on, and at least {@link #MIN_ROWS} rows. */
+    public boolean worthSplitting(Map<String, Integer> dims) {
         Integer rows = dims.get(dim);
-        if (!ENABLED || !SecondCore.ENABLED || rows == null) {
-            return false;
-        }
-        if (rows >= MIN_ROWS) {
-            return true;
-        }
-        if (rows < MIN_CACHED_ROWS || l2Bytes <= 0) {
-            return false;
-        }
-        long whole = 0;
-        for (Map.Entry<String, Tensor> e : feeds.entrySet()) {
-            if (!inputAxes.containsKey(e.getKey())) {
-                whole += (long) e.getValue().size() * e.getValue().dtype().byteSize();
-            }
-        }
-        return 4 * whole <= 3 * l2Bytes;
+        return ENABLED && SecondCore.ENABLED && rows != null && rows >= MIN_ROWS;
     }
 
     /**
