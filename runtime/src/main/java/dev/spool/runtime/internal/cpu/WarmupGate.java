@@ -5,9 +5,9 @@ package dev.spool.runtime.internal.cpu;
  * cores the first run, the JIT's compiler threads and the warm-up threads share the machine, and
  * the warm-ups (interpreted Vector API code, then C2 compiling both it and the Vector API's Java
  * fallbacks) took the core that the first run's scalar forms needed. Held back, the LSTM H256
- * artifact's load and first run took 0.44–0.49 s against 0.54–0.77 (five alternating rounds; the
- * next 20 runs, which now pay for the warm-ups, 46–110 ms against 36–97; the steady state after
- * 3 s unchanged). A warm-up waits at its next call while a hold is on (an artifact's warm-ups start
+ * artifact's load and first run took 0.44–0.50 s against 0.54–0.77 (median 462 ms against 649,
+ * alternating rounds; the next 20 runs, which now pay for the warm-ups, 43–108 ms against 36–97;
+ * the steady state after 3 s unchanged). A warm-up waits at its next call while a hold is on (an artifact's warm-ups start
  * at load, so a service that loads before its first request has them done or under way by then),
  * and the time it waits does not count against its budget. A hold ends with the first run, or at
  * the latest {@link #MAX_HOLD_NANOS} after it began, so that a long first run still gets its
