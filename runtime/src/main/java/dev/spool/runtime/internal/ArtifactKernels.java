@@ -59,17 +59,18 @@ public final class ArtifactKernels implements KernelProvider {
         if (scalar == null) {
             return new Prepared(TieredKernels.once(defined, key, () -> {
                 CpuKernel early = tiers.prepared(key);
-                return early != null ? early : warmed(e, layout, elementSizes);
+                return early != null ? early : warmed(e, layout, elementSizes, false);
             }), e.source());
         }
         CpuKernel scalarKernel = TieredKernels.once(defined, scalarKey, () -> define(scalar.classFile()));
-        return new Prepared(tiers.serve(key, scalarKernel, () -> warmed(e, layout, elementSizes), e.lanes(), layout, elementSizes), e.source());
+        return new Prepared(tiers.serve(key, scalarKernel, () -> warmed(e, layout, elementSizes, true), e.lanes(), layout, elementSizes), e.source());
     }
 
-    private CpuKernel warmed(Entry e, KernelLayout layout, int[] elementSizes) {
+    /** The kernel defined and warmed; {@code background} when a warm-up thread does it (see {@link KernelWarmup#warm}). */
+    private CpuKernel warmed(Entry e, KernelLayout layout, int[] elementSizes, boolean background) {
         CpuKernel made = define(e.classFile());
         if (KernelWarmup.ENABLED) {
-            KernelWarmup.warm(made, e.lanes(), layout, elementSizes);
+            KernelWarmup.warm(made, e.lanes(), layout, elementSizes, background);
         }
         return made;
     }
@@ -93,7 +94,7 @@ public final class ArtifactKernels implements KernelProvider {
             for (Map.Entry<String, Entry> en : entries.entrySet()) {
                 Entry e = en.getValue();
                 if (e.maxLanes() == 0 && e.lanes() == 0 && !strided(e)) {
-                    TieredKernels.once(defined, en.getKey(), () -> warmed(e, warmupLayout(e), e.elementSizes()));
+                    TieredKernels.once(defined, en.getKey(), () -> warmed(e, warmupLayout(e), e.elementSizes(), true));
                 }
             }
             Blas.preload();
@@ -107,9 +108,9 @@ public final class ArtifactKernels implements KernelProvider {
                     continue;   // another innermost length's choice of width
                 }
                 if (e.lanes() > 0) {
-                    tiers.prepare(en.getKey(), () -> warmed(e, layout, e.elementSizes()));
+                    tiers.prepare(en.getKey(), () -> warmed(e, layout, e.elementSizes(), true));
                 } else {
-                    TieredKernels.once(defined, en.getKey(), () -> warmed(e, layout, e.elementSizes()));
+                    TieredKernels.once(defined, en.getKey(), () -> warmed(e, layout, e.elementSizes(), true));
                 }
             }
         });

@@ -43,10 +43,19 @@ public final class KernelWarmup {
      * @param lanes the vector width the kernel's innermost loop uses, 0 for scalar code
      */
     public static void warm(CpuKernel k, int lanes, KernelLayout layout, int[] elementSizes) {
+        warm(k, lanes, layout, elementSizes, false);
+    }
+
+    /**
+     * {@link #warm}; with {@code background}, for a warm-up thread's own use, each call of a vector
+     * kernel first waits while a {@link WarmupGate} hold is on. Never on a thread that needs the
+     * kernel: a first run that warms a kernel itself would wait for its own hold.
+     */
+    public static void warm(CpuKernel k, int lanes, KernelLayout layout, int[] elementSizes, boolean background) {
         Workload w = Workload.of(lanes, layout, elementSizes);
         long deadline = System.nanoTime() + BUDGET_NANOS;
         for (int i = 0; i < CALLS && System.nanoTime() < deadline; i++) {
-            if (lanes > 0) {
+            if (background && lanes > 0) {
                 deadline += WarmupGate.awaitOpen();
             }
             k.run(w.scratch, w.args);

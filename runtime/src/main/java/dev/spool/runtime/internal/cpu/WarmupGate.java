@@ -9,7 +9,9 @@ package dev.spool.runtime.internal.cpu;
  * alternating rounds; the next 20 runs, which now pay for the warm-ups, 43–108 ms against 36–97;
  * the steady state after 3 s unchanged). A warm-up waits at its next call while a hold is on (an artifact's warm-ups start
  * at load, so a service that loads before its first request has them done or under way by then),
- * and the time it waits does not count against its budget. A hold ends with the first run, or at
+ * and the time it waits does not count against its budget. Only warm-up threads wait: a thread that
+ * needs a kernel and warms it itself (a first run meeting a vector kernel without a scalar form)
+ * never does, since it may be the very run that holds. A hold ends with the first run, or at
  * the latest {@link #MAX_HOLD_NANOS} after it began, so that a long first run still gets its
  * vector forms part-way. The scalar forms' warm-ups are not held: they serve the first run. Nothing
  * is held unless an artifact is run, so programs compiled in-process ({@code spool train}) warm up

@@ -54,6 +54,32 @@ class WarmupGateTest {
         assertFalse(WarmupGate.held());
     }
 
+    private static CountDownLatch warming(boolean background) {
+        CountDownLatch done = new CountDownLatch(1);
+        KernelLayout layout = new KernelLayout(new int[] {2, 64}, new int[][] {{64, 1}});
+        Thread t = new Thread(() -> {
+            KernelWarmup.warm((mem, args) -> { }, 16, layout, new int[] {4}, background);
+            done.countDown();
+        });
+        t.setDaemon(true);
+        t.start();
+        return done;
+    }
+
+    @Test
+    void aThreadThatNeedsTheKernelWarmsItWithoutWaiting() throws InterruptedException {
+        WarmupGate.Hold h = WarmupGate.hold(60_000_000_000L);
+        try {
+            assertTrue(warming(false).await(30, TimeUnit.SECONDS), "a first run warming its own kernel waited for its own hold");
+            CountDownLatch background = warming(true);
+            assertFalse(background.await(200, TimeUnit.MILLISECONDS), "a warm-up thread went on while held");
+            h.release();
+            assertTrue(background.await(30, TimeUnit.SECONDS), "still waiting after the release");
+        } finally {
+            h.release();
+        }
+    }
+
     @Test
     void releasingTwiceReleasesOneHold() {
         WarmupGate.Hold a = WarmupGate.hold(60_000_000_000L);
