@@ -10,15 +10,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Vector warm-ups wait while a hold is on, until it is released or expires. */
 class WarmupGateTest {
-    private static CountDownLatch waiter() {
-        CountDownLatch passed = new CountDownLatch(1);
+    /** Runs {@code r} on a daemon thread; the latch opens when it has returned. */
+    private static CountDownLatch onDaemon(Runnable r) {
+        CountDownLatch done = new CountDownLatch(1);
         Thread t = new Thread(() -> {
-            WarmupGate.awaitOpen();
-            passed.countDown();
+            r.run();
+            done.countDown();
         });
         t.setDaemon(true);
         t.start();
-        return passed;
+        return done;
+    }
+
+    private static CountDownLatch waiter() {
+        return onDaemon(WarmupGate::awaitOpen);
     }
 
     @Test
@@ -55,15 +60,8 @@ class WarmupGateTest {
     }
 
     private static CountDownLatch warming(boolean background) {
-        CountDownLatch done = new CountDownLatch(1);
         KernelLayout layout = new KernelLayout(new int[] {2, 64}, new int[][] {{64, 1}});
-        Thread t = new Thread(() -> {
-            KernelWarmup.warm((mem, args) -> { }, 16, layout, new int[] {4}, background);
-            done.countDown();
-        });
-        t.setDaemon(true);
-        t.start();
-        return done;
+        return onDaemon(() -> KernelWarmup.warm((mem, args) -> { }, 16, layout, new int[] {4}, background));
     }
 
     @Test
