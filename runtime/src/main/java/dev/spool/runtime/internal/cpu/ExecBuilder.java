@@ -32,13 +32,142 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
 
     Exec[] build(List<Instr> code) {
         List<Exec> out = new ArrayList<>();
-        for (Instr i : code) {
+        for (int at = 0; at < code.size(); at++) {
+            Instr i = code.get(at);
             Exec s = i.accept(this);
+            if (s instanceof PackedGemm packed && gemmEpilogue) {
+                at += fuseEpilogue(packed, (Instr.Gemm) i, code.subList(at + 1, code.size()));
+            }
             if (s != null) {
                 out.add(profile == null ? s : profile.wrap(s, i));
             }
         }
         return out.toArray(Exec[]::new);
+    }
+
+    /**
+     * Whether a packed product runs the kernels right after it in its chunks ({@link GemmEpilogue}):
+     * on unless {@code -Dspool.gemmEpilogue=false} (read per program, so a test can compare both).
+     */
+    private final boolean gemmEpilogue = !"false".equals(System.getProperty("spool.gemmEpilogue"));
+
+    /**
+     * Moves the kernels that follow {@code g} into its chunks as far as they qualify (see
+     * {@link #epilogueKernel}); returns how many instructions it took.
+     */
+    private int fuseEpilogue(PackedGemm packed, Instr.Gemm g, List<Instr> next) {
+        int[] parts = PackedGemm.rowParts(g.m());
+        if (parts == null || g.beta() != 0) {
+            return 0;
+        }
+        GemmEpilogue.Builder epilogue = new GemmEpilogue.Builder(parts);
+        List<Instr.Kernel> fused = new ArrayList<>();
+        for (Instr i : next) {
+            if (!(i instanceof Instr.Kernel k)) {
+                break;
+            }
+            List<View> operands = operands(k);
+            KernelLayout layout = KernelLayout.of(k.shape(), operands);
+            if (!epilogueKernel(g, k, layout, fused)) {
+                break;
+            }
+            PreparedKernel pk = prepare(k, layout, operands);
+            int[] rowBytes = operands.stream().mapToInt(v -> v.strides()[0] * size(v)).toArray();
+            epilogue.add(pk.kernel(), pk.args(), layout.rank(), rowBytes, pk.moving(), pk.slots());
+            fused.add(k);
+        }
+        if (fused.isEmpty()) {
+            return 0;
+        }
+        packed.epilogue(epilogue.build(mem));
+        PackedGemm.EPILOGUE_KERNELS.addAndGet(fused.size());
+        return fused.size();
+    }
+
+    /**
+     * Whether kernel {@code k} may run part by part of the rows, each part right after the product's
+     * chunk that finished those rows of C, after the kernels already {@code fused}: its iteration
+     * space is (the product's m rows) × units, collapsed to rank 2 with the rows outermost or to one
+     * axis; its operands are F32 arena views; what it reads of the product's C lies within C's
+     * columns, row for row; it writes nothing the product reads or writes (the product's A is copied
+     * before the chunks start, so A may be written); and what it writes, any fused kernel (itself
+     * included) touches only through the very same view, so that a part never reads or writes
+     * another part's rows.
+     */
+    private boolean epilogueKernel(Instr.Gemm g, Instr.Kernel k, KernelLayout layout, List<Instr.Kernel> fused) {
+        int[] shape = k.shape();
+        if (shape.length != 2 || shape[0] != g.m() || layout.isEmpty() || layout.rank() > 2
+                || (layout.rank() == 2 && layout.sizes()[0] != g.m()) || (layout.rank() == 1 && layout.sizes()[0] != g.m() * shape[1])) {
+            return false;
+        }
+        List<View> operands = operands(k);
+        for (View v : operands) {
+            if (v.buffer() < 0 || size(v) != 4 || v.rank() != 2) {
+                return false;
+            }
+        }
+        View c = g.c();
+        for (View in : k.inputs()) {
+            if (overlaps(in, c) && !rowsOf(in, c, g.n())) {
+                return false;
+            }
+        }
+        List<View> touched = new ArrayList<>(k.inputs());
+        for (Instr.Kernel f : fused) {
+            touched.addAll(operands(f));
+        }
+        for (View out : k.outputs()) {
+            if (overlaps(out, c) || overlaps(out, g.b()) || out.strides()[0] == 0) {
+                return false;
+            }
+            for (View v : touched) {
+                if (overlaps(out, v) && !sameView(out, v)) {
+                    return false;
+                }
+            }
+        }
+        for (View in : k.inputs()) {
+            for (Instr.Kernel f : fused) {
+                for (View w : f.outputs()) {
+                    if (overlaps(in, w) && !sameView(in, w)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code v}'s row i lies within row i of the product's C (n columns), for every row. */
+    private static boolean rowsOf(View v, View c, int n) {
+        if (v.buffer() != c.buffer() || c.rank() != 2 || v.strides()[0] != c.strides()[0] || c.strides()[1] != 1 || v.strides()[1] < 0
+                || !java.util.Arrays.equals(v.loopStrides(), c.loopStrides())) {
+            return false;
+        }
+        int delta = v.offset() - c.offset();
+        return delta >= 0 && delta + (v.dim(1) - 1) * v.strides()[1] < n;
+    }
+
+    private boolean overlaps(View x, View y) {
+        if (x.buffer() < 0 || y.buffer() < 0) {
+            return false;
+        }
+        long xFrom = offsets[x.buffer()];
+        long xTo = xFrom + program.buffer(x.buffer()).bytes();
+        long yFrom = offsets[y.buffer()];
+        long yTo = yFrom + program.buffer(y.buffer()).bytes();
+        return xFrom < yTo && yFrom < xTo;
+    }
+
+    private static boolean sameView(View x, View y) {
+        return x.buffer() == y.buffer() && x.offset() == y.offset() && java.util.Arrays.equals(x.shape(), y.shape())
+                && java.util.Arrays.equals(x.strides(), y.strides()) && java.util.Arrays.equals(x.loopStrides(), y.loopStrides());
+    }
+
+    private static List<View> operands(Instr.Kernel k) {
+        List<View> operands = new ArrayList<>(k.inputs());
+        operands.addAll(k.outputs());
+        return operands;
     }
 
     /** Sources of the kernels this builder prepared, in order. */
@@ -144,12 +273,22 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
     }
 
     public Exec visit(Instr.Kernel k) {
-        List<View> operands = new ArrayList<>(k.inputs());
-        operands.addAll(k.outputs());
+        List<View> operands = operands(k);
         KernelLayout layout = KernelLayout.of(k.shape(), operands);
         if (layout.isEmpty()) {
             return null;
         }
+        PreparedKernel pk = prepare(k, layout, operands);
+        return new KernelExec(mem, pk.kernel(), pk.source(), pk.args(), pk.moving(), pk.slots(),
+                layout.rank(), rowsIndependent(k) && outputsMoveAlongOuterAxis(layout, k.inputs().size()),
+                k.expression().operations());
+    }
+
+    /** A kernel's code and its arguments as {@link KernelExec} takes them, with the slots of the operands that move with a loop. */
+    private record PreparedKernel(CpuKernel kernel, String source, int[] args, Exec.Address[] moving, int[] slots) {
+    }
+
+    private PreparedKernel prepare(Instr.Kernel k, KernelLayout layout, List<View> operands) {
         int[] sizes = operands.stream().mapToInt(this::size).toArray();
         KernelProvider.Prepared prepared = kernels.kernel(k, layout, lanes, sizes);
         kernelSources.add(prepared.source());
@@ -172,9 +311,8 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
                 slots.add(slot);
             }
         }
-        return new KernelExec(mem, kernel, prepared.source(), args, moving.toArray(Exec.Address[]::new), slots.stream().mapToInt(Integer::intValue).toArray(),
-                r, rowsIndependent(k) && outputsMoveAlongOuterAxis(layout, k.inputs().size()),
-                k.expression().operations());
+        return new PreparedKernel(kernel, prepared.source(), args, moving.toArray(Exec.Address[]::new),
+                slots.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** Whether every output advances along the outermost axis: one that stays put would be written by both halves. */

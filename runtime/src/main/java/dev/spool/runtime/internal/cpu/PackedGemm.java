@@ -75,6 +75,9 @@ public final class PackedGemm implements Exec {
     private final float[] cRows;
     private final float[] old;
     private final java.util.function.IntConsumer multiplyChunk;
+    /** Kernels run on each chunk's columns as it is finished (null: none); set before the first pack. */
+    private GemmEpilogue epilogue;
+    private java.util.function.IntConsumer multiplyChunkAndEpilogue;
     /** Set by {@link #run} before the halves start (the hand-over publishes them to the helper). */
     private boolean vector;
     private int cBase;
@@ -99,6 +102,56 @@ public final class PackedGemm implements Exec {
         this.cRows = new float[m * panels * NR];
         this.old = beta == 0 ? null : new float[n];
         this.multiplyChunk = chunk -> multiplyAndStore(chunk * CHUNK, Math.min(panels, chunk * CHUNK + CHUNK));
+    }
+
+    /**
+     * Runs {@code e}'s kernels in this product's chunks: a chunk is a part of the rows, multiplied
+     * against every panel, stored, and then run through the kernels. Call before the loop's first run.
+     */
+    void epilogue(GemmEpilogue e) {
+        if (beta != 0) {
+            // Chunks of rows would share the scratch of C's old columns.
+            throw new IllegalArgumentException("an epilogue needs beta = 0, got " + beta);
+        }
+        this.epilogue = e;
+        int[] rows = e.rowParts();
+        if (rows[0] != 0 || rows[rows.length - 1] != m) {
+            throw new IllegalArgumentException("an epilogue's row parts must cover rows 0.." + m + ", got " + java.util.Arrays.toString(rows));
+        }
+        this.multiplyChunkAndEpilogue = chunk -> {
+            multiplyAndStore(rows[chunk], rows[chunk + 1], 0, panels);
+            epilogue.run(chunk);
+        };
+    }
+
+    /** Default parts of the rows for an epilogue (see {@link #rowParts}). */
+    static final int ROW_PARTS = Integer.getInteger("spool.gemmEpilogueParts", 4);
+
+    /**
+     * Where an epilogue's chunks cut the m rows: into {@link #ROW_PARTS} parts of about equal size
+     * (even, so that 2-row register blocks need no 1-row tail), fewer when a part would have under 6
+     * rows; null when not even two parts fit. Four parts, not two: a helper that joins late (the OS
+     * runs a JIT thread on the other core) then costs at most a quarter of the step, and the LSTM
+     * H256 forward pass with two parts was slower in one of five rounds by half.
+     */
+    static int[] rowParts(int m) {
+        int parts = Math.min(ROW_PARTS, m / 6);
+        if (parts < 2) {
+            return null;
+        }
+        int[] cut = new int[parts + 1];
+        for (int q = 1; q < parts; q++) {
+            cut[q] = (m * q / parts + 1) / 2 * 2;
+        }
+        cut[parts] = m;
+        return cut;
+    }
+
+    static final java.util.concurrent.atomic.AtomicLong EPILOGUE_KERNELS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many kernels programs built in this JVM run in a packed product's chunks ({@link GemmEpilogue}): for tests. */
+    public static long epilogueKernels() {
+        return EPILOGUE_KERNELS.get();
     }
 
     /** The largest B (k×n floats, in bytes) run packed: 16 MiB, the largest measured (the LSTM H1024's). */
@@ -209,19 +262,37 @@ public final class PackedGemm implements Exec {
         packRows(a.at(loop) >> 2);
         vector = vectorReady();
         cBase = c.at(loop) >> 2;
-        SecondCore.forEach(chunks(), multiplyChunk);
+        if (epilogue == null) {
+            SecondCore.forEach(chunks(), multiplyChunk);
+            return;
+        }
+        epilogue.prepare(loop);
+        int chunks = epilogue.rowParts().length - 1;
+        if (epilogue.provisional()) {
+            // While a kernel's stand-in serves, the JIT holds the other core (see KernelExec).
+            for (int chunk = 0; chunk < chunks; chunk++) {
+                multiplyChunkAndEpilogue.accept(chunk);
+            }
+        } else {
+            SecondCore.forEach(chunks, multiplyChunkAndEpilogue);
+        }
     }
 
     private void multiplyAndStore(int p0, int p1) {
+        multiplyAndStore(0, m, p0, p1);
+    }
+
+    /** Rows {@code [i0, i1)} of panels {@code [p0, p1)}: multiplied, then stored. */
+    private void multiplyAndStore(int i0, int i1, int p0, int p1) {
         if (vector) {
-            multiplyVector(aRows, packed, cRows, m, k, panels, p0, p1);
+            multiplyVector(aRows, packed, cRows, i0, i1, k, panels, p0, p1);
         } else {
-            multiplyScalar(aRows, packed, cRows, m, k, panels, p0, p1);
+            multiplyScalar(aRows, packed, cRows, i0, i1, k, panels, p0, p1);
         }
         int width = panels * NR;
         int j0 = p0 * NR;
         int cols = Math.min(n, p1 * NR) - j0;
-        for (int i = 0; i < m; i++) {
+        for (int i = i0; i < i1; i++) {
             int at = cBase + i * ldc + j0;
             if (beta == 0) {
                 floats.put(at, cRows, i * width + j0, cols);
@@ -240,9 +311,14 @@ public final class PackedGemm implements Exec {
      * FMAs in kk order; {@code c} has {@code panels·NR} columns.
      */
     static void multiplyVector(float[] a, float[] packed, float[] c, int m, int k, int panels, int p0, int p1) {
+        multiplyVector(a, packed, c, 0, m, k, panels, p0, p1);
+    }
+
+    /** {@link #multiplyVector(float[], float[], float[], int, int, int, int, int)} for rows {@code [i0, m)} only. */
+    static void multiplyVector(float[] a, float[] packed, float[] c, int i0, int m, int k, int panels, int p0, int p1) {
         int width = panels * NR;
         for (int p = p0; p < p1; p++) {
-            int i = 0;
+            int i = i0;
             while (i < m) {
                 int g = groupAt(i, m);
                 if (g == 6) {
@@ -403,10 +479,15 @@ public final class PackedGemm implements Exec {
      * 0.1 s less.
      */
     static void multiplyScalar(float[] a, float[] packed, float[] c, int m, int k, int panels, int p0, int p1) {
+        multiplyScalar(a, packed, c, 0, m, k, panels, p0, p1);
+    }
+
+    /** {@link #multiplyScalar(float[], float[], float[], int, int, int, int, int)} for rows {@code [i0, m)} only. */
+    static void multiplyScalar(float[] a, float[] packed, float[] c, int i0, int m, int k, int panels, int p0, int p1) {
         int width = panels * NR;
         int stride = rowStride(k);
         for (int p = p0; p < p1; p++) {
-            int i = 0;
+            int i = i0;
             for (; i + 4 <= m; i += 4) {
                 for (int j = 0; j < NR; j += 4) {
                     scalar4x4(a, packed, c, k, stride, width, p * k * NR + j, i, i * width + p * NR + j);

@@ -54,6 +54,14 @@ class PackedGemmTest {
     }
 
     @Test
+    void anEpiloguesRowPartsAreEvenAndCoverEveryRowOnce() {
+        assertArrayEquals(new int[] {0, 8, 16, 24, 32}, PackedGemm.rowParts(32));
+        assertArrayEquals(new int[] {0, 16, 32, 48, 64}, PackedGemm.rowParts(64));
+        assertArrayEquals(new int[] {0, 6, 13}, PackedGemm.rowParts(13));
+        assertEquals(null, PackedGemm.rowParts(11), "fewer than two parts of 6 rows: no epilogue");
+    }
+
+    @Test
     void packedProductEqualsAFloat64ProductForEveryRowGroupAndPanelEdge() {
         Random rnd = new Random(3);
         int checked = 0;
