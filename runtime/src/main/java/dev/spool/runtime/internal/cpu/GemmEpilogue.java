@@ -39,6 +39,11 @@ final class GemmEpilogue {
         return rowParts;
     }
 
+    /** How many kernels run in the chunks. */
+    int size() {
+        return steps.length;
+    }
+
     /** Kernels being collected for one product, in program order. */
     static final class Builder {
         private final java.util.List<Step> steps = new java.util.ArrayList<>();

@@ -147,6 +147,11 @@ public final class PackedGemm implements Exec {
         return cut;
     }
 
+    /** How many kernels run in this product's chunks (0: none). */
+    int epilogueKernelCount() {
+        return epilogue == null ? 0 : epilogue.size();
+    }
+
     static final java.util.concurrent.atomic.AtomicLong EPILOGUE_KERNELS = new java.util.concurrent.atomic.AtomicLong();
 
     /** How many kernels programs built in this JVM run in a packed product's chunks ({@link GemmEpilogue}): for tests. */

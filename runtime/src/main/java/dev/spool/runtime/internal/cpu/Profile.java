@@ -22,12 +22,15 @@ public final class Profile {
     final class Timed implements Exec {
         private final Exec inner;
         private final Instr instr;
+        /** Kernels that run inside this instruction's exec (a packed product's {@link GemmEpilogue}), timed with it. */
+        private final int inside;
         private long nanos;
         private long runs;
 
         Timed(Exec inner, Instr instr) {
             this.inner = inner;
             this.instr = instr;
+            this.inside = inner instanceof PackedGemm p ? p.epilogueKernelCount() : 0;
         }
 
         public void run(int[] loop) {
@@ -59,7 +62,7 @@ public final class Profile {
     public Map<String, Double> byKind() {
         Map<String, Double> m = new LinkedHashMap<>();
         for (Timed t : steps) {
-            m.merge(kind(t.instr), t.nanos / 1e6, Double::sum);
+            m.merge(kind(t.instr) + (t.inside > 0 ? "+kernels" : ""), t.nanos / 1e6, Double::sum);
         }
         Map<String, Double> sorted = new LinkedHashMap<>();
         m.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).forEach(e -> sorted.put(e.getKey(), e.getValue()));
@@ -79,7 +82,7 @@ public final class Profile {
         byKind().forEach((k, ms) -> sb.append(String.format("  %-14s %9.2f ms  %5.1f%%%n", k, ms, 100 * ms / Math.max(1e-9, total))));
         sb.append("most expensive instructions:\n");
         steps.stream().sorted(Comparator.comparingLong((Timed t) -> t.nanos).reversed()).limit(top).forEach(t -> {
-            String line = ProgramPrinter.line(t.instr);
+            String line = (t.inside > 0 ? "[with the next " + t.inside + " kernels in its chunks] " : "") + ProgramPrinter.line(t.instr);
             sb.append(String.format("  %8.2f ms %6d× %s%n", t.nanos / 1e6, t.runs, line.length() > 150 ? line.substring(0, 150) + "…" : line));
         });
         return sb.toString();
