@@ -57,7 +57,7 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
      */
     private int fuseEpilogue(PackedGemm packed, Instr.Gemm g, List<Instr> next) {
         int[] parts = PackedGemm.rowParts(g.m());
-        if (parts == null || g.beta() != 0) {
+        if (parts == null || g.beta() != 0 || !PackedGemm.epilogueFits(g.n(), g.k())) {
             return 0;
         }
         GemmEpilogue.Builder epilogue = new GemmEpilogue.Builder(parts);

@@ -124,6 +124,30 @@ public final class PackedGemm implements Exec {
         };
     }
 
+    /**
+     * Whether a product of this size may take an epilogue: its packed weight fits in half of a core's
+     * L2 cache. A chunk multiplies its rows against every panel, so each core reads the whole weight
+     * per chunk: from its L2 for the H256 cells' 1 MiB (this machine's L2 is 2 MiB), but from L3, four
+     * times a step, for the LSTM H1024's 16 MiB, whose forward pass took 339–347 ms with an epilogue
+     * against 270–280 without (two alternating rounds).
+     */
+    static boolean epilogueFits(int n, int k) {
+        return 4L * k * ((n + NR - 1) / NR * NR) <= L2_BYTES / 2;
+    }
+
+    /** A core's L2 cache in bytes, from Linux's {@code /sys}; 1 MiB where it cannot be read. */
+    static final long L2_BYTES = l2Bytes();
+
+    private static long l2Bytes() {
+        try {
+            String size = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/devices/system/cpu/cpu0/cache/index2/size")).trim();
+            long unit = size.endsWith("K") ? 1L << 10 : size.endsWith("M") ? 1L << 20 : 1;
+            return Long.parseLong(size.replaceAll("[KM]$", "")) * unit;
+        } catch (java.io.IOException | RuntimeException e) {
+            return 1L << 20;
+        }
+    }
+
     /** Default parts of the rows for an epilogue (see {@link #rowParts}). */
     static final int ROW_PARTS = Integer.getInteger("spool.gemmEpilogueParts", 4);
 
