@@ -30,18 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * forward and backward, and matches the reference interpreter.
  */
 class GemmEpilogueScanTest {
-    private static Tensor random(Random rnd, double scale, int... shape) {
-        int size = 1;
-        for (int s : shape) {
-            size *= s;
-        }
-        float[] v = new float[size];
-        for (int i = 0; i < size; i++) {
-            v[i] = (float) (rnd.nextGaussian() * scale);
-        }
-        return Tensor.of(v, shape);
-    }
-
     /** An LSTM layer written from ops (PyTorch's gate order i, f, g, o), hidden 64 (a 64 KB packed weight, within half of any L2 cache), returning all outputs and the last carries. */
     private static Graph lstm(boolean grad) {
         int hidden = 64;
@@ -71,10 +59,10 @@ class GemmEpilogueScanTest {
     private static Map<String, Tensor> inputs(boolean grad) {
         Random rnd = new Random(21);
         int hidden = 64;
-        Map<String, Tensor> in = new HashMap<>(Map.of("x", random(rnd, 1, 9, 26, 7), "w", random(rnd, 0.3, 4 * hidden, 7),
-                "u", random(rnd, 1 / Math.sqrt(hidden), 4 * hidden, hidden), "bias", random(rnd, 0.1, 4 * hidden)));
+        Map<String, Tensor> in = new HashMap<>(Map.of("x", PackedGemmScanTest.random(rnd, 1, 9, 26, 7), "w", PackedGemmScanTest.random(rnd, 0.3, 4 * hidden, 7),
+                "u", PackedGemmScanTest.random(rnd, 1 / Math.sqrt(hidden), 4 * hidden, hidden), "bias", PackedGemmScanTest.random(rnd, 0.1, 4 * hidden)));
         if (grad) {
-            in.put("grad_ys", random(rnd, 1, 9, 26, hidden));
+            in.put("grad_ys", PackedGemmScanTest.random(rnd, 1, 9, 26, hidden));
         }
         return in;
     }

@@ -31,7 +31,7 @@ class PackedGemmScanTest {
         return random(rnd, 0.4, shape);
     }
 
-    private static Tensor random(Random rnd, double scale, int... shape) {
+    static Tensor random(Random rnd, double scale, int... shape) {
         int size = 1;
         for (int s : shape) {
             size *= s;
