@@ -71,7 +71,8 @@ public final class PackedGemm implements Exec {
     private final float beta;
     private final int panels;
     private final float[] packed;
-    private final float[] aRows;
+    /** The rows of A, each its own array (see {@link #packRows}). */
+    private final float[][] aRows;
     private final float[] cRows;
     private final float[] old;
     private final java.util.function.IntConsumer multiplyChunk;
@@ -98,7 +99,7 @@ public final class PackedGemm implements Exec {
         this.beta = (float) beta;
         this.panels = (n + NR - 1) / NR;
         this.packed = new float[panels * k * NR];
-        this.aRows = new float[m * rowStride(k)];
+        this.aRows = new float[m][k];
         this.cRows = new float[m * panels * NR];
         this.old = beta == 0 ? null : new float[n];
         this.multiplyChunk = chunk -> multiplyAndStore(chunk * CHUNK, Math.min(panels, chunk * CHUNK + CHUNK));
@@ -257,22 +258,20 @@ public final class PackedGemm implements Exec {
     }
 
     /**
-     * Copies A into {@code aRows}, row i at {@code i·rowStride(k)}: one bulk copy per row. The 16
-     * floats of padding keep rows that would be 4 KB apart (k = 1024) from aliasing in L1, where the
-     * kernel reads 8 of them at once. (An earlier layout interleaved each group of rows by k; the
-     * copy's scattered stores took 33 µs per backward step of the LSTM H256, more than half its
-     * product.)
+     * Copies A into {@code aRows}: one bulk copy per row, each row into its own array. Separate
+     * arrays let the kernels read each row's value of A at the loop counter, from the row's own base
+     * register: with one array and a row stride, C2 recomputed six row offsets (spilled to the stack)
+     * at every step of k, 22 scalar instructions beside the block's 24 FMAs, and the 6 × 4 block ran
+     * the LSTM H256 step's product at 128 GFLOP/s on one core against 143 with row arrays (alone, the
+     * same bits). Arrays of k floats lie 16 bytes more than k floats apart, so rows of 4 KB
+     * (k = 1024) do not alias in L1, which the single array's 16 floats of padding per row were for.
+     * (An earlier layout interleaved each group of rows by k; the copy's scattered stores took 33 µs
+     * per backward step of the LSTM H256, more than half its product.)
      */
     private void packRows(int aBase) {
-        int stride = rowStride(k);
         for (int i = 0; i < m; i++) {
-            floats.get(aBase + i * lda, aRows, i * stride, k);
+            floats.get(aBase + i * lda, aRows[i], 0, k);
         }
-    }
-
-    /** The row length of the copied A: k plus 16 floats. */
-    static int rowStride(int k) {
-        return k + 16;
     }
 
     /** The rows the kernel takes at once from row i: 6, 2 or 1 on wide vectors, 4 or 1 on narrow ones. */
@@ -339,12 +338,12 @@ public final class PackedGemm implements Exec {
      * {@code c[i][p·NR + j] = Σ_kk a[i][kk] · packed[p][kk][j]} for panels {@code [p0, p1)}, as a chain of
      * FMAs in kk order; {@code c} has {@code panels·NR} columns.
      */
-    static void multiplyVector(float[] a, float[] packed, float[] c, int m, int k, int panels, int p0, int p1) {
+    static void multiplyVector(float[][] a, float[] packed, float[] c, int m, int k, int panels, int p0, int p1) {
         multiplyVector(a, packed, c, 0, m, k, panels, p0, p1);
     }
 
-    /** {@link #multiplyVector(float[], float[], float[], int, int, int, int, int)} for rows {@code [i0, m)} only. */
-    static void multiplyVector(float[] a, float[] packed, float[] c, int i0, int m, int k, int panels, int p0, int p1) {
+    /** {@link #multiplyVector(float[][], float[], float[], int, int, int, int, int)} for rows {@code [i0, m)} only. */
+    static void multiplyVector(float[][] a, float[] packed, float[] c, int i0, int m, int k, int panels, int p0, int p1) {
         int width = panels * NR;
         for (int p = p0; p < p1; p++) {
             int i = i0;
@@ -371,7 +370,7 @@ public final class PackedGemm implements Exec {
     // The blocks are written out rather than one method over an array of
     // accumulators: C2 keeps named vector locals in registers, but boxes vectors stored in an array.
     // Every index is the loop counter plus an invariant, so C2 can take the bounds checks out of the loop.
-    private static void block6x4(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
+    private static void block6x4(float[][] a, float[] packed, float[] c, int k, int width, int p, int i) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES), c02 = FloatVector.zero(SPECIES), c03 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES), c12 = FloatVector.zero(SPECIES), c13 = FloatVector.zero(SPECIES);
         FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES), c22 = FloatVector.zero(SPECIES), c23 = FloatVector.zero(SPECIES);
@@ -379,30 +378,29 @@ public final class PackedGemm implements Exec {
         FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES), c42 = FloatVector.zero(SPECIES), c43 = FloatVector.zero(SPECIES);
         FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES), c52 = FloatVector.zero(SPECIES), c53 = FloatVector.zero(SPECIES);
         int w0 = p * k * NR;
-        int s = rowStride(k);
-        int r0 = i * s;
-        int r1 = r0 + s;
-        int r2 = r1 + s;
-        int r3 = r2 + s;
-        int r4 = r3 + s;
-        int r5 = r4 + s;
+        float[] a0 = a[i];
+        float[] a1 = a[i + 1];
+        float[] a2 = a[i + 2];
+        float[] a3 = a[i + 3];
+        float[] a4 = a[i + 4];
+        float[] a5 = a[i + 5];
         for (int kk = 0; kk < k; kk++) {
             int w = w0 + kk * NR;
             FloatVector b0 = FloatVector.fromArray(SPECIES, packed, w);
             FloatVector b1 = FloatVector.fromArray(SPECIES, packed, w + L);
             FloatVector b2 = FloatVector.fromArray(SPECIES, packed, w + 2 * L);
             FloatVector b3 = FloatVector.fromArray(SPECIES, packed, w + 3 * L);
-            FloatVector x0 = FloatVector.broadcast(SPECIES, a[r0 + kk]);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a0[kk]);
             c00 = b0.fma(x0, c00); c01 = b1.fma(x0, c01); c02 = b2.fma(x0, c02); c03 = b3.fma(x0, c03);
-            FloatVector x1 = FloatVector.broadcast(SPECIES, a[r1 + kk]);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a1[kk]);
             c10 = b0.fma(x1, c10); c11 = b1.fma(x1, c11); c12 = b2.fma(x1, c12); c13 = b3.fma(x1, c13);
-            FloatVector x2 = FloatVector.broadcast(SPECIES, a[r2 + kk]);
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a2[kk]);
             c20 = b0.fma(x2, c20); c21 = b1.fma(x2, c21); c22 = b2.fma(x2, c22); c23 = b3.fma(x2, c23);
-            FloatVector x3 = FloatVector.broadcast(SPECIES, a[r3 + kk]);
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a3[kk]);
             c30 = b0.fma(x3, c30); c31 = b1.fma(x3, c31); c32 = b2.fma(x3, c32); c33 = b3.fma(x3, c33);
-            FloatVector x4 = FloatVector.broadcast(SPECIES, a[r4 + kk]);
+            FloatVector x4 = FloatVector.broadcast(SPECIES, a4[kk]);
             c40 = b0.fma(x4, c40); c41 = b1.fma(x4, c41); c42 = b2.fma(x4, c42); c43 = b3.fma(x4, c43);
-            FloatVector x5 = FloatVector.broadcast(SPECIES, a[r5 + kk]);
+            FloatVector x5 = FloatVector.broadcast(SPECIES, a5[kk]);
             c50 = b0.fma(x5, c50); c51 = b1.fma(x5, c51); c52 = b2.fma(x5, c52); c53 = b3.fma(x5, c53);
         }
         int o = i * width + p * NR;
@@ -414,22 +412,21 @@ public final class PackedGemm implements Exec {
         c50.intoArray(c, o + 5 * width); c51.intoArray(c, o + 5 * width + L); c52.intoArray(c, o + 5 * width + 2 * L); c53.intoArray(c, o + 5 * width + 3 * L);
     }
 
-    private static void block2x4(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
+    private static void block2x4(float[][] a, float[] packed, float[] c, int k, int width, int p, int i) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES), c02 = FloatVector.zero(SPECIES), c03 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES), c12 = FloatVector.zero(SPECIES), c13 = FloatVector.zero(SPECIES);
         int w0 = p * k * NR;
-        int s = rowStride(k);
-        int r0 = i * s;
-        int r1 = r0 + s;
+        float[] a0 = a[i];
+        float[] a1 = a[i + 1];
         for (int kk = 0; kk < k; kk++) {
             int w = w0 + kk * NR;
             FloatVector b0 = FloatVector.fromArray(SPECIES, packed, w);
             FloatVector b1 = FloatVector.fromArray(SPECIES, packed, w + L);
             FloatVector b2 = FloatVector.fromArray(SPECIES, packed, w + 2 * L);
             FloatVector b3 = FloatVector.fromArray(SPECIES, packed, w + 3 * L);
-            FloatVector x0 = FloatVector.broadcast(SPECIES, a[r0 + kk]);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a0[kk]);
             c00 = b0.fma(x0, c00); c01 = b1.fma(x0, c01); c02 = b2.fma(x0, c02); c03 = b3.fma(x0, c03);
-            FloatVector x1 = FloatVector.broadcast(SPECIES, a[r1 + kk]);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a1[kk]);
             c10 = b0.fma(x1, c10); c11 = b1.fma(x1, c11); c12 = b2.fma(x1, c12); c13 = b3.fma(x1, c13);
         }
         int o = i * width + p * NR;
@@ -437,45 +434,44 @@ public final class PackedGemm implements Exec {
         c10.intoArray(c, o + width); c11.intoArray(c, o + width + L); c12.intoArray(c, o + width + 2 * L); c13.intoArray(c, o + width + 3 * L);
     }
 
-    private static void block1x4(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
+    private static void block1x4(float[][] a, float[] packed, float[] c, int k, int width, int p, int i) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES), c02 = FloatVector.zero(SPECIES), c03 = FloatVector.zero(SPECIES);
         int w0 = p * k * NR;
-        int r0 = i * rowStride(k);
+        float[] a0 = a[i];
         for (int kk = 0; kk < k; kk++) {
             int w = w0 + kk * NR;
             FloatVector b0 = FloatVector.fromArray(SPECIES, packed, w);
             FloatVector b1 = FloatVector.fromArray(SPECIES, packed, w + L);
             FloatVector b2 = FloatVector.fromArray(SPECIES, packed, w + 2 * L);
             FloatVector b3 = FloatVector.fromArray(SPECIES, packed, w + 3 * L);
-            FloatVector x0 = FloatVector.broadcast(SPECIES, a[r0 + kk]);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a0[kk]);
             c00 = b0.fma(x0, c00); c01 = b1.fma(x0, c01); c02 = b2.fma(x0, c02); c03 = b3.fma(x0, c03);
         }
         int o = i * width + p * NR;
         c00.intoArray(c, o); c01.intoArray(c, o + L); c02.intoArray(c, o + 2 * L); c03.intoArray(c, o + 3 * L);
     }
 
-    private static void block4x2(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
+    private static void block4x2(float[][] a, float[] packed, float[] c, int k, int width, int p, int i) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
         FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
         FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
         int w0 = p * k * NR;
-        int s = rowStride(k);
-        int r0 = i * s;
-        int r1 = r0 + s;
-        int r2 = r1 + s;
-        int r3 = r2 + s;
+        float[] a0 = a[i];
+        float[] a1 = a[i + 1];
+        float[] a2 = a[i + 2];
+        float[] a3 = a[i + 3];
         for (int kk = 0; kk < k; kk++) {
             int w = w0 + kk * NR;
             FloatVector b0 = FloatVector.fromArray(SPECIES, packed, w);
             FloatVector b1 = FloatVector.fromArray(SPECIES, packed, w + L);
-            FloatVector x0 = FloatVector.broadcast(SPECIES, a[r0 + kk]);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a0[kk]);
             c00 = b0.fma(x0, c00); c01 = b1.fma(x0, c01);
-            FloatVector x1 = FloatVector.broadcast(SPECIES, a[r1 + kk]);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a1[kk]);
             c10 = b0.fma(x1, c10); c11 = b1.fma(x1, c11);
-            FloatVector x2 = FloatVector.broadcast(SPECIES, a[r2 + kk]);
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a2[kk]);
             c20 = b0.fma(x2, c20); c21 = b1.fma(x2, c21);
-            FloatVector x3 = FloatVector.broadcast(SPECIES, a[r3 + kk]);
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a3[kk]);
             c30 = b0.fma(x3, c30); c31 = b1.fma(x3, c31);
         }
         int o = i * width + p * NR;
@@ -485,13 +481,13 @@ public final class PackedGemm implements Exec {
         c30.intoArray(c, o + 3 * width); c31.intoArray(c, o + 3 * width + L);
     }
 
-    private static void block1x2(float[] a, float[] packed, float[] c, int k, int width, int p, int i) {
+    private static void block1x2(float[][] a, float[] packed, float[] c, int k, int width, int p, int i) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         int w0 = p * k * NR;
-        int r0 = i * rowStride(k);
+        float[] a0 = a[i];
         for (int kk = 0; kk < k; kk++) {
             int w = w0 + kk * NR;
-            FloatVector x0 = FloatVector.broadcast(SPECIES, a[r0 + kk]);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a0[kk]);
             c00 = FloatVector.fromArray(SPECIES, packed, w).fma(x0, c00);
             c01 = FloatVector.fromArray(SPECIES, packed, w + L).fma(x0, c01);
         }
@@ -507,46 +503,45 @@ public final class PackedGemm implements Exec {
      * against 6 for the one row by four columns it replaced, and an artifact's first call took about
      * 0.1 s less.
      */
-    static void multiplyScalar(float[] a, float[] packed, float[] c, int m, int k, int panels, int p0, int p1) {
+    static void multiplyScalar(float[][] a, float[] packed, float[] c, int m, int k, int panels, int p0, int p1) {
         multiplyScalar(a, packed, c, 0, m, k, panels, p0, p1);
     }
 
-    /** {@link #multiplyScalar(float[], float[], float[], int, int, int, int, int)} for rows {@code [i0, m)} only. */
-    static void multiplyScalar(float[] a, float[] packed, float[] c, int i0, int m, int k, int panels, int p0, int p1) {
+    /** {@link #multiplyScalar(float[][], float[], float[], int, int, int, int, int)} for rows {@code [i0, m)} only. */
+    static void multiplyScalar(float[][] a, float[] packed, float[] c, int i0, int m, int k, int panels, int p0, int p1) {
         int width = panels * NR;
-        int stride = rowStride(k);
         for (int p = p0; p < p1; p++) {
             int i = i0;
             for (; i + 4 <= m; i += 4) {
                 for (int j = 0; j < NR; j += 4) {
-                    scalar4x4(a, packed, c, k, stride, width, p * k * NR + j, i, i * width + p * NR + j);
+                    scalar4x4(a, packed, c, k, width, p * k * NR + j, i, i * width + p * NR + j);
                 }
             }
             for (; i < m; i++) {
                 for (int j = 0; j < NR; j += 4) {
-                    scalar1x4(a, packed, c, k, p * k * NR + j, i * stride, i * width + p * NR + j);
+                    scalar1x4(a[i], packed, c, k, p * k * NR + j, i * width + p * NR + j);
                 }
             }
         }
     }
 
     /** Rows i..i+3, four columns from {@code w} of the packed panel: sixteen chains in locals. */
-    private static void scalar4x4(float[] a, float[] packed, float[] c, int k, int stride, int width, int w, int i, int o) {
+    private static void scalar4x4(float[][] a, float[] packed, float[] c, int k, int width, int w, int i, int o) {
         float s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
         float s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
-        int r0 = i * stride;
-        int r1 = r0 + stride;
-        int r2 = r1 + stride;
-        int r3 = r2 + stride;
+        float[] a0 = a[i];
+        float[] a1 = a[i + 1];
+        float[] a2 = a[i + 2];
+        float[] a3 = a[i + 3];
         for (int kk = 0; kk < k; kk++, w += NR) {
             float b0 = packed[w];
             float b1 = packed[w + 1];
             float b2 = packed[w + 2];
             float b3 = packed[w + 3];
-            float x0 = a[r0 + kk];
-            float x1 = a[r1 + kk];
-            float x2 = a[r2 + kk];
-            float x3 = a[r3 + kk];
+            float x0 = a0[kk];
+            float x1 = a1[kk];
+            float x2 = a2[kk];
+            float x3 = a3[kk];
             s00 = Math.fma(b0, x0, s00); s01 = Math.fma(b1, x0, s01); s02 = Math.fma(b2, x0, s02); s03 = Math.fma(b3, x0, s03);
             s10 = Math.fma(b0, x1, s10); s11 = Math.fma(b1, x1, s11); s12 = Math.fma(b2, x1, s12); s13 = Math.fma(b3, x1, s13);
             s20 = Math.fma(b0, x2, s20); s21 = Math.fma(b1, x2, s21); s22 = Math.fma(b2, x2, s22); s23 = Math.fma(b3, x2, s23);
@@ -561,14 +556,14 @@ public final class PackedGemm implements Exec {
         c[o] = s30; c[o + 1] = s31; c[o + 2] = s32; c[o + 3] = s33;
     }
 
-    /** Row {@code at / stride}, four columns from {@code w} of the packed panel. */
-    private static void scalar1x4(float[] a, float[] packed, float[] c, int k, int w, int at, int o) {
+    /** One row of A, four columns from {@code w} of the packed panel. */
+    private static void scalar1x4(float[] row, float[] packed, float[] c, int k, int w, int o) {
         float s0 = 0;
         float s1 = 0;
         float s2 = 0;
         float s3 = 0;
-        for (int kk = 0; kk < k; kk++, w += NR, at++) {
-            float x = a[at];
+        for (int kk = 0; kk < k; kk++, w += NR) {
+            float x = row[kk];
             s0 = Math.fma(packed[w], x, s0);
             s1 = Math.fma(packed[w + 1], x, s1);
             s2 = Math.fma(packed[w + 2], x, s2);
@@ -614,10 +609,12 @@ public final class PackedGemm implements Exec {
         int panels = 2;
         int kShort = 8;
         int kLong = 64;
-        float[] a = new float[m * rowStride(kLong)];
+        float[][] a = new float[m][kLong];
         float[] packed = new float[panels * kLong * NR];
         float[] c = new float[m * panels * NR];
-        java.util.Arrays.fill(a, 0.5f);
+        for (float[] row : a) {
+            java.util.Arrays.fill(row, 0.5f);
+        }
         java.util.Arrays.fill(packed, 0.25f);
         ProvenVectorForm.prove(() -> {
             for (int r = 0; r < 100; r++) {

@@ -122,10 +122,12 @@ class PackedGemmTest {
         for (int m : new int[] {1, 7, 8, 13, 32}) {
             int k = 37;
             int panels = 3;
-            float[] a = new float[m * PackedGemm.rowStride(k)];
+            float[][] a = new float[m][k];
             float[] packed = new float[panels * k * NR];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = (float) rnd.nextGaussian();
+            for (float[] row : a) {
+                for (int i = 0; i < k; i++) {
+                    row[i] = (float) rnd.nextGaussian();
+                }
             }
             for (int i = 0; i < packed.length; i++) {
                 packed[i] = (float) rnd.nextGaussian();
