@@ -106,7 +106,10 @@ class GemmEpilogueScanTest {
         long before = PackedGemm.epilogueKernels();
         Map<String, Tensor> got = withEpilogue(true, () -> CpuBackend.compile(g).run(in));
         long taken = PackedGemm.epilogueKernels() - before;
-        assertTrue(taken >= 1, "the gate kernels run in the product's chunks");
+        // In the gradient's forward all three of the step's kernels: the cell kernel reads c from step
+        // t's slot of its stack and writes step t + 1's, two views of one buffer that never meet.
+        int least = grad ? 3 : 2;
+        assertTrue(taken >= least, "at least " + least + " gate kernels run in the product's chunks, got " + taken);
         Map<String, Tensor> apart = withEpilogue(false, () -> CpuBackend.compile(g).run(in));
         assertEquals(before + taken, PackedGemm.epilogueKernels(), "switched off, no kernel is taken in");
         assertSameBits(apart, got);

@@ -91,8 +91,8 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
      * axis; its operands are F32 arena views; what it reads of the product's C lies within C's
      * columns, row for row; it writes nothing the product reads or writes (the product's A is copied
      * before the chunks start, so A may be written); and what it writes, any fused kernel (itself
-     * included) touches only through the very same view, so that a part never reads or writes
-     * another part's rows.
+     * included) touches at the same step only through the very same view, so that a part never
+     * reads or writes another part's rows.
      */
     private boolean epilogueKernel(Instr.Gemm g, Instr.Kernel k, KernelLayout layout, List<Instr.Kernel> fused) {
         int[] shape = k.shape();
@@ -121,7 +121,7 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
                 return false;
             }
             for (View v : touched) {
-                if (overlaps(out, v) && !sameView(out, v)) {
+                if (viewsOverlap(out, v) && !sameView(out, v)) {
                     return false;
                 }
             }
@@ -129,7 +129,7 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
         for (View in : k.inputs()) {
             for (Instr.Kernel f : fused) {
                 for (View w : f.outputs()) {
-                    if (overlaps(in, w) && !sameView(in, w)) {
+                    if (viewsOverlap(in, w) && !sameView(in, w)) {
                         return false;
                     }
                 }
@@ -157,6 +157,36 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
         long yFrom = offsets[y.buffer()];
         long yTo = yFrom + program.buffer(y.buffer()).bytes();
         return xFrom < yTo && yFrom < xTo;
+    }
+
+    /**
+     * Whether two views may share bytes at the same step of the loops: views of one buffer that move
+     * together ({@code loopStrides} equal) share bytes only if their element spans meet (an LSTM's
+     * cell state read from step t's slot of its stack and written to step t + 1's); anything else as
+     * {@link #overlaps}.
+     */
+    private boolean viewsOverlap(View x, View y) {
+        if (x.buffer() >= 0 && x.buffer() == y.buffer() && java.util.Arrays.equals(x.loopStrides(), y.loopStrides())) {
+            long[] xs = span(x);
+            long[] ys = span(y);
+            return xs[0] < ys[1] && ys[0] < xs[1];
+        }
+        return overlaps(x, y);
+    }
+
+    /** The elements {@code [from, to)} of its buffer that a view covers, at loop position 0. */
+    private static long[] span(View v) {
+        long lo = v.offset();
+        long hi = v.offset();
+        for (int d = 0; d < v.rank(); d++) {
+            long reach = (long) (v.dim(d) - 1) * v.strides()[d];
+            if (reach < 0) {
+                lo += reach;
+            } else {
+                hi += reach;
+            }
+        }
+        return new long[] {lo, hi + 1};
     }
 
     private static boolean sameView(View x, View y) {
