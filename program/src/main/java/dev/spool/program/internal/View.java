@@ -62,6 +62,46 @@ public record View(int buffer, int offset, int[] shape, int[] strides, int[] loo
         return strides[axis];
     }
 
+    /**
+     * Whether this view and {@code other} are views of the same buffer that move together with the
+     * loops (equal loop strides) and never share an element: their element spans are apart at every
+     * step. An LSTM's cell state read from step t's slot of its stack and written to step t + 1's is
+     * such a pair. Views of different buffers are not judged here (their bytes depend on the memory
+     * plan), nor views that move differently.
+     *
+     * <pre>{@code
+     * View now = new View(3, 0, new int[] {2, 4}, new int[] {4, 1}, new int[] {8});
+     * View next = new View(3, 8, new int[] {2, 4}, new int[] {4, 1}, new int[] {8});
+     * now.apartFrom(next); // true
+     * }</pre>
+     */
+    public boolean apartFrom(View other) {
+        if (buffer != other.buffer || !java.util.Arrays.equals(loopStrides, other.loopStrides)) {
+            return false;
+        }
+        long[] a = span();
+        long[] b = other.span();
+        return a[1] <= b[0] || b[1] <= a[0];
+    }
+
+    /** The elements {@code [from, to)} of the buffer this view covers at loop position 0 (empty views cover none). */
+    private long[] span() {
+        long lo = offset;
+        long hi = offset;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 0) {
+                return new long[] {offset, offset};
+            }
+            long reach = (long) (shape[d] - 1) * strides[d];
+            if (reach < 0) {
+                lo += reach;
+            } else {
+                hi += reach;
+            }
+        }
+        return new long[] {lo, hi + 1};
+    }
+
     /** Whether the view moves with any loop index. */
     public boolean isLoopVariant() {
         for (int s : loopStrides) {

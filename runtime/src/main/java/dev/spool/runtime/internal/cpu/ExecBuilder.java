@@ -159,34 +159,9 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
         return xFrom < yTo && yFrom < xTo;
     }
 
-    /**
-     * Whether two views may share bytes at the same step of the loops: views of one buffer that move
-     * together ({@code loopStrides} equal) share bytes only if their element spans meet (an LSTM's
-     * cell state read from step t's slot of its stack and written to step t + 1's); anything else as
-     * {@link #overlaps}.
-     */
+    /** Whether two views may share bytes at the same step of the loops (see {@link View#apartFrom}). */
     private boolean viewsOverlap(View x, View y) {
-        if (x.buffer() >= 0 && x.buffer() == y.buffer() && java.util.Arrays.equals(x.loopStrides(), y.loopStrides())) {
-            long[] xs = span(x);
-            long[] ys = span(y);
-            return xs[0] < ys[1] && ys[0] < xs[1];
-        }
-        return overlaps(x, y);
-    }
-
-    /** The elements {@code [from, to)} of its buffer that a view covers, at loop position 0. */
-    private static long[] span(View v) {
-        long lo = v.offset();
-        long hi = v.offset();
-        for (int d = 0; d < v.rank(); d++) {
-            long reach = (long) (v.dim(d) - 1) * v.strides()[d];
-            if (reach < 0) {
-                lo += reach;
-            } else {
-                hi += reach;
-            }
-        }
-        return new long[] {lo, hi + 1};
+        return !x.apartFrom(y) && overlaps(x, y);
     }
 
     private static boolean sameView(View x, View y) {
