@@ -68,7 +68,7 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
             }
             List<View> operands = operands(k);
             KernelLayout layout = KernelLayout.of(k.shape(), operands);
-            if (!epilogueKernel(g, k, layout, fused)) {
+            if (!epilogueKernel(g, k, layout, operands, fused)) {
                 break;
             }
             PreparedKernel pk = prepare(k, layout, operands);
@@ -80,7 +80,6 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
             return 0;
         }
         packed.epilogue(epilogue.build(mem));
-        PackedGemm.EPILOGUE_KERNELS.addAndGet(fused.size());
         return fused.size();
     }
 
@@ -94,13 +93,12 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
      * included) touches at the same step only through the very same view, so that a part never
      * reads or writes another part's rows.
      */
-    private boolean epilogueKernel(Instr.Gemm g, Instr.Kernel k, KernelLayout layout, List<Instr.Kernel> fused) {
+    private boolean epilogueKernel(Instr.Gemm g, Instr.Kernel k, KernelLayout layout, List<View> operands, List<Instr.Kernel> fused) {
         int[] shape = k.shape();
         if (shape.length != 2 || shape[0] != g.m() || layout.isEmpty() || layout.rank() > 2
                 || (layout.rank() == 2 && layout.sizes()[0] != g.m()) || (layout.rank() == 1 && layout.sizes()[0] != g.m() * shape[1])) {
             return false;
         }
-        List<View> operands = operands(k);
         for (View v : operands) {
             if (v.buffer() < 0 || size(v) != 4 || v.rank() != 2) {
                 return false;
@@ -164,9 +162,15 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
         return !x.apartFrom(y) && overlaps(x, y);
     }
 
+    /** Whether two views are the same view: {@link #sameElements} and the same shape. */
     private static boolean sameView(View x, View y) {
-        return x.buffer() == y.buffer() && x.offset() == y.offset() && java.util.Arrays.equals(x.shape(), y.shape())
-                && java.util.Arrays.equals(x.strides(), y.strides()) && java.util.Arrays.equals(x.loopStrides(), y.loopStrides());
+        return sameElements(x, y) && java.util.Arrays.equals(x.shape(), y.shape());
+    }
+
+    /** Whether an index maps to the same element in both views: same buffer, offset, strides and loop strides. */
+    private static boolean sameElements(View x, View y) {
+        return x.buffer() == y.buffer() && x.offset() == y.offset() && java.util.Arrays.equals(x.strides(), y.strides())
+                && java.util.Arrays.equals(x.loopStrides(), y.loopStrides());
     }
 
     private static List<View> operands(Instr.Kernel k) {
@@ -341,17 +345,8 @@ final class ExecBuilder implements Instr.Visitor<Exec> {
             if (out.buffer() < 0) {
                 return false;
             }
-            long outFrom = offsets[out.buffer()];
-            long outTo = outFrom + program.buffer(out.buffer()).bytes();
             for (View in : k.inputs()) {
-                if (in.buffer() < 0) {
-                    continue;
-                }
-                long inFrom = offsets[in.buffer()];
-                long inTo = inFrom + program.buffer(in.buffer()).bytes();
-                boolean sameView = in.buffer() == out.buffer() && in.offset() == out.offset()
-                        && java.util.Arrays.equals(in.strides(), out.strides()) && java.util.Arrays.equals(in.loopStrides(), out.loopStrides());
-                if (inFrom < outTo && outFrom < inTo && !sameView) {
+                if (overlaps(in, out) && !sameElements(in, out)) {
                     return false;
                 }
             }

@@ -18,10 +18,10 @@ import java.nio.ByteBuffer;
  */
 final class GemmEpilogue {
     /**
-     * One kernel: the code, its arguments per part, the slots of operands that move with a loop,
-     * and per part and operand the bytes from the operand's row 0 to the part's first row.
+     * One kernel: the code, its arguments per part, the slots of operands that move with a loop, and
+     * per part and moving operand the bytes from the operand's row 0 to the part's first row.
      */
-    private record Step(CpuKernel kernel, int[][] partArgs, Exec.Address[] moving, int[] slots, int[][] shift) {
+    private record Step(CpuKernel kernel, int[][] partArgs, Exec.Address[] moving, int[] slots, int[][] movingShift) {
     }
 
     private final ByteBuffer mem;
@@ -67,17 +67,19 @@ final class GemmEpilogue {
             int m = rowParts[rowParts.length - 1];
             int parts = rowParts.length - 1;
             int[][] partArgs = new int[parts][];
-            int[][] shift = new int[parts][rowBytes.length];
+            int[][] movingShift = new int[parts][slots.length];
             for (int q = 0; q < parts; q++) {
                 int[] a = args.clone();
                 a[0] = args[0] / m * (rowParts[q + 1] - rowParts[q]);
                 for (int o = 0; o < rowBytes.length; o++) {
-                    shift[q][o] = rowParts[q] * rowBytes[o];
-                    a[rank + o * (1 + rank)] += shift[q][o];
+                    a[rank + o * (1 + rank)] += rowParts[q] * rowBytes[o];
+                }
+                for (int i = 0; i < slots.length; i++) {
+                    movingShift[q][i] = rowParts[q] * rowBytes[(slots[i] - rank) / (1 + rank)];
                 }
                 partArgs[q] = a;
             }
-            steps.add(new Step(kernel, partArgs, moving, slots, shift));
+            steps.add(new Step(kernel, partArgs, moving, slots, movingShift));
         }
 
         GemmEpilogue build(ByteBuffer mem) {
@@ -92,19 +94,11 @@ final class GemmEpilogue {
             for (int i = 0; i < s.moving().length; i++) {
                 int at = s.moving()[i].at(loop);
                 int slot = s.slots()[i];
-                int o = operandOf(slot, s);
                 for (int q = 0; q < partArgs.length; q++) {
-                    partArgs[q][slot] = at + s.shift()[q][o];
+                    partArgs[q][slot] = at + s.movingShift()[q][i];
                 }
             }
         }
-    }
-
-    /** The operand whose offset argument is at {@code slot}. */
-    private static int operandOf(int slot, Step s) {
-        int operands = s.shift()[0].length;
-        int rank = (s.partArgs()[0].length - operands) / (operands + 1);
-        return (slot - rank) / (1 + rank);
     }
 
     /** Runs every kernel, in order, on part {@code q} of the rows. */

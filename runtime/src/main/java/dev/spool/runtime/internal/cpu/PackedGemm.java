@@ -123,6 +123,7 @@ public final class PackedGemm implements Exec {
             multiplyAndStore(rows[chunk], rows[chunk + 1], 0, panels);
             epilogue.run(chunk);
         };
+        EPILOGUE_KERNELS.addAndGet(e.size());
     }
 
     /**
@@ -177,7 +178,7 @@ public final class PackedGemm implements Exec {
         return epilogue == null ? 0 : epilogue.size();
     }
 
-    static final java.util.concurrent.atomic.AtomicLong EPILOGUE_KERNELS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong EPILOGUE_KERNELS = new java.util.concurrent.atomic.AtomicLong();
 
     /** How many kernels programs built in this JVM run in a packed product's chunks ({@link GemmEpilogue}): for tests. */
     public static long epilogueKernels() {
