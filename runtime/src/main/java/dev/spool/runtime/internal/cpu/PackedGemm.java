@@ -56,6 +56,18 @@ public final class PackedGemm implements Exec {
      * wide vectors); one panel per chunk was no faster for the LSTM H256 step.
      */
     private static final int CHUNK = 2;
+    /**
+     * The slice of k that every row group of a panel runs before the next slice: 128 values of k
+     * take 32 KB of a 4-vector panel, which stays in L1 (48 KB here) while the panel's row groups
+     * read it, where a whole panel (64 KB at k = 256, 1 MB at k = 4096) came from L2 for every row
+     * group. Between slices each block stores its accumulators and reloads them, 48 loads and
+     * stores per 3,072 FMAs. One core, C2-compiled, median of six rounds (GFLOP/s, whole k against
+     * slices of 64, 96, 128 and 160): the LSTM H256 step's forward product 140 against 151–159
+     * (8-row parts as in an epilogue: 120 against 128–134), the GRU H256's 127 against 140–146,
+     * the LSTM H1024's forward 121 against 123–130 and its backward (k = 4096) 100 against 120–123;
+     * the H256 backward products (k = 768, 1024, few panels) 146–151 either way.
+     */
+    static final int KB = 128;
 
     private final FloatBuffer floats;
     private final Address a;
@@ -347,37 +359,50 @@ public final class PackedGemm implements Exec {
     static void multiplyVector(float[][] a, float[] packed, float[] c, int i0, int m, int k, int panels, int p0, int p1) {
         int width = panels * NR;
         for (int p = p0; p < p1; p++) {
-            int i = i0;
-            while (i < m) {
-                int g = groupAt(i, m);
-                if (g == 6) {
-                    block6x4(a, packed, c, k, width, p, i);
-                } else if (g == 4) {
-                    block4x2(a, packed, c, k, width, p, i);
-                } else if (WIDE) {
-                    if (g == 2) {
-                        block2x4(a, packed, c, k, width, p, i);
+            for (int k0 = 0; k0 < k; k0 += KB) {
+                int k1 = Math.min(k, k0 + KB);
+                int i = i0;
+                while (i < m) {
+                    int g = groupAt(i, m);
+                    if (g == 6) {
+                        block6x4(a, packed, c, k, width, p, i, k0, k1);
+                    } else if (g == 4) {
+                        block4x2(a, packed, c, k, width, p, i, k0, k1);
+                    } else if (WIDE) {
+                        if (g == 2) {
+                            block2x4(a, packed, c, k, width, p, i, k0, k1);
+                        } else {
+                            block1x4(a, packed, c, k, width, p, i, k0, k1);
+                        }
                     } else {
-                        block1x4(a, packed, c, k, width, p, i);
+                        block1x2(a, packed, c, k, width, p, i, k0, k1);
                     }
-                } else {
-                    block1x2(a, packed, c, k, width, p, i);
+                    i += g;
                 }
-                i += g;
             }
         }
+    }
+
+    /**
+     * A block's accumulator at the start of a slice of k: zero at the first slice, otherwise the
+     * partial sum the slice before stored. A stored float is reloaded exactly, so the element's
+     * chain of FMAs is the same as in one pass over k.
+     */
+    private static FloatVector acc(float[] c, int at, int k0) {
+        return k0 == 0 ? FloatVector.zero(SPECIES) : FloatVector.fromArray(SPECIES, c, at);
     }
 
     // The blocks are written out rather than one method over an array of
     // accumulators: C2 keeps named vector locals in registers, but boxes vectors stored in an array.
     // Every index is the loop counter plus an invariant, so C2 can take the bounds checks out of the loop.
-    private static void block6x4(float[][] a, float[] packed, float[] c, int k, int width, int p, int i) {
-        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES), c02 = FloatVector.zero(SPECIES), c03 = FloatVector.zero(SPECIES);
-        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES), c12 = FloatVector.zero(SPECIES), c13 = FloatVector.zero(SPECIES);
-        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES), c22 = FloatVector.zero(SPECIES), c23 = FloatVector.zero(SPECIES);
-        FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES), c32 = FloatVector.zero(SPECIES), c33 = FloatVector.zero(SPECIES);
-        FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES), c42 = FloatVector.zero(SPECIES), c43 = FloatVector.zero(SPECIES);
-        FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES), c52 = FloatVector.zero(SPECIES), c53 = FloatVector.zero(SPECIES);
+    private static void block6x4(float[][] a, float[] packed, float[] c, int k, int width, int p, int i, int k0, int k1) {
+        int o = i * width + p * NR;
+        FloatVector c00 = acc(c, o, k0), c01 = acc(c, o + L, k0), c02 = acc(c, o + 2 * L, k0), c03 = acc(c, o + 3 * L, k0);
+        FloatVector c10 = acc(c, o + width, k0), c11 = acc(c, o + width + L, k0), c12 = acc(c, o + width + 2 * L, k0), c13 = acc(c, o + width + 3 * L, k0);
+        FloatVector c20 = acc(c, o + 2 * width, k0), c21 = acc(c, o + 2 * width + L, k0), c22 = acc(c, o + 2 * width + 2 * L, k0), c23 = acc(c, o + 2 * width + 3 * L, k0);
+        FloatVector c30 = acc(c, o + 3 * width, k0), c31 = acc(c, o + 3 * width + L, k0), c32 = acc(c, o + 3 * width + 2 * L, k0), c33 = acc(c, o + 3 * width + 3 * L, k0);
+        FloatVector c40 = acc(c, o + 4 * width, k0), c41 = acc(c, o + 4 * width + L, k0), c42 = acc(c, o + 4 * width + 2 * L, k0), c43 = acc(c, o + 4 * width + 3 * L, k0);
+        FloatVector c50 = acc(c, o + 5 * width, k0), c51 = acc(c, o + 5 * width + L, k0), c52 = acc(c, o + 5 * width + 2 * L, k0), c53 = acc(c, o + 5 * width + 3 * L, k0);
         int w0 = p * k * NR;
         float[] a0 = a[i];
         float[] a1 = a[i + 1];
@@ -385,7 +410,7 @@ public final class PackedGemm implements Exec {
         float[] a3 = a[i + 3];
         float[] a4 = a[i + 4];
         float[] a5 = a[i + 5];
-        for (int kk = 0; kk < k; kk++) {
+        for (int kk = k0; kk < k1; kk++) {
             int w = w0 + kk * NR;
             FloatVector b0 = FloatVector.fromArray(SPECIES, packed, w);
             FloatVector b1 = FloatVector.fromArray(SPECIES, packed, w + L);
@@ -404,7 +429,6 @@ public final class PackedGemm implements Exec {
             FloatVector x5 = FloatVector.broadcast(SPECIES, a5[kk]);
             c50 = b0.fma(x5, c50); c51 = b1.fma(x5, c51); c52 = b2.fma(x5, c52); c53 = b3.fma(x5, c53);
         }
-        int o = i * width + p * NR;
         c00.intoArray(c, o); c01.intoArray(c, o + L); c02.intoArray(c, o + 2 * L); c03.intoArray(c, o + 3 * L);
         c10.intoArray(c, o + width); c11.intoArray(c, o + width + L); c12.intoArray(c, o + width + 2 * L); c13.intoArray(c, o + width + 3 * L);
         c20.intoArray(c, o + 2 * width); c21.intoArray(c, o + 2 * width + L); c22.intoArray(c, o + 2 * width + 2 * L); c23.intoArray(c, o + 2 * width + 3 * L);
@@ -413,13 +437,14 @@ public final class PackedGemm implements Exec {
         c50.intoArray(c, o + 5 * width); c51.intoArray(c, o + 5 * width + L); c52.intoArray(c, o + 5 * width + 2 * L); c53.intoArray(c, o + 5 * width + 3 * L);
     }
 
-    private static void block2x4(float[][] a, float[] packed, float[] c, int k, int width, int p, int i) {
-        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES), c02 = FloatVector.zero(SPECIES), c03 = FloatVector.zero(SPECIES);
-        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES), c12 = FloatVector.zero(SPECIES), c13 = FloatVector.zero(SPECIES);
+    private static void block2x4(float[][] a, float[] packed, float[] c, int k, int width, int p, int i, int k0, int k1) {
+        int o = i * width + p * NR;
+        FloatVector c00 = acc(c, o, k0), c01 = acc(c, o + L, k0), c02 = acc(c, o + 2 * L, k0), c03 = acc(c, o + 3 * L, k0);
+        FloatVector c10 = acc(c, o + width, k0), c11 = acc(c, o + width + L, k0), c12 = acc(c, o + width + 2 * L, k0), c13 = acc(c, o + width + 3 * L, k0);
         int w0 = p * k * NR;
         float[] a0 = a[i];
         float[] a1 = a[i + 1];
-        for (int kk = 0; kk < k; kk++) {
+        for (int kk = k0; kk < k1; kk++) {
             int w = w0 + kk * NR;
             FloatVector b0 = FloatVector.fromArray(SPECIES, packed, w);
             FloatVector b1 = FloatVector.fromArray(SPECIES, packed, w + L);
@@ -430,16 +455,16 @@ public final class PackedGemm implements Exec {
             FloatVector x1 = FloatVector.broadcast(SPECIES, a1[kk]);
             c10 = b0.fma(x1, c10); c11 = b1.fma(x1, c11); c12 = b2.fma(x1, c12); c13 = b3.fma(x1, c13);
         }
-        int o = i * width + p * NR;
         c00.intoArray(c, o); c01.intoArray(c, o + L); c02.intoArray(c, o + 2 * L); c03.intoArray(c, o + 3 * L);
         c10.intoArray(c, o + width); c11.intoArray(c, o + width + L); c12.intoArray(c, o + width + 2 * L); c13.intoArray(c, o + width + 3 * L);
     }
 
-    private static void block1x4(float[][] a, float[] packed, float[] c, int k, int width, int p, int i) {
-        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES), c02 = FloatVector.zero(SPECIES), c03 = FloatVector.zero(SPECIES);
+    private static void block1x4(float[][] a, float[] packed, float[] c, int k, int width, int p, int i, int k0, int k1) {
+        int o = i * width + p * NR;
+        FloatVector c00 = acc(c, o, k0), c01 = acc(c, o + L, k0), c02 = acc(c, o + 2 * L, k0), c03 = acc(c, o + 3 * L, k0);
         int w0 = p * k * NR;
         float[] a0 = a[i];
-        for (int kk = 0; kk < k; kk++) {
+        for (int kk = k0; kk < k1; kk++) {
             int w = w0 + kk * NR;
             FloatVector b0 = FloatVector.fromArray(SPECIES, packed, w);
             FloatVector b1 = FloatVector.fromArray(SPECIES, packed, w + L);
@@ -448,21 +473,21 @@ public final class PackedGemm implements Exec {
             FloatVector x0 = FloatVector.broadcast(SPECIES, a0[kk]);
             c00 = b0.fma(x0, c00); c01 = b1.fma(x0, c01); c02 = b2.fma(x0, c02); c03 = b3.fma(x0, c03);
         }
-        int o = i * width + p * NR;
         c00.intoArray(c, o); c01.intoArray(c, o + L); c02.intoArray(c, o + 2 * L); c03.intoArray(c, o + 3 * L);
     }
 
-    private static void block4x2(float[][] a, float[] packed, float[] c, int k, int width, int p, int i) {
-        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
-        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
-        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
-        FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
+    private static void block4x2(float[][] a, float[] packed, float[] c, int k, int width, int p, int i, int k0, int k1) {
+        int o = i * width + p * NR;
+        FloatVector c00 = acc(c, o, k0), c01 = acc(c, o + L, k0);
+        FloatVector c10 = acc(c, o + width, k0), c11 = acc(c, o + width + L, k0);
+        FloatVector c20 = acc(c, o + 2 * width, k0), c21 = acc(c, o + 2 * width + L, k0);
+        FloatVector c30 = acc(c, o + 3 * width, k0), c31 = acc(c, o + 3 * width + L, k0);
         int w0 = p * k * NR;
         float[] a0 = a[i];
         float[] a1 = a[i + 1];
         float[] a2 = a[i + 2];
         float[] a3 = a[i + 3];
-        for (int kk = 0; kk < k; kk++) {
+        for (int kk = k0; kk < k1; kk++) {
             int w = w0 + kk * NR;
             FloatVector b0 = FloatVector.fromArray(SPECIES, packed, w);
             FloatVector b1 = FloatVector.fromArray(SPECIES, packed, w + L);
@@ -475,24 +500,23 @@ public final class PackedGemm implements Exec {
             FloatVector x3 = FloatVector.broadcast(SPECIES, a3[kk]);
             c30 = b0.fma(x3, c30); c31 = b1.fma(x3, c31);
         }
-        int o = i * width + p * NR;
         c00.intoArray(c, o); c01.intoArray(c, o + L);
         c10.intoArray(c, o + width); c11.intoArray(c, o + width + L);
         c20.intoArray(c, o + 2 * width); c21.intoArray(c, o + 2 * width + L);
         c30.intoArray(c, o + 3 * width); c31.intoArray(c, o + 3 * width + L);
     }
 
-    private static void block1x2(float[][] a, float[] packed, float[] c, int k, int width, int p, int i) {
-        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
+    private static void block1x2(float[][] a, float[] packed, float[] c, int k, int width, int p, int i, int k0, int k1) {
+        int o = i * width + p * NR;
+        FloatVector c00 = acc(c, o, k0), c01 = acc(c, o + L, k0);
         int w0 = p * k * NR;
         float[] a0 = a[i];
-        for (int kk = 0; kk < k; kk++) {
+        for (int kk = k0; kk < k1; kk++) {
             int w = w0 + kk * NR;
             FloatVector x0 = FloatVector.broadcast(SPECIES, a0[kk]);
             c00 = FloatVector.fromArray(SPECIES, packed, w).fma(x0, c00);
             c01 = FloatVector.fromArray(SPECIES, packed, w + L).fma(x0, c01);
         }
-        int o = i * width + p * NR;
         c00.intoArray(c, o); c01.intoArray(c, o + L);
     }
 

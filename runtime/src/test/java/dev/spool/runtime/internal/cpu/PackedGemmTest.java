@@ -67,7 +67,7 @@ class PackedGemmTest {
         int checked = 0;
         for (int m : new int[] {1, 3, 4, 5, 8, 9, 13, 32}) {
             for (int n : new int[] {1, 15, NR, NR + 1, 70}) {
-                for (int k : new int[] {1, 2, 17}) {
+                for (int k : new int[] {1, 2, 17, PackedGemm.KB + 5}) {
                     for (boolean transB : new boolean[] {false, true}) {
                         for (double beta : new double[] {0, 1}) {
                             Case c = Case.of(m, n, k, transB, beta, rnd);
@@ -101,7 +101,7 @@ class PackedGemmTest {
                 }
             }
         }
-        assertEquals(8 * 5 * 3 * 2 * 2, checked);
+        assertEquals(8 * 5 * 4 * 2 * 2, checked);
     }
 
     @Test
@@ -120,30 +120,38 @@ class PackedGemmTest {
     void vectorAndScalarFormsGiveTheSameBits() {
         Random rnd = new Random(5);
         for (int m : new int[] {1, 7, 8, 13, 32}) {
-            int k = 37;
-            int panels = 3;
-            float[][] a = new float[m][k];
-            float[] packed = new float[panels * k * NR];
-            for (float[] row : a) {
-                for (int i = 0; i < k; i++) {
-                    row[i] = (float) rnd.nextGaussian();
-                }
-            }
-            for (int i = 0; i < packed.length; i++) {
-                packed[i] = (float) rnd.nextGaussian();
-            }
-            float[] vector = new float[m * panels * NR];
-            float[] scalar = new float[m * panels * NR];
-            PackedGemm.multiplyVector(a, packed, vector, m, k, panels, 0, panels);
-            PackedGemm.multiplyScalar(a, packed, scalar, m, k, panels, 0, panels);
-            int[] vb = new int[vector.length];
-            int[] sb = new int[scalar.length];
-            for (int i = 0; i < vb.length; i++) {
-                vb[i] = Float.floatToRawIntBits(vector[i]);
-                sb[i] = Float.floatToRawIntBits(scalar[i]);
-            }
-            assertArrayEquals(sb, vb, "m=" + m);
+            assertVectorFormEqualsScalarForm(m, 37, rnd);
         }
+        // Past two slices of k: the vector kernel stores and reloads its sums between slices, the
+        // scalar one runs each element as one chain.
+        for (int m : new int[] {6, 13}) {
+            assertVectorFormEqualsScalarForm(m, 2 * PackedGemm.KB + 3, rnd);
+        }
+    }
+
+    private static void assertVectorFormEqualsScalarForm(int m, int k, Random rnd) {
+        int panels = 3;
+        float[][] a = new float[m][k];
+        float[] packed = new float[panels * k * NR];
+        for (float[] row : a) {
+            for (int i = 0; i < k; i++) {
+                row[i] = (float) rnd.nextGaussian();
+            }
+        }
+        for (int i = 0; i < packed.length; i++) {
+            packed[i] = (float) rnd.nextGaussian();
+        }
+        float[] vector = new float[m * panels * NR];
+        float[] scalar = new float[m * panels * NR];
+        PackedGemm.multiplyVector(a, packed, vector, m, k, panels, 0, panels);
+        PackedGemm.multiplyScalar(a, packed, scalar, m, k, panels, 0, panels);
+        int[] vb = new int[vector.length];
+        int[] sb = new int[scalar.length];
+        for (int i = 0; i < vb.length; i++) {
+            vb[i] = Float.floatToRawIntBits(vector[i]);
+            sb[i] = Float.floatToRawIntBits(scalar[i]);
+        }
+        assertArrayEquals(sb, vb, "m=" + m + " k=" + k);
     }
 
     @Test
