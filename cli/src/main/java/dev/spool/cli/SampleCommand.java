@@ -7,6 +7,7 @@ import dev.spool.graph.Tensor;
 import dev.spool.runtime.Session;
 import dev.spool.runtime.Signature;
 import dev.spool.runtime.SpoolModel;
+import dev.spool.nn.LanguageModel;
 import dev.spool.nn.data.Vocab;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,15 +55,29 @@ final class SampleCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /** A session over the model's stateful graph compiled here (for a model file rather than an artifact). */
-    private static Session session(ModelFile m) {
-        Graph g = m.model().statefulLogitsGraph();
+    static Session session(LanguageModel lm, Map<String, Tensor> params) {
+        Graph g = lm.statefulLogitsGraph();
         CpuProgram program = CpuBackend.compile(g);
-        List<Signature.State> state = CompileCommand.recurrentState(m.model().rnn().cell().hasCellState());
+        List<Signature.State> state = CompileCommand.recurrentState(lm.rnn().cell().hasCellState());
         return new Session(Signature.of(g, Map.of(), state, "tokens"), feeds -> {
-            Map<String, Tensor> all = new HashMap<>(m.params());
+            Map<String, Tensor> all = new HashMap<>(params);
             all.putAll(feeds);
             return program.run(all);
         });
+    }
+
+    /**
+     * Continues {@code ids} by {@code n} characters: through {@code session}, one step per character
+     * with the state carried (O(n)); without one (a bidirectional model, which reads the whole text),
+     * by re-running the text so far for every character.
+     */
+    static int[] continueText(LanguageModel lm, Map<String, Tensor> params, Session session, int[] ids, int n, double temperature,
+                              SplittableRandom rnd) {
+        if (session != null) {
+            return lm.continueStepwise(t -> session.step(Map.of("tokens", Tensor.ofLongs(new int[] {1}, t))).get("logits"), ids, n,
+                    temperature, rnd);
+        }
+        return lm.continueTokens(CpuBackend.compile(lm.logitsGraph())::run, params, ids, n, temperature, rnd);
     }
 
     /** Whether the file is a zip (an artifact) rather than a safetensors model file. */
@@ -107,17 +122,8 @@ final class SampleCommand implements Callable<Integer> {
         if (ids.length == 0) {
             throw new ErrorReporter.UserError("--prefix '" + prefix + "' has no characters the model knows (letters and spaces)");
         }
-        int[] next;
-        if (stepwise) {
-            // One step per character with the state carried (O(n)), as a loaded artifact's session does.
-            Session session = compiled != null ? compiled.session() : session(m);
-            next = m.model().continueStepwise(t -> session.step(Map.of("tokens", Tensor.ofLongs(new int[] {1}, t))).get("logits"), ids, n,
-                    temperature, new SplittableRandom(seed));
-        } else {
-            // A bidirectional model reads the whole text: re-run it per character.
-            next = m.model().continueTokens(CpuBackend.compile(m.model().logitsGraph())::run, m.params(), ids, n, temperature,
-                    new SplittableRandom(seed));
-        }
+        Session session = !stepwise ? null : compiled != null ? compiled.session() : session(m.model(), m.params());
+        int[] next = continueText(m.model(), m.params(), session, ids, n, temperature, new SplittableRandom(seed));
         spec.commandLine().getOut().println(vocab.decode(ids) + vocab.decode(next));
         return 0;
     }

@@ -195,8 +195,9 @@ final class TrainCommand implements Callable<Integer> {
                         trainPpl.get(epoch - 1), valPpl.get(epoch - 1), tokens / seconds));
             }
         }
-        String sample = prefix + data.vocab().decode(lm.continueTokens(CpuBackend.compile(lm.logitsGraph())::run, params,
-                data.vocab().encode(prefix), predict, 0, rnd));
+        // As spool sample does: one step per character with the state carried, unless bidirectional.
+        String sample = prefix + data.vocab().decode(SampleCommand.continueText(lm, params,
+                rnn.bidirectional() ? null : SampleCommand.session(lm, params), data.vocab().encode(prefix), predict, 0, rnd));
         out.printf("train perplexity %.2f, validation perplexity %.2f, %,.0f tokens/s (%.1f s)%n",
                 trainPpl.get(epochs - 1), valPpl.get(epochs - 1), tokens / seconds, seconds);
         out.printf("%s%n", sample);
