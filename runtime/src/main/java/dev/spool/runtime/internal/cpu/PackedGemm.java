@@ -621,7 +621,7 @@ public final class PackedGemm implements Exec {
     /**
      * Brings the vector kernel to C2 quickly and proves it: many short products (k = 8, 9 rows, so
      * every row group's method runs; the JIT counts invocations, and C2 takes a method after some
-     * 600 calls), then one long product (k = 64) in each form, timed, until the vector form wins
+     * 600 calls), then one long product (k = 192, two slices) in each form, timed, until the vector form wins
      * twice running or 4 s have passed. Short calls matter: run in C1, a Vector API product
      * allocates per operation, and long warm-up products kept a second core busy for seconds while
      * the first real run was waiting for it. The scalar form runs as often as the vector one: when
@@ -633,7 +633,10 @@ public final class PackedGemm implements Exec {
         int m = 9;
         int panels = 2;
         int kShort = 8;
-        int kLong = 64;
+        // Past one slice of k, so that the blocks' profile has seen a slice after the first (its sums
+        // reloaded): with only short products, C2 left that path out, and the first real product's
+        // second slice threw the compiled blocks away ("made not entrant") and sent them back to C1.
+        int kLong = KB + 64;
         float[][] a = new float[m][kLong];
         float[] packed = new float[panels * kLong * NR];
         float[] c = new float[m * panels * NR];
