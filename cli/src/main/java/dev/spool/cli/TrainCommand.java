@@ -1,7 +1,6 @@
 package dev.spool.cli;
 
 import com.google.gson.GsonBuilder;
-import dev.spool.backend.cpu.CpuBackend;
 import dev.spool.backend.cuda.CudaTraining;
 import dev.spool.compiler.Pipeline;
 import dev.spool.compiler.ScanMemory;
